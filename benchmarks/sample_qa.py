@@ -1,0 +1,71 @@
+"""Answer accuracy, abstention and latency on the project's own sample questions.
+
+    .venv/bin/python benchmarks/sample_qa.py --model small [--index DIR] [--json OUT]
+
+Correct = every expected string appears in the answer (case-insensitive) for an
+answerable question, or an abstention for an unanswerable one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag import Assistant, Settings  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--json", help="write results here")
+    args = parser.parse_args()
+    questions = json.loads((ROOT / "tests/data/sample_questions.json").read_text())[: args.limit]
+    index_dir = args.index or tempfile.mkdtemp(prefix="rag-sample-")
+    assistant = Assistant(Settings(index_dir=Path(index_dir), model=args.model))
+    assistant.build([ROOT / "rag/sample_corpus"])
+    rows = []
+    for q in questions:
+        t0 = time.perf_counter()
+        a = assistant.ask(q["question"])
+        wall = time.perf_counter() - t0
+        if q["answerable"]:
+            ok = (not a.abstained) and all(e.lower() in a.text.lower() for e in q["expected"])
+        else:
+            ok = a.abstained
+        offsets_ok = all(open(c.path, encoding="utf-8").read()[c.start:c.end] == c.quote for c in a.citations)
+        rows.append({"id": q["id"], "answerable": q["answerable"], "ok": ok, "abstained": a.abstained,
+                     "offsets_ok": offsets_ok, "answer": a.text, "wall": wall, "timings": a.timings,
+                     "unsupported": list(a.unsupported)})
+        print(f"{q['id']} {'OK ' if ok else 'BAD'} abst={a.abstained!s:5} {wall:5.1f}s ttft={a.timings.get('first_token', 0):4.1f}s | {a.text[:140]}", flush=True)
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    ttft = [r["timings"]["first_token"] for r in rows if "first_token" in r["timings"]]
+    summary = {
+        "model": args.model,
+        "questions": len(rows),
+        "accuracy": sum(r["ok"] for r in rows) / len(rows),
+        "answerable_correct": sum(r["ok"] for r in answerable) / max(1, len(answerable)),
+        "answerable_wrongly_abstained": sum(r["abstained"] for r in answerable) / max(1, len(answerable)),
+        "unanswerable_abstained": sum(r["abstained"] for r in unanswerable) / max(1, len(unanswerable)),
+        "citation_offsets_exact": sum(r["offsets_ok"] for r in rows) / len(rows),
+        "median_first_token_s": statistics.median(ttft) if ttft else None,
+        "median_answer_s": statistics.median(r["wall"] for r in rows[1:] or rows),
+    }
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

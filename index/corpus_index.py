@@ -1,0 +1,392 @@
+"""A persistent, incrementally updated index of a document corpus.
+
+Layout of an index directory::
+
+    manifest.json   what built it: format version, embedder id and dimension,
+                    chunker settings, tokenizer, package version
+    store.sqlite    documents, chunks, vectors, BM25 (FTS5) - the source of truth
+    vectors.faiss   FAISS cache of the vectors, valid for the generation in
+    vectors.gen     this file; rebuilt from the store when it is stale
+
+Writes go to SQLite in transactions of a few documents each, so killing the
+process at any point loses at most the batch in flight, and re-running skips
+every document already committed (its content hash is unchanged).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .chunker import ChunkerSettings, chunk_document
+from .documents import Chunk, Document
+from .embedder import Embedder, SentenceTransformerEmbedder
+from .errors import DocumentNotFoundError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from .loaders import Skipped, iter_files, load_file
+from .store import ChunkRow, SearchFilter, Store
+from .tokens import ENCODING_NAME
+from .vectors import VectorIndex
+
+__all__ = ["CorpusIndex", "IndexReport", "Progress", "FORMAT_VERSION", "embedding_header"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+STORE = "store.sqlite"
+VECTORS = "vectors.faiss"
+VECTORS_GEN = "vectors.gen"
+
+# Documents per transaction: small enough that a kill loses little work,
+# large enough that embedding batches stay efficient.
+COMMIT_EVERY = 16
+
+
+def _package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("rag-news")
+    except Exception:
+        return "0+unknown"
+
+
+def embedding_header(doc: Document) -> str:
+    """Short header embedded (and BM25-indexed) with every chunk so retrieval knows the article."""
+    parts = [doc.title]
+    if doc.date:
+        parts.append(doc.date)
+    if doc.source:
+        parts.append(doc.source)
+    return " | ".join(parts)
+
+
+@dataclass
+class Progress:
+    """Indexing progress, passed to the progress callback after every batch."""
+
+    files_total: int = 0
+    files_done: int = 0
+    documents_added: int = 0
+    chunks_added: int = 0
+    seconds: float = 0.0
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_added / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, path of the identical document kept)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_added: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "duplicates": [{"path": p, "same_as": q} for p, q in self.duplicates],
+            "removed": len(self.removed),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "chunks_added": self.chunks_added,
+            "seconds": round(self.seconds, 3),
+            "embed_seconds": round(self.embed_seconds, 3),
+        }
+
+
+class CorpusIndex:
+    """Documents -> chunks -> vectors + BM25, persisted in one directory."""
+
+    def __init__(self, path: Path, store: Store, embedder: Embedder, manifest: dict) -> None:
+        self.path = path
+        self.store = store
+        self.embedder = embedder
+        self.manifest = manifest
+        self.chunker = ChunkerSettings(**manifest["chunker"])
+        self._vectors: VectorIndex | None = None
+        self._vectors_generation = -1
+        self._vectors_lock = threading.Lock()
+
+    # ---- opening ----------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], embedder: Embedder | None = None, *, create: bool = False,
+             chunker: ChunkerSettings | None = None) -> "CorpusIndex":
+        """Open the index at ``path``; with ``create=True`` make it when absent.
+
+        An existing index built with another embedder or chunker is refused with
+        :class:`IndexMismatchError` saying what differs.
+        """
+        path = Path(path).expanduser()
+        manifest_path = path / MANIFEST
+        if not manifest_path.exists():
+            if not create:
+                raise IndexNotFoundError(
+                    f"no index at {path}; build one with: rag index PATH... --index {path}"
+                )
+            embedder = embedder or SentenceTransformerEmbedder()
+            manifest = {
+                "format_version": FORMAT_VERSION,
+                "embedder": {"id": embedder.id, "dim": embedder.dim},
+                "chunker": asdict(chunker or ChunkerSettings()),
+                "tokenizer": ENCODING_NAME,
+                "package_version": _package_version(),
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+            path.mkdir(parents=True, exist_ok=True)
+            store = Store(path / STORE)
+            _write_json_atomic(manifest_path, manifest)
+            return cls(path, store, embedder, manifest)
+
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            built_with = manifest["embedder"]
+            manifest["chunker"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(f"{manifest_path} is unreadable ({exc}); rebuild the index with rag index") from None
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"index at {path} has format version {manifest.get('format_version')}, this version of rag reads "
+                f"{FORMAT_VERSION}; rebuild it with: rag index PATH... --index NEW_DIR"
+            )
+        if embedder is None:
+            embedder = SentenceTransformerEmbedder()
+            if built_with["id"] != embedder.id:
+                raise IndexMismatchError(
+                    f"index at {path} was built with embedder {built_with['id']!r}; pass that embedder (--embedder) to use it"
+                )
+        differences = []
+        if built_with["id"] != embedder.id:
+            differences.append(f"embedder {built_with['id']!r} (index) vs {embedder.id!r} (requested)")
+        elif int(built_with["dim"]) != embedder.dim:
+            differences.append(f"dimension {built_with['dim']} (index) vs {embedder.dim} (requested)")
+        if chunker is not None and asdict(chunker) != manifest["chunker"]:
+            differences.append(f"chunker {manifest['chunker']} (index) vs {asdict(chunker)} (requested)")
+        if differences:
+            raise IndexMismatchError(
+                f"index at {path} was built with different settings: {'; '.join(differences)}. "
+                "Use matching settings or build a new index in another directory."
+            )
+        if not (path / STORE).exists():
+            raise IndexCorruptError(f"{path / STORE} is missing; rebuild the index with rag index")
+        try:
+            store = Store(path / STORE)
+        except Exception as exc:
+            raise IndexCorruptError(f"{path / STORE} cannot be opened ({exc}); rebuild the index") from None
+        return cls(path, store, embedder, manifest)
+
+    # ---- vectors ----------------------------------------------------------------------
+    def _current_vectors(self) -> VectorIndex:
+        """The FAISS index matching the store's current generation (reloaded when another writer changed it)."""
+        generation = self.store.generation()
+        with self._vectors_lock:
+            if self._vectors is not None and self._vectors_generation == generation:
+                return self._vectors
+            dim = int(self.manifest["embedder"]["dim"])
+            vectors = None
+            gen_file, faiss_file = self.path / VECTORS_GEN, self.path / VECTORS
+            try:
+                if gen_file.exists() and int(gen_file.read_text().strip() or -1) == generation and faiss_file.exists():
+                    vectors = VectorIndex.load(faiss_file, dim)
+            except (OSError, ValueError, RuntimeError):
+                vectors = None  # a stale or damaged cache is rebuilt from the store below
+            if vectors is None:
+                ids, matrix = self.store.all_vectors(dim)
+                vectors = VectorIndex(dim)
+                vectors.add(ids, matrix)
+            self._vectors, self._vectors_generation = vectors, generation
+            return vectors
+
+    def _save_vectors(self) -> None:
+        vectors = self._current_vectors()
+        with self._vectors_lock:
+            vectors.save(self.path / VECTORS)
+            tmp = self.path / (VECTORS_GEN + f".tmp{os.getpid()}")
+            tmp.write_text(str(self._vectors_generation))
+            os.replace(tmp, self.path / VECTORS_GEN)
+
+    # ---- writing ----------------------------------------------------------------------
+    def add_documents(self, documents: Iterable[Document], report: IndexReport | None = None,
+                      progress: Callable[[Progress], None] | None = None, files_total: int = 0) -> IndexReport:
+        """Add or replace documents; unchanged ones (same id and hash) cost nothing."""
+        report = report or IndexReport()
+        started = time.perf_counter()
+        known = self.store.document_hashes()
+        hashes = {h: (doc_id, p) for doc_id, (h, p) in known.items()}
+        pending: list[Document] = []
+        state = Progress(files_total=files_total)
+
+        def flush() -> None:
+            if not pending:
+                return
+            self._commit(pending, report)
+            state.documents_added = len(report.added) + len(report.updated)
+            state.chunks_added = report.chunks_added
+            state.seconds = time.perf_counter() - started
+            pending.clear()
+            if progress:
+                progress(state)
+
+        for doc in documents:
+            state.files_done += 1
+            digest = doc.hash
+            if doc.id in known and known[doc.id][0] == digest:
+                report.unchanged += 1
+                continue
+            twin = hashes.get(digest)
+            if twin is not None and twin[0] != doc.id and twin[0] in known:
+                report.duplicates.append((doc.path, twin[1]))
+                continue
+            (report.updated if doc.id in known else report.added).append(doc.id)
+            hashes[digest] = (doc.id, doc.path)
+            pending.append(doc)
+            if len(pending) >= COMMIT_EVERY:
+                flush()
+        flush()
+        if progress and not report.chunks_added:
+            state.seconds = time.perf_counter() - started
+            progress(state)
+        report.seconds += time.perf_counter() - started
+        return report
+
+    def _commit(self, docs: Sequence[Document], report: IndexReport) -> None:
+        upserts = []
+        texts: list[str] = []
+        per_doc: list[tuple[Document, list[Chunk], str]] = []
+        for doc in docs:
+            chunks = chunk_document(doc, self.chunker)
+            header = embedding_header(doc)
+            per_doc.append((doc, chunks, header))
+            texts.extend(f"{header}\n{c.text}" for c in chunks)
+        t0 = time.perf_counter()
+        vectors = self.embedder.embed(texts)
+        report.embed_seconds += time.perf_counter() - t0
+        offset = 0
+        for doc, chunks, header in per_doc:
+            upserts.append((doc, chunks, header, vectors[offset:offset + len(chunks)]))
+            offset += len(chunks)
+        removed, added = self.store.write(upserts)
+        self._apply_to_vectors(removed, [rowid for rowid, _ in added], vectors)
+        report.chunks_added += len(added)
+
+    def _apply_to_vectors(self, removed: list[int], added: list[int], vectors: np.ndarray) -> None:
+        """Keep the in-memory FAISS index in step with a write, without reloading it."""
+        with self._vectors_lock:
+            if self._vectors is not None and self._vectors_generation == self.store.generation() - 1:
+                self._vectors.remove(removed)
+                self._vectors.add(np.asarray(added, dtype=np.int64), vectors)
+                self._vectors_generation += 1
+
+    def remove_documents(self, doc_ids: Sequence[str]) -> list[str]:
+        known = self.store.document_hashes()
+        missing = [d for d in doc_ids if d not in known]
+        if missing:
+            raise DocumentNotFoundError(f"no document with id {', '.join(missing)} in the index")
+        removed, _ = self.store.write([], removals=doc_ids)
+        self._apply_to_vectors(removed, [], np.zeros((0, int(self.manifest["embedder"]["dim"])), np.float32))
+        self._save_vectors()
+        return list(doc_ids)
+
+    def index_paths(self, paths: Sequence[str | os.PathLike[str]], *, prune: bool = True,
+                    progress: Callable[[Progress], None] | None = None) -> IndexReport:
+        """Index every supported file under ``paths``.
+
+        With ``prune``, documents whose file lay under one of ``paths`` and is
+        gone now are removed, so the index mirrors the folder.
+        """
+        report = IndexReport()
+        files = list(iter_files(paths, report.skipped))
+        seen_paths: set[str] = set()
+
+        def documents() -> Iterable[Document]:
+            for file in files:
+                try:
+                    docs = load_file(file)
+                except Exception as exc:  # one bad file never stops a run
+                    report.skipped.append(Skipped(str(file), str(exc).removeprefix(f"{file}: ")))
+                    continue
+                if not docs:
+                    report.skipped.append(Skipped(str(file), "no text to index"))
+                for doc in docs:
+                    seen_paths.add(doc.path)
+                    yield doc
+
+        self.add_documents(documents(), report, progress=progress, files_total=len(files))
+        if prune:
+            roots = [Path(p).expanduser().resolve() for p in paths if Path(p).expanduser().exists()]
+            gone = [doc_id for doc_id, path in self.store.iter_paths()
+                    if path not in seen_paths and any(_is_under(Path(path), root) for root in roots)
+                    and not Path(path).exists()]
+            if gone:
+                removed, _ = self.store.write([], removals=gone)
+                self._apply_to_vectors(removed, [], np.zeros((0, int(self.manifest["embedder"]["dim"])), np.float32))
+                report.removed.extend(gone)
+        self._save_vectors()
+        return report
+
+    # ---- reading ----------------------------------------------------------------------
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def dense_search(self, vector: np.ndarray, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
+        allowed = None if flt is None or flt.is_empty() else self.store.allowed_rowids(flt)
+        return self._current_vectors().search(vector, k, allowed)
+
+    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
+        return self.store.lexical_search(query, k, flt)
+
+    def rows(self, rowids: Sequence[int]) -> dict[int, ChunkRow]:
+        return self.store.chunk_rows(rowids)
+
+    def chunk(self, chunk_id: str) -> ChunkRow:
+        row = self.store.chunk_by_id(chunk_id)
+        if row is None:
+            raise DocumentNotFoundError(f"no passage with id {chunk_id!r} in the index (ids look like 1a2b3c4d5e6f7a8b-0)")
+        return row
+
+    def document(self, doc_id: str) -> Document:
+        doc = self.store.document(doc_id)
+        if doc is None:
+            raise DocumentNotFoundError(f"no document with id {doc_id!r} in the index")
+        return doc
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return self.store.chunks_of(doc_id)
+
+    def documents(self) -> list[dict]:
+        return self.store.list_documents()
+
+    def stats(self) -> dict:
+        docs, chunks = self.store.counts()
+        first, last = self.store.date_range()
+        return {"path": str(self.path), "documents": docs, "chunks": chunks, "first_date": first, "last_date": last,
+                "embedder": self.manifest["embedder"], "chunker": self.manifest["chunker"]}
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return path == root
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)

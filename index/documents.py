@@ -1,0 +1,86 @@
+"""The nouns of the corpus side: documents and chunks.
+
+A :class:`Document` holds the full decoded text of its source. For text formats
+(news, .txt, .md) that is exactly what ``open(path, encoding=...).read()``
+returns, so character offsets into ``Document.text`` are offsets into the file.
+A :class:`Chunk` is a span of that text: ``doc.text[chunk.start:chunk.end] ==
+chunk.text`` always holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+__all__ = ["Document", "Chunk", "chunk_id_for", "content_hash", "document_id_for"]
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the UTF-8 text: used to skip unchanged documents and store duplicates once."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def document_id_for(source: str) -> str:
+    """Stable document id: the first 16 hex digits of sha256 of the source key.
+
+    The source key is the resolved file path (plus ``#n`` for the n-th record of
+    a multi-record file), so re-indexing the same file after an edit keeps its
+    id, and the edit replaces the old version instead of adding a second one.
+    """
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def chunk_id_for(doc_id: str, ordinal: int) -> str:
+    return f"{doc_id}-{ordinal}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source document.
+
+    ``body_start`` marks where the body begins in ``text`` (after a news header
+    of title / date / URL lines); chunks never cover the header, but their
+    offsets are still into the full ``text``.
+    """
+
+    id: str
+    title: str
+    text: str
+    path: str = ""
+    date: str | None = None  # ISO 8601 date, YYYY-MM-DD
+    url: str | None = None
+    source: str | None = None  # site or publisher, used by the --source filter
+    body_start: int = 0
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    pages: tuple[tuple[int, int], ...] = ()  # (page number, start offset) for paged formats
+
+    @property
+    def hash(self) -> str:
+        return content_hash(self.text)
+
+    def page_at(self, offset: int) -> int | None:
+        """Page number that holds character ``offset`` (None for unpaged formats)."""
+        page = None
+        for number, start in self.pages:
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a document's text, the unit that is embedded and retrieved.
+
+    ``id`` is ``"<doc_id>-<ordinal>"``: readable, stable while the document is
+    unchanged, and enough to find the passage again (``rag lookup ID``).
+    """
+
+    id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    n_tokens: int
+    ordinal: int = 0  # position of the chunk within its document

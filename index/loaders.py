@@ -1,0 +1,259 @@
+"""Turn files into :class:`Document` objects.
+
+Formats are chosen by extension, with a content check for the news format: a
+``.txt`` file whose first three lines are a title, a ``YYYYMMDD`` date and a URL
+is read as a news article. Loaders never raise for one bad file; the caller gets
+a :class:`Skipped` record naming the file and the reason, and goes on.
+
+Extra formats register themselves in :data:`LOADERS` (see ``index/formats``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+from urllib.parse import urlparse
+
+from .documents import Document, document_id_for
+from .errors import LoaderError
+
+__all__ = [
+    "Skipped",
+    "LOADERS",
+    "MAX_FILE_BYTES",
+    "iter_files",
+    "load_path",
+    "load_file",
+    "parse_news",
+    "read_text_file",
+]
+
+# A document bigger than this is almost certainly not an article; reading it
+# would stall indexing for minutes and bloat the index. Reported and skipped.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+_DATE_LINE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+_URL_LINE = re.compile(r"^\s*(https?://\S+|www\.\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+def read_text_file(path: Path) -> str:
+    """Decode a text file the way ``open(path).read()`` would with the right encoding.
+
+    UTF-8 first (with or without BOM); then UTF-16 when a BOM says so; then
+    cp1252, which decodes any byte sequence that is plausibly Western text.
+    Newlines are translated like text-mode ``open`` so offsets match what a
+    user gets from ``open(path, encoding=...).read()``.
+    """
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoaderError(f"{path}: looks like a binary file (NUL bytes), not text")
+    for encoding in ("utf-8-sig", "utf-16") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig",):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise LoaderError(f"{path}: not valid UTF-8 or cp1252 text ({exc.reason})") from None
+    # Universal newlines, as text-mode open() does.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _source_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlparse(url if "://" in url else f"http://{url}").hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def parse_news(text: str, path: str, doc_id: str) -> Document | None:
+    """Parse the seed news format, or return None when the header does not match.
+
+    Line 1 title, line 2 date ``YYYYMMDD``, line 3 URL, then one paragraph per line.
+    """
+    lines = text.split("\n", 3)
+    if len(lines) < 3:
+        return None
+    title, date_line, url_line = lines[0].strip(), lines[1], lines[2]
+    date_match = _DATE_LINE.match(date_line)
+    if not title or not date_match or not _URL_LINE.match(url_line):
+        return None
+    year, month, day = (int(g) for g in date_match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    body_start = len(lines[0]) + len(lines[1]) + len(lines[2]) + 3
+    body_start = min(body_start, len(text))
+    url = url_line.strip()
+    return Document(
+        id=doc_id,
+        title=title,
+        text=text,
+        path=path,
+        date=f"{year:04d}-{month:02d}-{day:02d}",
+        url=url,
+        source=_source_of(url),
+        body_start=body_start,
+        metadata={"format": "news"},
+    )
+
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_FRONT_MATTER_FIELD = re.compile(r"^(\w+):\s*(.+?)\s*$", re.M)
+
+
+def _load_text(path: Path, doc_id: str) -> Document:
+    text = read_text_file(path)
+    if not text.strip():
+        raise LoaderError(f"{path}: file is empty")
+    news = parse_news(text, str(path), doc_id)
+    if news is not None:
+        return news
+    first_line = next((line.strip() for line in text.split("\n") if line.strip()), path.stem)
+    return Document(id=doc_id, title=first_line[:200], text=text, path=str(path), metadata={"format": "text"})
+
+
+def _load_markdown(path: Path, doc_id: str) -> Document:
+    text = read_text_file(path)
+    if not text.strip():
+        raise LoaderError(f"{path}: file is empty")
+    meta: dict[str, str] = {}
+    body_start = 0
+    # YAML-style front matter: only flat "key: value" lines are read (no YAML parser needed).
+    if text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        if end != -1:
+            meta = {k.lower(): v.strip("\"'") for k, v in _FRONT_MATTER_FIELD.findall(text[4:end])}
+            body_start = min(len(text), end + 4)
+    heading = _MD_HEADING.search(text, body_start)
+    title = meta.get("title") or (heading.group(1) if heading else path.stem)
+    date = _iso_date(meta.get("date", ""))
+    url = meta.get("url")
+    return Document(
+        id=doc_id,
+        title=title,
+        text=text,
+        path=str(path),
+        date=date,
+        url=url,
+        source=meta.get("source") or _source_of(url),
+        body_start=body_start,
+        metadata={"format": "markdown", **{k: v for k, v in meta.items() if k not in {"title", "date", "url"}}},
+    )
+
+
+_ISO_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+
+
+def _iso_date(value: str) -> str | None:
+    match = _ISO_DATE.search(value or "")
+    if not match:
+        return None
+    year, month, day = match.groups()
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return None
+    return f"{year}-{month}-{day}"
+
+
+# A loader takes (path, doc_id) and returns documents (several for record files).
+Loader = Callable[[Path, str], "Document | list[Document]"]
+
+LOADERS: dict[str, Loader] = {
+    ".txt": _load_text,
+    ".text": _load_text,
+    ".news": _load_text,
+    ".md": _load_markdown,
+    ".markdown": _load_markdown,
+}
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) -> Iterator[Path]:
+    """Yield supported files under ``paths`` (recursive, sorted, symlink loops safe).
+
+    Hidden files and folders (``.git``, ``.index``) are not entered. Paths that
+    do not exist or are unsupported are reported in ``skipped``.
+    """
+    seen_dirs: set[tuple[int, int]] = set()
+    for raw in paths:
+        root = Path(raw).expanduser()
+        if not root.exists():
+            skipped.append(Skipped(str(root), "no such file or folder"))
+            continue
+        if root.is_file():
+            if root.suffix.lower() in LOADERS:
+                yield root
+            else:
+                skipped.append(Skipped(str(root), f"unsupported file type {root.suffix or '(none)'}"))
+            continue
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(Skipped(str(e.filename), e.strerror or str(e)))):
+            try:
+                stat = os.stat(dirpath)
+            except OSError as exc:
+                skipped.append(Skipped(dirpath, exc.strerror or str(exc)))
+                dirnames[:] = []
+                continue
+            key = (stat.st_dev, stat.st_ino)
+            if key in seen_dirs:  # a symlink loop or a second link to a folder already walked
+                dirnames[:] = []
+                continue
+            seen_dirs.add(key)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                path = Path(dirpath) / name
+                if path.suffix.lower() in LOADERS:
+                    yield path
+                else:
+                    skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+
+
+def load_file(path: Path) -> list[Document]:
+    """Load one file into its documents; raises :class:`LoaderError` with the reason."""
+    try:
+        resolved = path.resolve()
+        size = resolved.stat().st_size
+    except OSError as exc:
+        raise LoaderError(f"{path}: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise LoaderError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit per file")
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise LoaderError(f"{path}: unsupported file type {path.suffix or '(none)'}")
+    try:
+        result = loader(resolved, document_id_for(str(resolved)))
+    except LoaderError:
+        raise
+    except (OSError, ValueError, UnicodeError) as exc:
+        raise LoaderError(f"{path}: {exc}") from None
+    docs = result if isinstance(result, list) else [result]
+    return [d for d in docs if d.text[d.body_start:].strip()]
+
+
+def load_path(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Document], list[Skipped]]:
+    """Load every supported file under ``paths``; returns (documents, skipped)."""
+    skipped: list[Skipped] = []
+    documents: list[Document] = []
+    for path in iter_files(paths, skipped):
+        try:
+            loaded = load_file(path)
+        except LoaderError as exc:
+            skipped.append(Skipped(str(path), str(exc).removeprefix(f"{path}: ")))
+            continue
+        if not loaded:
+            skipped.append(Skipped(str(path), "no text to index"))
+        documents.extend(loaded)
+    return documents, skipped

@@ -1,0 +1,343 @@
+"""SQLite store of documents, chunks, their vectors and the BM25 (FTS5) index.
+
+SQLite is the single source of truth: a write is one transaction, so a crash
+(even SIGKILL) leaves either the old or the new state, and WAL mode lets
+readers keep reading while one writer updates. Vectors are stored with their
+chunks; the FAISS file next to the database is a cache keyed by the store's
+``generation`` counter (see ``corpus_index.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .documents import Chunk, Document
+
+__all__ = ["Store", "ChunkRow", "SearchFilter"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    path TEXT NOT NULL,
+    date TEXT,
+    url TEXT,
+    source TEXT,
+    body_start INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    pages TEXT NOT NULL,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(hash);
+CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
+CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    n_tokens INTEGER NOT NULL,
+    header TEXT NOT NULL,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    header, text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, header, text) VALUES (new.rowid, new.header, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, header, text) VALUES ('delete', old.rowid, old.header, old.text);
+END;
+"""
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Metadata restrictions applied to both dense and lexical search.
+
+    Dates are ISO ``YYYY-MM-DD`` strings, inclusive. ``sources`` match the
+    document's source (site) case-insensitively, as a suffix of the host
+    ("reuters.com" matches "www.reuters.com") or the whole name.
+    """
+
+    since: str | None = None
+    until: str | None = None
+    sources: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.since or self.until or self.sources or self.doc_ids)
+
+    def sql(self) -> tuple[str, list[object]]:
+        """A WHERE clause over the ``documents`` table (alias d)."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if self.since:
+            clauses.append("d.date >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append("d.date <= ?")
+            params.append(self.until)
+        if self.sources:
+            parts = []
+            for source in self.sources:
+                source = source.lower().strip()
+                parts.append("(lower(d.source) = ? OR lower(d.source) LIKE ? OR lower(d.url) LIKE ?)")
+                params.extend([source, f"%.{source}", f"%://{source}/%"])
+            clauses.append("(" + " OR ".join(parts) + ")")
+        if self.doc_ids:
+            clauses.append(f"d.id IN ({','.join('?' * len(self.doc_ids))})")
+            params.extend(self.doc_ids)
+        return (" AND ".join(clauses) or "1"), params
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A chunk joined with the metadata of its document."""
+
+    rowid: int
+    chunk: Chunk
+    title: str
+    date: str | None
+    url: str | None
+    path: str
+    source: str | None
+
+
+_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression: the query's words OR-ed, each quoted (no syntax injection)."""
+    words = [w for w in _FTS_TOKEN.findall(text.lower()) if len(w) > 1 or w.isdigit()]
+    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+
+
+class Store:
+    """Thread-safe access to one index database (one connection per thread)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        with self.connection() as conn:
+            conn.executescript(SCHEMA)
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return _ConnectionContext(conn)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # ---- meta -------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self.connection() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation", "0") or 0)
+
+    # ---- writes -----------------------------------------------------------------------
+    def write(self, upserts: Sequence[tuple[Document, Sequence[Chunk], str, np.ndarray]], removals: Iterable[str] = ()) -> tuple[list[int], list[tuple[int, str]]]:
+        """Apply document replacements and removals in one transaction.
+
+        ``upserts`` holds (document, chunks, header, vectors). Returns the row ids
+        that were removed and the (rowid, chunk id) pairs that were added, so the
+        caller can update its vector index the same way.
+        """
+        removed: list[int] = []
+        added: list[tuple[int, str]] = []
+        with self._write_lock, self.connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for doc_id in list(removals) + [d.id for d, _, _, _ in upserts]:
+                    removed.extend(r[0] for r in conn.execute("SELECT rowid FROM chunks WHERE doc_id = ?", (doc_id,)))
+                    conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+                    conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+                for doc, chunks, header, vectors in upserts:
+                    conn.execute(
+                        "INSERT INTO documents (id, title, path, date, url, source, body_start, hash, text, metadata, pages)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (doc.id, doc.title, doc.path, doc.date, doc.url, doc.source, doc.body_start, doc.hash,
+                         doc.text, json.dumps(dict(doc.metadata), default=str), json.dumps(list(doc.pages))),
+                    )
+                    for chunk, vector in zip(chunks, vectors):
+                        cur = conn.execute(
+                            "INSERT INTO chunks (id, doc_id, ordinal, start, end, n_tokens, header, text, vector)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (chunk.id, chunk.doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.n_tokens, header,
+                             chunk.text, np.asarray(vector, dtype=np.float32).tobytes()),
+                        )
+                        added.append((int(cur.lastrowid), chunk.id))
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('generation', '1')"
+                    " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return removed, added
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write_lock, self.connection() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # ---- reads ------------------------------------------------------------------------
+    def document_hashes(self) -> dict[str, tuple[str, str]]:
+        """doc id -> (content hash, path) for every document."""
+        with self.connection() as conn:
+            return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, hash, path FROM documents")}
+
+    def ids_with_hash(self, digest: str) -> list[str]:
+        with self.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT id FROM documents WHERE hash = ?", (digest,))]
+
+    def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        with self.connection() as conn:
+            rows = conn.execute("SELECT rowid, vector FROM chunks ORDER BY rowid").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim) if rows else np.zeros((0, dim), np.float32)
+        return ids, vectors
+
+    def vectors_for(self, rowids: Sequence[int], dim: int) -> np.ndarray:
+        if not rowids:
+            return np.zeros((0, dim), np.float32)
+        with self.connection() as conn:
+            found = dict(conn.execute(f"SELECT rowid, vector FROM chunks WHERE rowid IN ({','.join('?' * len(rowids))})", list(rowids)).fetchall())
+        return np.stack([np.frombuffer(found[r], dtype=np.float32) for r in rowids])
+
+    def allowed_rowids(self, flt: SearchFilter) -> np.ndarray:
+        where, params = flt.sql()
+        with self.connection() as conn:
+            rows = conn.execute(f"SELECT c.rowid FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {where}", params).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
+        """BM25 over chunk text and header; returns (rowid, score) with higher = better."""
+        match = fts_query(query)
+        if not match:
+            return []
+        where, params = (flt or SearchFilter()).sql()
+        sql = (
+            "SELECT f.rowid, bm25(chunks_fts, 0.5, 1.0) AS score FROM chunks_fts f"
+            " JOIN chunks c ON c.rowid = f.rowid JOIN documents d ON d.id = c.doc_id"
+            f" WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
+        )
+        with self.connection() as conn:
+            rows = conn.execute(sql, [match, *params, k]).fetchall()
+        # FTS5's bm25() is lower-is-better (negative); flip the sign.
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def chunk_rows(self, rowids: Sequence[int]) -> dict[int, ChunkRow]:
+        if not rowids:
+            return {}
+        sql = (
+            "SELECT c.rowid, c.id, c.doc_id, c.text, c.start, c.end, c.n_tokens, c.ordinal,"
+            " d.title, d.date, d.url, d.path, d.source FROM chunks c JOIN documents d ON d.id = c.doc_id"
+            f" WHERE c.rowid IN ({','.join('?' * len(rowids))})"
+        )
+        with self.connection() as conn:
+            rows = conn.execute(sql, list(rowids)).fetchall()
+        return {r[0]: _chunk_row(r) for r in rows}
+
+    def chunk_by_id(self, chunk_id: str) -> ChunkRow | None:
+        with self.connection() as conn:
+            r = conn.execute(
+                "SELECT c.rowid, c.id, c.doc_id, c.text, c.start, c.end, c.n_tokens, c.ordinal,"
+                " d.title, d.date, d.url, d.path, d.source FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?",
+                (chunk_id,),
+            ).fetchone()
+        return _chunk_row(r) if r else None
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        with self.connection() as conn:
+            rows = conn.execute(
+                "SELECT id, doc_id, text, start, end, n_tokens, ordinal FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+            ).fetchall()
+        return [Chunk(id=r[0], doc_id=r[1], text=r[2], start=r[3], end=r[4], n_tokens=r[5], ordinal=r[6]) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        with self.connection() as conn:
+            r = conn.execute(
+                "SELECT id, title, text, path, date, url, source, body_start, metadata, pages FROM documents WHERE id = ?", (doc_id,)
+            ).fetchone()
+        if r is None:
+            return None
+        return Document(
+            id=r[0], title=r[1], text=r[2], path=r[3], date=r[4], url=r[5], source=r[6], body_start=r[7],
+            metadata=json.loads(r[8]), pages=tuple(tuple(p) for p in json.loads(r[9])),
+        )
+
+    def list_documents(self) -> list[dict]:
+        with self.connection() as conn:
+            rows = conn.execute(
+                "SELECT d.id, d.title, d.date, d.url, d.path, d.source, d.added_at, length(d.text),"
+                " (SELECT count(*) FROM chunks c WHERE c.doc_id = d.id) FROM documents d ORDER BY d.date DESC, d.title"
+            ).fetchall()
+        keys = ("doc_id", "title", "date", "url", "path", "source", "added_at", "chars", "chunks")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def counts(self) -> tuple[int, int]:
+        with self.connection() as conn:
+            docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return int(docs), int(chunks)
+
+    def sources(self) -> list[str]:
+        with self.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL ORDER BY source")]
+
+    def date_range(self) -> tuple[str | None, str | None]:
+        with self.connection() as conn:
+            r = conn.execute("SELECT min(date), max(date) FROM documents").fetchone()
+        return r[0], r[1]
+
+    def iter_paths(self) -> Iterator[tuple[str, str]]:
+        with self.connection() as conn:
+            yield from conn.execute("SELECT id, path FROM documents").fetchall()
+
+
+def _chunk_row(r: tuple) -> ChunkRow:
+    chunk = Chunk(id=r[1], doc_id=r[2], text=r[3], start=r[4], end=r[5], n_tokens=r[6], ordinal=r[7])
+    return ChunkRow(rowid=r[0], chunk=chunk, title=r[8], date=r[9], url=r[10], path=r[11], source=r[12])
+
+
+class _ConnectionContext:
+    """``with store.connection() as conn`` without closing the per-thread connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.conn
+
+    def __exit__(self, *exc) -> None:
+        return None

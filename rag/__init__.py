@@ -1,0 +1,59 @@
+"""Ask questions of your documents and get answers whose every claim is cited.
+
+Public API::
+
+    from rag import Assistant, Settings
+    assistant = Assistant(index_dir="./my-index")
+    assistant.build(["./articles"])            # index files (incremental)
+    answer = assistant.ask("What did Putin say about NATO?")
+    answer.text, answer.citations, answer.abstained
+    for piece in (stream := assistant.stream("...")):  # streaming
+        print(piece, end="")
+    stream.answer                              # the verified answer
+    assistant.search("red lines", k=5)         # passages only
+    assistant.lookup(answer.citations[0])      # the passage in context
+    assistant.sources_for("a claim")           # which passages support it
+"""
+
+from .assistant import AnswerStream, Assistant, Filters
+from .conversation import Conversation
+from .errors import (
+    USER_ERRORS,
+    ContextOverflowError,
+    CorpusError,
+    DocumentNotFoundError,
+    EmbedderError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    LoaderError,
+    ModelLoadError,
+    ModelNotFoundError,
+    RagError,
+)
+from .settings import Settings
+from .types import Answer, Citation, Lookup, Passage
+
+__all__ = [
+    "Answer",
+    "AnswerStream",
+    "Assistant",
+    "Citation",
+    "ContextOverflowError",
+    "Conversation",
+    "CorpusError",
+    "DocumentNotFoundError",
+    "EmbedderError",
+    "Filters",
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "LoaderError",
+    "Lookup",
+    "ModelLoadError",
+    "ModelNotFoundError",
+    "Passage",
+    "RagError",
+    "Settings",
+    "USER_ERRORS",
+]

@@ -1,0 +1,275 @@
+"""The public question-answering API: ``Assistant``.
+
+    from rag import Assistant
+    assistant = Assistant(index_dir="~/my-index")
+    answer = assistant.ask("What did Putin say about red lines?")
+    print(answer.with_references())
+
+Collaborators (index, embedder, generator) are optional constructor arguments
+so tests and other front ends can swap them; by default they are built from
+:class:`Settings` and loaded lazily, once per ``Assistant``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from index import CorpusIndex, Embedder, IndexReport, Progress, SearchFilter, SentenceTransformerEmbedder
+
+from .attribution import Attribution, attribute, best_quotes, strip_markers
+from .context import build_evidence, passage_heading
+from .errors import RagError
+from .generator import Generator, LlamaGenerator
+from .models import model_id, resolve_model
+from .prompts import NO_ANSWER, SYSTEM_PROMPT, format_passages, user_message
+from .retrieval import Retriever, key_terms
+from .settings import Settings
+from .types import Answer, Citation, Lookup, Passage
+
+__all__ = ["Assistant", "AnswerStream", "Filters"]
+
+# Phrases with which models decline; matched case-insensitively in the raw output.
+_REFUSAL = re.compile(
+    r"documents do not answer|do(?:es)? not (?:contain|mention|provide|say|include|specify|state)|"
+    r"(?:no|not enough|insufficient) information|cannot (?:be )?(?:find|found|answer|determine)|"
+    r"can't (?:find|answer|determine)|not (?:mentioned|stated|specified) in|unable to (?:find|answer|determine)",
+    re.I,
+)
+
+
+class Filters(SearchFilter):
+    """Metadata filters for ``ask``/``search`` (dates ISO ``YYYY-MM-DD``, inclusive)."""
+
+
+class AnswerStream:
+    """An answer being generated: iterate for text pieces, then read ``answer``.
+
+    Retrieval happens when the stream is created, so ``passages`` (the evidence)
+    is available before the first token. ``cancel()`` stops generation; the
+    answer is then built from what was generated so far.
+    """
+
+    def __init__(self, assistant: "Assistant", question: str, *, k: int | None = None,
+                 filters: SearchFilter | None = None, standalone_question: str | None = None,
+                 history: Sequence[dict] = ()) -> None:
+        self.question = question
+        self.standalone_question = standalone_question or question
+        self._assistant = assistant
+        self._cancelled = threading.Event()
+        self._answer: Answer | None = None
+        self._pieces: list[str] = []
+        self._consumed = False
+        self.timings: dict[str, float] = {}
+        self.status = "retrieving"
+        settings = assistant.settings
+        t_load = time.perf_counter()
+        retriever = assistant.retriever
+        retriever.index.embedder.embed(["warm-up"])  # loads the embedder once per process
+        self.timings["embedder_load"] = time.perf_counter() - t_load
+        started = time.perf_counter()
+        self._started = started
+        result = retriever.search(self.standalone_question, k or settings.k, filters)
+        self.timings["retrieval"] = time.perf_counter() - started
+        self.passages: tuple[Passage, ...] = result.passages
+        self.top_dense = result.top_dense
+        self.abstain_reason = assistant._pre_abstain(self.standalone_question, result.passages, result.top_dense)
+        self.evidence = None
+        self._messages: list[dict] = []
+        if self.abstain_reason is None:
+            self.evidence = build_evidence(result.passages, self.standalone_question, settings.context_tokens)
+            blocks = [(i + 1, passage_heading(p), text) for i, (p, text) in enumerate(zip(self.evidence.passages, self.evidence.texts))]
+            self._messages = [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                *history,
+                {"role": "user", "content": user_message(format_passages(blocks), self.standalone_question)},
+            ]
+        self.status = "generating" if self.abstain_reason is None else "done"
+
+    @property
+    def text(self) -> str:
+        """The raw text generated so far."""
+        return "".join(self._pieces)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def __iter__(self) -> Iterator[str]:
+        # A stream generates once: iterating again (or reading .answer afterwards) reuses the text.
+        if self._consumed or self.abstain_reason is not None:
+            return
+        self._consumed = True
+        t_load = time.perf_counter()
+        generator = self._assistant.generator
+        if hasattr(generator, "llm"):
+            generator.llm  # load (once per process) outside the timed prompt evaluation
+        self.timings["model_load"] = time.perf_counter() - t_load
+        first = None
+        t0 = time.perf_counter()
+        pieces = generator.stream(self._messages, max_tokens=self._assistant.settings.max_answer_tokens)
+        try:
+            for piece in pieces:
+                if first is None:
+                    first = time.perf_counter()
+                    self.timings["first_token"] = first - t0
+                self._pieces.append(piece)
+                yield piece
+                if self._cancelled.is_set():
+                    break
+        finally:
+            close = getattr(pieces, "close", None)
+            if close:
+                close()
+            self.timings["generation"] = time.perf_counter() - t0
+
+    @property
+    def answer(self) -> Answer:
+        """The final, verified answer (consumes the stream if it was not read)."""
+        if self._answer is None:
+            for _ in self:
+                pass
+            self._answer = self._assistant._finish(self)
+        return self._answer
+
+
+class Assistant:
+    """Ask questions of an indexed corpus and get cited answers."""
+
+    def __init__(self, settings: Settings | None = None, *, index_dir: str | Path | None = None,
+                 model: str | None = None, index: CorpusIndex | None = None, embedder: Embedder | None = None,
+                 generator: Generator | None = None) -> None:
+        self.settings = (settings or Settings()).with_overrides(index_dir=index_dir, model=model)
+        self._index = index
+        self._embedder = embedder
+        self._generator = generator
+        self._lock = threading.Lock()
+
+    # ---- collaborators (lazy) ---------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = self._index.embedder if self._index is not None else SentenceTransformerEmbedder(self.settings.embedder)
+            return self._embedder
+
+    @property
+    def index(self) -> CorpusIndex:
+        if self._index is None:
+            embedder = self.embedder
+            with self._lock:
+                if self._index is None:
+                    self._index = CorpusIndex.open(self.settings.index_dir, embedder)
+        return self._index
+
+    @property
+    def retriever(self) -> Retriever:
+        return Retriever(self.index, self.settings.candidates, self.settings.rrf_k)
+
+    @property
+    def generator(self) -> Generator:
+        with self._lock:
+            if self._generator is None:
+                path = resolve_model(self.settings.model)
+                self._generator = LlamaGenerator(str(path), model_id=model_id(self.settings.model),
+                                                 n_ctx=self.settings.n_ctx, n_threads=self.settings.n_threads)
+            return self._generator
+
+    @property
+    def model_id(self) -> str:
+        return self._generator.id if self._generator is not None else model_id(self.settings.model)
+
+    # ---- corpus -----------------------------------------------------------------------
+    def build(self, paths: Sequence[str | Path], progress: Callable[[Progress], None] | None = None, prune: bool = True) -> IndexReport:
+        """Index (or update the index with) the files under ``paths``; creates the index if needed."""
+        if self._index is None:
+            self._index = CorpusIndex.open(self.settings.index_dir, self.embedder, create=True)
+        return self._index.index_paths([str(p) for p in paths], progress=progress, prune=prune)
+
+    def remove(self, doc_ids: Sequence[str]) -> list[str]:
+        return self.index.remove_documents(doc_ids)
+
+    def documents(self) -> list[dict]:
+        return self.index.documents()
+
+    # ---- questions --------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, filters: SearchFilter | None = None, mode: str = "hybrid") -> list[Passage]:
+        return list(self.retriever.search(query, k, filters, mode=mode).passages)
+
+    def stream(self, question: str, *, k: int | None = None, filters: SearchFilter | None = None,
+               standalone_question: str | None = None, history: Sequence[dict] = ()) -> AnswerStream:
+        if not question or not question.strip():
+            raise RagError("the question is empty")
+        return AnswerStream(self, question.strip(), k=k, filters=filters, standalone_question=standalone_question, history=history)
+
+    def ask(self, question: str, *, k: int | None = None, filters: SearchFilter | None = None) -> Answer:
+        return self.stream(question, k=k, filters=filters).answer
+
+    def lookup(self, ref: str | Citation | Passage, context_chars: int = 400) -> Lookup:
+        """A passage by chunk id (or a citation/passage), with its document metadata and surroundings."""
+        chunk_id = ref if isinstance(ref, str) else ref.chunk_id
+        row = self.index.chunk(chunk_id.strip())
+        doc = self.index.document(row.chunk.doc_id)
+        c = row.chunk
+        before_start = max(doc.body_start, c.start - context_chars)
+        after_end = min(len(doc.text), c.end + context_chars)
+        return Lookup(chunk_id=c.id, doc_id=c.doc_id, title=doc.title, date=doc.date, url=doc.url, path=doc.path,
+                      source=doc.source, start=c.start, end=c.end, text=c.text, before=doc.text[before_start:c.start],
+                      after=doc.text[c.end:after_end], page=doc.page_at(c.start))
+
+    def sources_for(self, text: str, k: int = 5, filters: SearchFilter | None = None, min_support: float = 0.45) -> list[Citation]:
+        """Passages that support ``text`` (a claim or a quote), best first, each with its supporting quote."""
+        passages = self.search(strip_markers(text), k=max(k * 2, 8), filters=filters)
+        quotes = [q for q in best_quotes(text, passages, embed=self.embedder.embed) if q.support >= min_support]
+        return [replace(q, n=i + 1) for i, q in enumerate(quotes[:k])]
+
+    def conversation(self):
+        from .conversation import Conversation
+
+        return Conversation(self)
+
+    # ---- internals --------------------------------------------------------------------
+    def _pre_abstain(self, question: str, passages: Sequence[Passage], top_dense: float) -> str | None:
+        """Decide, before spending LLM time, that the corpus cannot answer."""
+        if not passages:
+            return "nothing in the index matches the question"
+        terms = set(key_terms(question))
+        covered = {t for t in terms if any(t in p.text.lower() or t in p.title.lower() for p in passages)}
+        coverage = len(covered) / len(terms) if terms else 0.0
+        if top_dense < self.settings.min_relevance and coverage < 0.5:
+            return "no passage is close to the question"
+        return None
+
+    def _finish(self, stream: AnswerStream) -> Answer:
+        timings = dict(stream.timings)
+        common = dict(question=stream.question, standalone_question=stream.standalone_question,
+                      passages=stream.passages, model=self.model_id, embedder=self.index.embedder.id)
+        if stream.abstain_reason is not None:
+            timings["total"] = time.perf_counter() - stream._started
+            return Answer(text=_abstention_text(stream.standalone_question, stream.abstain_reason), citations=(),
+                          abstained=True, confidence=0.0, timings=timings, **common)
+        raw = stream.text.strip()
+        if not raw or _REFUSAL.search(raw):
+            timings["total"] = time.perf_counter() - stream._started
+            return Answer(text=_abstention_text(stream.standalone_question, "the passages found do not contain the answer"),
+                          citations=(), abstained=True, confidence=0.0, timings=timings, **common)
+        t0 = time.perf_counter()
+        attribution: Attribution = attribute(raw, stream.evidence.passages, embed=self.index.embedder.embed,
+                                             question=stream.standalone_question)
+        timings["verification"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - stream._started
+        if not attribution.citations:
+            # Nothing the model said is backed by the passages: do not present it as an answer.
+            return Answer(text=_abstention_text(stream.standalone_question, "the generated answer was not supported by the passages"),
+                          citations=(), abstained=True, confidence=attribution.support, timings=timings,
+                          unsupported=attribution.unsupported, **common)
+        return Answer(text=attribution.text, citations=attribution.citations, abstained=False,
+                      confidence=attribution.support, timings=timings, unsupported=attribution.unsupported, **common)
+
+
+def _abstention_text(question: str, reason: str) -> str:
+    return f"{NO_ANSWER} Searched for: \"{question}\" ({reason}). The closest passages are listed below."
+

@@ -1,0 +1,79 @@
+"""``rag chat``: a conversation in the terminal, or JSON lines on stdin/stdout.
+
+Commands in the interactive chat: ``/source N`` shows citation N of the last
+answer in context, ``/new`` starts over, ``/quit`` (or Ctrl-D) leaves.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .errors import USER_ERRORS
+
+HELP = "Type a question. /source N shows a cited passage, /new starts over, /quit leaves."
+
+
+def run_chat(assistant, json_mode: bool = False) -> int:
+    conversation = assistant.conversation()
+    assistant.index  # fail early (missing index) before the first prompt
+    interactive = sys.stdin.isatty() and not json_mode
+    if interactive:
+        print(HELP)
+    last = None
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except EOFError:
+            break
+        question = line.strip()
+        if not question:
+            continue
+        if question in ("/quit", "/exit", "/q"):
+            break
+        if question == "/new":
+            conversation.reset()
+            last = None
+            print("(new conversation)")
+            continue
+        if question.startswith("/source"):
+            _show_source(assistant, last, question)
+            continue
+        try:
+            stream = conversation.stream(question)
+            if interactive:
+                if stream.standalone_question != question:
+                    print(f"(searching for: {stream.standalone_question})")
+                for piece in stream:
+                    print(piece, end="", flush=True)
+                print("\n")
+            answer = stream.answer
+        except USER_ERRORS as exc:
+            if json_mode:
+                print(json.dumps({"question": question, "error": str(exc)}), flush=True)
+            else:
+                print(f"error: {exc}", file=sys.stderr)
+            continue
+        last = answer
+        if json_mode:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(answer.with_references())
+            print()
+    return 0
+
+
+def _show_source(assistant, answer, command: str) -> None:
+    parts = command.split()
+    if answer is None or len(parts) != 2 or not parts[1].isdigit():
+        print("usage: /source N  (after an answer with citations)")
+        return
+    n = int(parts[1])
+    match = [c for c in answer.citations if c.n == n]
+    if not match:
+        print(f"the last answer has no citation [{n}]")
+        return
+    c = match[0]
+    found = assistant.lookup(c.chunk_id)
+    print(f"[{n}] {c.title} ({c.date or 'undated'}) {c.url or c.path}")
+    print(f"...{found.before[-300:]}>>>{c.quote}<<<{found.after[:300]}...")

@@ -1,0 +1,80 @@
+"""Evidence compression: fit the retrieved passages into the prompt's token budget.
+
+On a CPU every prompt token costs time before the first answer token (about
+30 ms each for the 1.5B model on 2 cores), so the prompt carries the
+sentences that matter, not whole chunks. When the passages fit the budget
+they go in whole; otherwise sentences are ranked by how many of the
+question's key terms they contain (ties broken by passage rank and position)
+and taken until the budget is spent, then shown in document order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from index import split_sentences
+from index.tokens import count_tokens
+
+from .retrieval import key_terms
+from .types import Passage
+
+__all__ = ["Evidence", "build_evidence", "passage_heading"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    passages: tuple[Passage, ...]
+    """The passages shown to the model, in prompt order: passage i is ``[i + 1]``."""
+    texts: tuple[str, ...]
+    """What the model sees of each passage (whole, or its selected sentences)."""
+    tokens: int
+
+
+def passage_heading(p: Passage) -> str:
+    parts = [p.title]
+    if p.date:
+        parts.append(p.date)
+    if p.source:
+        parts.append(p.source)
+    return " | ".join(parts)
+
+
+def build_evidence(passages: Sequence[Passage], question: str, budget: int) -> Evidence:
+    headings = [passage_heading(p) for p in passages]
+    heading_cost = sum(count_tokens(h) + 4 for h in headings)
+    whole = [count_tokens(p.text) for p in passages]
+    if heading_cost + sum(whole) <= budget:
+        return Evidence(tuple(passages), tuple(p.text for p in passages), heading_cost + sum(whole))
+
+    terms = set(key_terms(question))
+    scored = []  # (score, passage rank, sentence index, start, end, tokens)
+    for rank, p in enumerate(passages):
+        for i, span in enumerate(split_sentences(p.text)):
+            sentence = p.text[span.start:span.end]
+            overlap = len(terms & set(key_terms(sentence))) if terms else 0
+            scored.append((overlap, -rank, -i, rank, span.start, span.end, count_tokens(sentence)))
+    scored.sort(reverse=True)
+
+    used = 0
+    chosen: dict[int, list[tuple[int, int]]] = {}
+    for _, _, _, rank, start, end, tokens in scored:
+        extra = tokens + (count_tokens(headings[rank]) + 4 if rank not in chosen else 0)
+        if used + extra > budget:
+            continue
+        chosen.setdefault(rank, []).append((start, end))
+        used += extra
+    kept_passages, texts = [], []
+    for rank in sorted(chosen):
+        p = passages[rank]
+        spans = sorted(chosen[rank])
+        pieces = []
+        previous_end = None
+        for start, end in spans:
+            if previous_end is not None and p.text[previous_end:start].strip():
+                pieces.append("...")
+            pieces.append(p.text[start:end])
+            previous_end = end
+        kept_passages.append(p)
+        texts.append(" ".join(pieces))
+    return Evidence(tuple(kept_passages), tuple(texts), used)

@@ -1,0 +1,70 @@
+"""One typed settings object with a documented default for every knob."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+__all__ = ["Settings", "default_index_dir"]
+
+
+def default_index_dir() -> Path:
+    """``$RAG_INDEX``, else ``$XDG_DATA_HOME/rag-news/index``, else ``~/.local/share/rag-news/index``."""
+    explicit = os.environ.get("RAG_INDEX")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "rag-news" / "index"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = field(default_factory=default_index_dir)
+    """Where the index lives (``--index``, or the ``RAG_INDEX`` environment variable)."""
+
+    model: str = "default"
+    """``default`` (Qwen2.5-Coder-1.5B), ``small`` (0.5B) or a path to a GGUF file."""
+
+    embedder: str = "all-MiniLM-L6-v2"
+    """``all-MiniLM-L6-v2`` (packaged) or a sentence-transformers folder."""
+
+    k: int = 4
+    """Passages given to the model. Each costs prompt tokens, and prompt tokens are the latency on CPU."""
+
+    candidates: int = 30
+    """Chunks fetched from each retriever (dense, BM25) before fusion."""
+
+    rrf_k: int = 60
+    """Reciprocal-rank-fusion constant: score = sum 1 / (rrf_k + rank)."""
+
+    context_tokens: int = 480
+    """Token budget of the evidence in the prompt. At ~31 prompt tokens/s (1.5B model, 2 cores),
+    480 tokens keep the time to first token near 15-20 s; see docs/BENCHMARKS.md."""
+
+    max_answer_tokens: int = 200
+    """Upper bound on the answer length; answers are a few sentences."""
+
+    min_relevance: float = 0.22
+    """Abstain without calling the LLM when no passage has at least this cosine similarity
+    and the question's key terms are not found by BM25."""
+
+    n_ctx: int = 4096
+    """Context window of the LLM in tokens."""
+
+    n_threads: int | None = None
+    """CPU threads for the LLM (default: all cores)."""
+
+    history_turns: int = 3
+    """Previous turns of a conversation kept verbatim for rewriting follow-ups."""
+
+    def with_overrides(self, **changes) -> "Settings":
+        """A copy with the given fields changed; unknown names are an error, ``None`` means unchanged."""
+        names = {f.name for f in fields(self)}
+        unknown = set(changes) - names
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "index_dir" in changes:
+            changes["index_dir"] = Path(changes["index_dir"]).expanduser()
+        return replace(self, **changes)
