@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
     p.add_argument("--password", help="require this password (user 'rag'); recommended with --host 0.0.0.0")
     _add_index_arg(p)
+
+    from .evaluation.cli import add_eval_parser  # light module: no heavy imports at parse time
+
+    add_eval_parser(sub)
     return parser
 
 
@@ -274,6 +278,15 @@ COMMANDS = {
     "index": _cmd_index, "ask": _cmd_ask, "search": _cmd_search, "lookup": _cmd_lookup, "cite": _cmd_cite,
     "chat": _cmd_chat, "docs": _cmd_docs, "remove": _cmd_remove, "ui": _cmd_ui,
 }
+
+
+def _cmd_eval(args) -> int:
+    from .evaluation.cli import run_eval
+
+    return run_eval(args)
+
+
+COMMANDS["eval"] = _cmd_eval
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,8 +1,13 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) fused by reciprocal rank.
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused into one ranking.
 
 Both routes run over the same metadata filter. Near-duplicate passages (news
 repeats itself across outlets and in overlapping chunks) are dropped so the
 few passages the model sees carry different evidence.
+
+How the defaults were chosen (fusion method, weights, candidate depth) is in
+docs/BENCHMARKS.md, section "Retrieval": every knob was tuned on the SciFact
+train split and the MultiHop-RAG dev split and is reported on their test splits
+with ``rag eval retrieval`` / ``rag eval multihop``.
 """
 
 from __future__ import annotations
@@ -10,14 +15,19 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
 from index import CorpusIndex, SearchFilter
 
+from .settings import Settings
 from .types import Passage
 
-__all__ = ["Retriever", "RetrievalResult", "key_terms"]
+__all__ = ["Retriever", "RetrievalResult", "fuse", "key_terms", "MODES", "FUSIONS"]
+
+MODES = ("hybrid", "dense", "lexical")
+FUSIONS = ("rrf", "linear")
 
 _STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it
@@ -34,6 +44,34 @@ def key_terms(text: str) -> list[str]:
     return [w for w in (t.lower().strip("'’.") for t in _WORD.findall(text)) if w and w not in _STOPWORDS]
 
 
+def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], *, method: str = "rrf",
+         rrf_k: float = 60.0, dense_weight: float = 1.0, lexical_weight: float = 1.0) -> dict[int, float]:
+    """Combine two ranked candidate lists (id, score), best first, into id -> fused score.
+
+    ``rrf``: sum of weight / (rrf_k + rank). Uses ranks only, so it needs no
+    calibration between cosine and BM25 scores.
+    ``linear``: sum of weight * min-max normalised score, each list normalised
+    over its own candidates (a candidate missing from a list gets 0 from it).
+    Uses the score gaps that RRF throws away.
+    """
+    fused: dict[int, float] = {}
+    for weight, ranking in ((dense_weight, dense), (lexical_weight, lexical)):
+        if not ranking or weight == 0:
+            continue
+        if method == "rrf":
+            for rank, (rowid, _) in enumerate(ranking):
+                fused[rowid] = fused.get(rowid, 0.0) + weight / (rrf_k + rank + 1)
+        elif method == "linear":
+            scores = [s for _, s in ranking]
+            lo, hi = min(scores), max(scores)
+            span = hi - lo
+            for rowid, s in ranking:
+                fused[rowid] = fused.get(rowid, 0.0) + weight * ((s - lo) / span if span > 0 else 1.0)
+        else:
+            raise ValueError(f"unknown fusion method {method!r}; use one of {', '.join(FUSIONS)}")
+    return fused
+
+
 @dataclass(frozen=True)
 class RetrievalResult:
     passages: tuple[Passage, ...]
@@ -41,28 +79,57 @@ class RetrievalResult:
     seconds: float
     top_dense: float
     """Highest cosine similarity of any chunk to the question (the abstention signal)."""
+    ranking: tuple[tuple[int, float], ...] = ()
+    """The whole fused ranking (chunk row id, fused score), best first, before near-duplicate
+    removal: what evaluation pools into document rankings."""
 
 
 class Retriever:
-    def __init__(self, index: CorpusIndex, candidates: int = 30, rrf_k: int = 60, duplicate_cosine: float = 0.95) -> None:
-        self.index = index
-        self.candidates = candidates
-        self.rrf_k = rrf_k
-        self.duplicate_cosine = duplicate_cosine
+    """Dense + BM25 retrieval with fusion and near-duplicate removal.
 
-    def search(self, query: str, k: int, flt: SearchFilter | None = None, mode: str = "hybrid") -> RetrievalResult:
-        """Top ``k`` passages for ``query``. ``mode`` is ``hybrid``, ``dense`` or ``lexical``."""
+    Every knob defaults to :class:`Settings`; ``Retriever.from_settings`` is the
+    usual way to build one.
+    """
+
+    def __init__(self, index: CorpusIndex, candidates: int | None = None, rrf_k: float | None = None,
+                 duplicate_cosine: float | None = None, *, fusion: str | None = None,
+                 dense_weight: float | None = None, lexical_weight: float | None = None) -> None:
+        defaults = Settings()
+        self.index = index
+        self.candidates = candidates if candidates is not None else defaults.candidates
+        self.rrf_k = rrf_k if rrf_k is not None else defaults.rrf_k
+        self.duplicate_cosine = duplicate_cosine if duplicate_cosine is not None else defaults.duplicate_cosine
+        self.fusion = fusion or defaults.fusion
+        self.dense_weight = dense_weight if dense_weight is not None else defaults.dense_weight
+        self.lexical_weight = lexical_weight if lexical_weight is not None else defaults.lexical_weight
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion method {self.fusion!r}; use one of {', '.join(FUSIONS)}")
+
+    @classmethod
+    def from_settings(cls, index: CorpusIndex, settings: Settings) -> "Retriever":
+        return cls(index, settings.candidates, settings.rrf_k, settings.duplicate_cosine, fusion=settings.fusion,
+                   dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
+
+    def search(self, query: str, k: int, flt: SearchFilter | None = None, mode: str = "hybrid",
+               candidates: int | None = None) -> RetrievalResult:
+        """Top ``k`` passages for ``query``. ``mode`` is ``hybrid``, ``dense`` or ``lexical``.
+
+        ``candidates`` overrides how many chunks each route contributes (evaluation
+        needs 100 documents for Recall@100).
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         started = time.perf_counter()
+        depth = max(candidates or self.candidates, k)
         vector = self.index.embed_query(query)
-        dense = self.index.dense_search(vector, self.candidates, flt) if mode in ("hybrid", "dense") else []
-        lexical = self.index.lexical_search(query, self.candidates, flt) if mode in ("hybrid", "lexical") else []
-        fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
-            for rank, (rowid, _) in enumerate(ranking):
-                fused[rowid] = fused.get(rowid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        dense = self.index.dense_search(vector, depth, flt) if mode in ("hybrid", "dense") else []
+        lexical = self.index.lexical_search(query, depth, flt) if mode in ("hybrid", "lexical") else []
+        fused = fuse(dense, lexical, method=self.fusion, rrf_k=self.rrf_k,
+                     dense_weight=self.dense_weight if mode != "lexical" else 1.0,
+                     lexical_weight=self.lexical_weight if mode != "dense" else 1.0)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
-        order = sorted(fused, key=lambda r: (-fused[r], -dense_scores.get(r, -1.0)))
+        order = sorted(fused, key=lambda r: (-fused[r], -dense_scores.get(r, -1.0), r))
         chosen = self._diverse(order, k)
         rows = self.index.rows(chosen)
         passages = []
@@ -79,7 +146,8 @@ class Retriever:
                 )
             )
         top_dense = max(dense_scores.values(), default=0.0)
-        return RetrievalResult(tuple(passages), vector, time.perf_counter() - started, top_dense)
+        ranking = tuple((r, fused[r]) for r in order)
+        return RetrievalResult(tuple(passages), vector, time.perf_counter() - started, top_dense, ranking)
 
     def _diverse(self, order: list[int], k: int) -> list[int]:
         """Walk the fused ranking and skip chunks nearly identical to one already chosen."""

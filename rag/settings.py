@@ -35,8 +35,21 @@ class Settings:
     candidates: int = 30
     """Chunks fetched from each retriever (dense, BM25) before fusion."""
 
-    rrf_k: int = 60
-    """Reciprocal-rank-fusion constant: score = sum 1 / (rrf_k + rank)."""
+    fusion: str = "rrf"
+    """How dense and BM25 candidates are combined: ``rrf`` (reciprocal rank fusion) or ``linear``
+    (weighted sum of min-max normalised scores). Chosen by measurement, see docs/BENCHMARKS.md."""
+
+    rrf_k: float = 60
+    """Reciprocal-rank-fusion constant: score = sum weight / (rrf_k + rank)."""
+
+    dense_weight: float = 1.0
+    """Weight of the dense (embedding) route in the fusion."""
+
+    lexical_weight: float = 1.0
+    """Weight of the lexical (BM25) route in the fusion."""
+
+    duplicate_cosine: float = 0.95
+    """Passages at least this similar (cosine) to a better-ranked one are dropped as near-duplicates."""
 
     context_tokens: int = 480
     """Token budget of the evidence in the prompt. At ~31 prompt tokens/s (1.5B model, 2 cores),

@@ -1,0 +1,242 @@
+"""``rag eval``: retrieval and answer quality on public benchmarks, as numbers anyone can reproduce.
+
+    rag eval retrieval --beir ../shared/data/beir-scifact [--split test] [--mode all] [--json]
+    rag eval multihop --queries ../shared/data/multihop-rag/queries.test.json \\
+                      --corpus ../shared/data/multihop-rag/excerpts [--answers --limit 10]
+
+Progress goes to stderr, the table (or ``--json``) to stdout, and a results
+file with the configuration, model ids, date and machine to benchmarks/results/.
+This module is imported when the parser is built, so it imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+
+from ..errors import RagError
+
+__all__ = ["add_eval_parser", "run_eval"]
+
+RETRIEVAL_FIELDS = ("candidates", "fusion", "rrf_k", "dense_weight", "lexical_weight", "duplicate_cosine")
+
+
+class EvalUsageError(RagError):
+    exit_code = 2
+
+
+def _add_retrieval_knobs(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("retrieval settings (default: the product's Settings)")
+    g.add_argument("--fusion", choices=["rrf", "linear"], help="fusion of dense and BM25 candidates")
+    g.add_argument("--rrf-k", type=float, help="RRF constant")
+    g.add_argument("--dense-weight", type=float, help="weight of the dense route in the fusion")
+    g.add_argument("--lexical-weight", type=float, help="weight of the BM25 route in the fusion")
+    g.add_argument("--candidates", type=int, help="chunks fetched per route before fusion")
+
+
+def add_eval_parser(sub) -> None:
+    p = sub.add_parser("eval", help="measure retrieval and answer quality on benchmark data")
+    suites = p.add_subparsers(dest="suite", metavar="SUITE")
+
+    r = suites.add_parser("retrieval", help="BEIR-format retrieval: nDCG@10, Recall@10/100, MRR@10, latency")
+    r.add_argument("--beir", required=True, metavar="DIR", help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")
+    r.add_argument("--split", default="test", help="qrels split to run (test, train, dev; default test)")
+    r.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical", "all"],
+                   help="retrieval route; 'all' runs every component side by side")
+    r.add_argument("--depth", type=int, metavar="N",
+                   help="chunks per route for the document ranking (default: the larger of --candidates and 100, "
+                        "enough for Recall@100)")
+    r.add_argument("--limit", type=int, metavar="N", help="only the first N queries (smoke runs)")
+    r.add_argument("--index-dir", metavar="DIR", help="where to build/reuse the corpus index (default: a cache folder "
+                                                        "named by a hash of the corpus, embedder and chunker)")
+    r.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
+    r.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_retrieval_knobs(r)
+
+    m = suites.add_parser("multihop", help="MultiHop-RAG: Hits@4/10, MRR@10, MAP@10; with --answers, answer accuracy")
+    m.add_argument("--queries", required=True, metavar="FILE", help="MultiHop-RAG query JSON (e.g. queries.test.json)")
+    m.add_argument("--corpus", required=True, metavar="DIR", help="folder of the articles (e.g. multihop-rag/excerpts)")
+    m.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical", "all"])
+    m.add_argument("--answers", action="store_true", help="also generate answers with the local LLM and score them (slow)")
+    m.add_argument("--model", default="default", help="LLM for --answers: default, small, or a GGUF path")
+    m.add_argument("--limit", type=int, metavar="N", help="only the first N queries")
+    m.add_argument("--index-dir", metavar="DIR", help="where to build/reuse the corpus index")
+    m.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
+    m.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_retrieval_knobs(m)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace):
+    from ..settings import Settings
+
+    return Settings().with_overrides(fusion=args.fusion, rrf_k=args.rrf_k, dense_weight=args.dense_weight,
+                                     lexical_weight=args.lexical_weight, candidates=args.candidates)
+
+
+def _retrieval_config(settings) -> dict:
+    data = asdict(settings)
+    return {k: data[k] for k in RETRIEVAL_FIELDS}
+
+
+def _variants(mode: str, settings) -> list[tuple[str, str, object]]:
+    """(name, route, settings) for each system to run; 'all' adds every component and textbook RRF."""
+    if mode != "all":
+        return [(mode, mode, settings)]
+    out = [("dense", "dense", settings), ("lexical", "lexical", settings)]
+    textbook = settings.with_overrides(fusion="rrf", rrf_k=60, dense_weight=1.0, lexical_weight=1.0)
+    if _retrieval_config(textbook) != _retrieval_config(settings):
+        out.append(("hybrid rrf k=60 1:1", "hybrid", textbook))
+    out.append(("hybrid (default)" if settings == type(settings)() else "hybrid", "hybrid", settings))
+    return out
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))]
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    return "\n".join(lines)
+
+
+def _arguments(args: argparse.Namespace) -> dict:
+    """The command-line arguments as given, for the results file."""
+    return {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))}
+
+
+def _embedder():
+    from index import SentenceTransformerEmbedder
+
+    from ..settings import Settings
+
+    return SentenceTransformerEmbedder(Settings().embedder)
+
+
+# ---- rag eval retrieval ------------------------------------------------------------------------
+def _run_retrieval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..retrieval import Retriever
+    from .beir import beir_documents, evaluate_beir, load_beir, open_cached_index
+    from .results import write_results
+
+    settings = _settings(args)
+    data = load_beir(args.beir, args.split)
+    if args.limit:
+        keep = list(data.queries)[: args.limit]
+        data = type(data)(data.corpus_path, {q: data.queries[q] for q in keep}, {q: data.qrels[q] for q in keep}, data.split)
+    embedder = _embedder()
+    name = f"beir-{Path(args.beir).expanduser().resolve().name}"
+    index, info = open_cached_index([data.corpus_path], lambda: beir_documents(data.corpus_path), name, embedder,
+                                    index_dir=args.index_dir, log=_log)
+    depth = args.depth or max(settings.candidates, 100)
+    systems = {}
+    for label, route, variant in _variants(args.mode, settings):
+        _log(f"running {len(data.queries)} {data.split} queries: {label}")
+        retriever = Retriever.from_settings(index, variant)
+        systems[label] = {"mode": route, "settings": _retrieval_config(variant),
+                          **evaluate_beir(index, data, retriever, route, depth, log=_log)}
+    stats = index.stats()
+    record = {
+        "suite": "retrieval",
+        "dataset": name,
+        "split": data.split,
+        "queries": len(data.queries),
+        "arguments": _arguments(args),
+        "config": {"retrieval": _retrieval_config(settings), "depth_per_route": depth, "mode": args.mode,
+                   "chunker": stats["chunker"], "documents": stats["documents"], "chunks": stats["chunks"]},
+        "models": {"embedder": stats["embedder"]},
+        "index": info,
+        "systems": systems,
+    }
+    path = write_results(record, f"retrieval-{name}-{data.split}", args.results_dir)
+    if args.json:
+        print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
+        return 0
+    print(f"{name} {data.split}: {len(data.queries)} queries, {stats['documents']} documents / {stats['chunks']} chunks, "
+          f"embedder {stats['embedder']['id']}, depth {depth} chunks per route")
+    rows = [[label, f"{m['ndcg@10']:.4f}", f"{m['recall@10']:.4f}", f"{m['recall@100']:.4f}", f"{m['mrr@10']:.4f}",
+             f"{m['latency']['p50_ms']:.1f}", f"{m['latency']['p95_ms']:.1f}"] for label, m in systems.items()]
+    print(_table(["system", "nDCG@10", "Recall@10", "Recall@100", "MRR@10", "p50 ms", "p95 ms"], rows))
+    print(f"results: {path}")
+    return 0
+
+
+# ---- rag eval multihop -------------------------------------------------------------------------
+def _run_multihop(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..retrieval import Retriever
+    from .multihop import evaluate_answers, evaluate_retrieval, load_queries, open_corpus_index
+    from .results import write_results
+
+    settings = _settings(args).with_overrides(model=args.model)
+    queries = load_queries(args.queries, args.limit)
+    embedder = _embedder()
+    index, info = open_corpus_index(args.corpus, embedder, args.index_dir, log=_log)
+    systems = {}
+    for label, route, variant in _variants(args.mode, settings):
+        _log(f"retrieval for {len(queries)} queries: {label}")
+        retriever = Retriever.from_settings(index, variant)
+        systems[label] = {"mode": route, "settings": _retrieval_config(variant),
+                          **evaluate_retrieval(index, queries, retriever, route)}
+    answers = None
+    model_id = None
+    if args.answers:
+        from ..assistant import Assistant
+
+        assistant = Assistant(settings, index=index)
+        _log(f"generating {len(queries)} answers with {assistant.model_id} (slow on CPU)")
+        answers = evaluate_answers(assistant, queries, log=_log)
+        model_id = assistant.model_id
+    stats = index.stats()
+    name = Path(args.queries).stem
+    record = {
+        "suite": "multihop",
+        "queries_file": str(Path(args.queries).expanduser().resolve()),
+        "corpus": str(Path(args.corpus).expanduser().resolve()),
+        "queries": len(queries),
+        "arguments": _arguments(args),
+        "config": {"retrieval": _retrieval_config(settings), "k": 10, "mode": args.mode, "chunker": stats["chunker"],
+                   "documents": stats["documents"], "chunks": stats["chunks"],
+                   "answer_settings": {"k": settings.k, "context_tokens": settings.context_tokens} if args.answers else None},
+        "models": {"embedder": stats["embedder"], "llm": model_id},
+        "index": info,
+        "systems": systems,
+        "answers": answers,
+    }
+    path = write_results(record, f"multihop-{name}", args.results_dir)
+    if args.json:
+        print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
+        return 0
+    first = next(iter(systems.values()))
+    print(f"MultiHop-RAG {name}: {len(queries)} queries ({first['null_queries_excluded']} null excluded from retrieval), "
+          f"{stats['documents']} documents / {stats['chunks']} chunks; chunk coverage ceiling "
+          f"{first['chunk_coverage']:.4f} of {first['gold_facts']} gold facts")
+    rows = [[label, f"{m['hits@4']:.4f}", f"{m['hits@10']:.4f}", f"{m['mrr@10']:.4f}", f"{m['map@10']:.4f}",
+             f"{m['latency']['p50_ms']:.1f}", f"{m['latency']['p95_ms']:.1f}"] for label, m in systems.items()]
+    print(_table(["system", "Hits@4", "Hits@10", "MRR@10", "MAP@10", "p50 ms", "p95 ms"], rows))
+    if answers:
+        print(f"\nanswers by {model_id}:")
+        rows = [[t, str(a["queries"]), f"{a['lenient']:.3f}", f"{a['strict']:.3f}"] for t, a in answers["accuracy"].items()]
+        print(_table(["question type", "n", "lenient", "strict"], rows))
+        fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+        print(f"abstained on null queries: {fmt(answers['abstention_rate_null'])} of {answers['null_queries']}; "
+              f"wrongly abstained on answerable: {fmt(answers['wrong_abstention_rate_answerable'])} of "
+              f"{answers['answerable_queries']}; citations on gold evidence: {fmt(answers['citation_gold_share'])} "
+              f"of {answers['citations']}; p50 {answers['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer")
+    print(f"results: {path}")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    if args.suite == "retrieval":
+        return _run_retrieval(args)
+    if args.suite == "multihop":
+        return _run_multihop(args)
+    raise EvalUsageError("name a suite: rag eval retrieval --beir DIR, or rag eval multihop --queries FILE --corpus DIR")

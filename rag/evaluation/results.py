@@ -1,0 +1,73 @@
+"""Results files: every ``rag eval`` run leaves a JSON record of what was measured and how."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["machine_info", "default_results_dir", "write_results", "package_version"]
+
+
+def package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("rag-news")
+    except Exception:
+        return "0+unknown"
+
+
+def machine_info() -> dict:
+    """What the numbers were measured on (latency is meaningless without it)."""
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 0
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
+    return {
+        "machine": platform.machine(),
+        "cpu": cpu,
+        "cores": usable,
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "gpu": None,
+        "load_average_1m_at_start": None if load is None else round(load, 2),
+    }
+
+
+def default_results_dir() -> Path:
+    """``benchmarks/results`` of the source checkout when running from one, else of the working directory."""
+    repo = Path(__file__).resolve().parents[2]
+    if (repo / "pyproject.toml").exists() and (repo / "rag").is_dir():
+        return repo / "benchmarks" / "results"
+    return Path.cwd() / "benchmarks" / "results"
+
+
+def write_results(record: dict, name: str, folder: str | os.PathLike[str] | None = None) -> Path:
+    """Write ``record`` (plus date, machine, package version) to ``<folder>/<name>-<UTC time>.json``."""
+    now = datetime.now(timezone.utc)
+    record = {"date": now.isoformat(timespec="seconds"), "machine": machine_info(),
+              "package_version": package_version(), **record}
+    folder = Path(folder).expanduser() if folder else default_results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+    path = folder / f"{safe}-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
+    os.replace(tmp, path)
+    return path

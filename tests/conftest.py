@@ -1,0 +1,51 @@
+"""Shared fixtures. Integration fixtures use the real embedder, FAISS and small LLM."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "rag" / "sample_corpus"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# Never reach for a model hub, and keep runs quiet.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(tmp_path_factory) -> Path:
+    """A private copy of the sample corpus (tests may not modify the package's files)."""
+    target = tmp_path_factory.mktemp("corpus") / "sample"
+    shutil.copytree(SAMPLE, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory, embedder, sample_corpus):
+    from index import CorpusIndex
+
+    index = CorpusIndex.open(tmp_path_factory.mktemp("index"), embedder, create=True)
+    report = index.index_paths([sample_corpus])
+    assert not report.skipped, report.skipped
+    return index
+
+
+@pytest.fixture(scope="session")
+def small_assistant(sample_index):
+    """Assistant over the sample index with the real 0.5B model (loaded once per test session)."""
+    from rag import Assistant, Settings
+
+    return Assistant(Settings(index_dir=sample_index.path, model="small"), index=sample_index)

@@ -1,0 +1,62 @@
+"""The citation verifier on hand-written cases (lexical scoring only: no model needed)."""
+
+from __future__ import annotations
+
+from rag.attribution import attribute, claim_support, split_claims
+from rag.types import Passage
+
+DOC_A = "Header\n20250101\nhttps://a.example/x\nThe bridge will cost 48.5 million pounds. It opens in June 2027.\n"
+DOC_B = "Header\n20250201\nhttps://b.example/y\nStorm damage was put at 6 million pounds by the insurer.\n"
+
+
+def _passage(doc: str, chunk_id: str, title: str) -> Passage:
+    start = doc.index("\n", doc.index("https")) + 1
+    text = doc[start:].rstrip("\n")
+    return Passage(chunk_id=chunk_id, doc_id=chunk_id.split("-")[0], title=title, date=None, url=None, path="",
+                   source=None, text=text, start=start, end=start + len(text), score=1.0)
+
+
+A = _passage(DOC_A, "a-0", "Bridge")
+B = _passage(DOC_B, "b-0", "Storm")
+
+
+def test_supported_claim_keeps_marker_and_quotes_exact_sentence():
+    result = attribute("The bridge will cost 48.5 million pounds [1].", [A, B], question="How much will the bridge cost?")
+    assert result.unsupported == ()
+    (c,) = result.citations
+    assert c.quote == "The bridge will cost 48.5 million pounds."
+    assert DOC_A[c.start:c.end] == c.quote
+    assert result.text == "The bridge will cost 48.5 million pounds [1]."
+
+
+def test_wrong_marker_is_corrected():
+    result = attribute("Storm damage was 6 million pounds [1].", [A, B], question="What was the storm damage?")
+    (c,) = result.citations
+    assert c.chunk_id == "b-0" and result.text.endswith("[1].")
+
+
+def test_marker_to_missing_passage_is_replaced_or_dropped():
+    result = attribute("It opens in June 2027 [7].", [A, B], question="When does it open?")
+    assert [c.chunk_id for c in result.citations] == ["a-0"]
+
+
+def test_number_mismatch_is_unsupported():
+    assert claim_support("The bridge will cost 60 million pounds.", A.text) < claim_support("The bridge will cost 48.5 million pounds.", A.text)
+    result = attribute("The bridge will cost 60 million pounds [1].", [A, B], question="How much will the bridge cost?")
+    assert result.citations == () and result.unsupported == ("The bridge will cost 60 million pounds.",)
+
+
+def test_invented_detail_repeating_question_words_is_unsupported():
+    result = attribute("The bridge will be painted white [1].", [A, B], question="What colour will the bridge be painted?")
+    assert result.citations == ()
+
+
+def test_uncited_supported_claim_gets_a_citation():
+    result = attribute("It opens in June 2027.", [A, B], question="When does the bridge open?")
+    assert [c.quote for c in result.citations] == ["It opens in June 2027."]
+
+
+def test_claim_splitting_handles_glued_sentences_and_repeats():
+    claims = split_claims("It opens in June 2027.It opens in June 2027. [1] Costs rose [2].")
+    # the repeated sentence is dropped; its leading "[1]" belongs to the sentence before it
+    assert claims == [("It opens in June 2027.", [1]), ("Costs rose.", [2])]
