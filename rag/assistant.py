@@ -226,10 +226,19 @@ class Assistant:
         quotes = [q for q in best_quotes(text, passages, embed=self.embedder.embed) if q.support >= min_support]
         return [replace(q, n=i + 1) for i, q in enumerate(quotes[:k])]
 
-    def conversation(self):
+    def conversation(self, conversation_id: str | None = None, persist: bool = True):
+        """A new conversation, or the saved one with ``conversation_id`` (resumed)."""
         from .conversation import Conversation
 
-        return Conversation(self)
+        if conversation_id:
+            return Conversation.load(self, conversation_id)
+        return Conversation(self, persist=persist)
+
+    def conversations(self) -> list[dict]:
+        """Saved conversations, newest first."""
+        from .conversation import list_conversations
+
+        return list_conversations(self)
 
     # ---- internals --------------------------------------------------------------------
     def _pre_abstain(self, question: str, passages: Sequence[Passage], top_dense: float) -> str | None:

@@ -14,12 +14,14 @@ from .errors import USER_ERRORS
 HELP = "Type a question. /source N shows a cited passage, /new starts over, /quit leaves."
 
 
-def run_chat(assistant, json_mode: bool = False) -> int:
-    conversation = assistant.conversation()
+def run_chat(assistant, json_mode: bool = False, resume: str | None = None) -> int:
     assistant.index  # fail early (missing index) before the first prompt
+    conversation = assistant.conversation(resume)
     interactive = sys.stdin.isatty() and not json_mode
     if interactive:
         print(HELP)
+        if resume:
+            print(f"(resumed conversation {conversation.id}, {len(conversation.turns)} turns)")
     last = None
     while True:
         try:
@@ -34,7 +36,8 @@ def run_chat(assistant, json_mode: bool = False) -> int:
         if question == "/new":
             conversation.reset()
             last = None
-            print("(new conversation)")
+            if not json_mode:
+                print("(new conversation)")
             continue
         if question.startswith("/source"):
             _show_source(assistant, last, question)
@@ -60,6 +63,8 @@ def run_chat(assistant, json_mode: bool = False) -> int:
         else:
             print(answer.with_references())
             print()
+    if interactive and conversation.turns:
+        print(f"(saved as conversation {conversation.id}; resume with: rag chat --resume {conversation.id})")
     return 0
 
 

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="a conversation in the terminal")
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
     p.add_argument("--json", action="store_true", help="read one question per line on stdin, print one JSON answer per line")
+    p.add_argument("--resume", metavar="ID", help="continue a saved conversation")
+    p.add_argument("--list", action="store_true", help="list saved conversations and exit")
     _add_index_arg(p)
 
     p = sub.add_parser("docs", help="list the documents in the index")
@@ -265,7 +267,13 @@ def _cmd_chat(args) -> int:
     from .assistant import Assistant
     from .chat_cli import run_chat
 
-    return run_chat(Assistant(_settings(args)), json_mode=args.json)
+    assistant = Assistant(_settings(args))
+    if args.list:
+        assistant.index  # a missing index is reported as such
+        for c in assistant.conversations():
+            print(f"{c['id']}  {c['turns']:>2} turns  {c['first_question'][:80]}")
+        return 0
+    return run_chat(assistant, json_mode=args.json, resume=args.resume)
 
 
 def _cmd_ui(args) -> int:

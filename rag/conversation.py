@@ -1,83 +1,251 @@
 """Multi-turn conversations: follow-up questions resolved against the history.
 
 A follow-up such as "what did he say about NATO?" cannot be retrieved as is.
-Before retrieval it is rewritten into a standalone question. A question that
-needs no rewrite (no pronoun or vague reference, or the first turn) costs no
-LLM call; otherwise the local LLM rewrites it with a short prompt. The
-standalone question is what is searched for and is reported in the answer.
+Before retrieval it becomes a standalone question, in two cheap-first steps:
+
+1. Relative dates ("the month before", "that week", "the same month") are
+   resolved by rule against the date of the article the previous answer cited
+   first, and become both words in the question and a date filter.
+2. If the question still depends on the conversation (a pronoun, a vague
+   reference, or an elliptical "and the cost?"), the local LLM rewrites it with
+   a short prompt. A question that needs neither costs no LLM call.
+
+Only the standalone question and the passages go into the answer prompt, never
+the whole history: the prompt stays as short as a first question's, so the
+time to first token does not grow with the conversation. The rewrite prompt
+carries the recent turns verbatim (answers without citation markers) and a
+compact list of earlier topics, all within ``HISTORY_TOKENS`` (counted with
+tiktoken).
+
+Conversations are saved as JSON under ``<index>/conversations/`` after every
+turn (atomic write), so they can be listed and resumed; citations of earlier
+turns stay resolvable through ``Assistant.lookup(chunk_id)``.
 """
 
 from __future__ import annotations
 
+import calendar
+import json
+import os
 import re
+import time
+import uuid
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from index.tokens import count_tokens
+
+from .errors import RagError
 from .prompts import REWRITE_PROMPT
 from .types import Answer
 
 if TYPE_CHECKING:
-    from .assistant import Assistant, AnswerStream
+    from .assistant import AnswerStream, Assistant
 
-__all__ = ["Conversation", "Turn", "needs_rewrite"]
+__all__ = ["Conversation", "Turn", "needs_rewrite", "resolve_relative_period", "list_conversations"]
+
+HISTORY_TOKENS = 350
+"""Token budget of the history in the rewrite prompt."""
 
 _FOLLOW_UP = re.compile(
-    r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|the same|"
-    r"same|former|latter|above|previous|earlier|later|before that|after that|else|also|too|another|other)\b",
+    r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
+    r"the same|former|latter|above|previous|earlier|before that|after that|else|also|too|another)\b",
     re.I,
 )
-_ELLIPSIS_START = re.compile(r"^(and|but|what about|how about|why|when|where|who|so|or)\b", re.I)
+_ELLIPSIS_START = re.compile(r"^(and|but|what about|how about|so|or|also)\b", re.I)
+
+_RELATIVE = re.compile(
+    r"\b(?:in |during )?(?:the|that) (?P<which>(?:same )?(?:month|week|year|day))(?P<dir> before| after| earlier| later)?\b"
+    r"|\b(?P<prev>(?:the )?(?:previous|preceding|following|next) (?:month|week|year|day))\b",
+    re.I,
+)
 
 
 def needs_rewrite(question: str, has_history: bool) -> bool:
     """True when the question likely depends on earlier turns."""
     if not has_history:
         return False
-    words = question.split()
-    return bool(_FOLLOW_UP.search(question) or _ELLIPSIS_START.match(question.strip()) or len(words) <= 3)
+    return bool(_FOLLOW_UP.search(question) or _ELLIPSIS_START.match(question.strip()) or len(question.split()) <= 3)
+
+
+def _shift_month(d: date, months: int) -> date:
+    month = d.month - 1 + months
+    return date(d.year + month // 12, month % 12 + 1, 1)
+
+
+def resolve_relative_period(question: str, anchor: date) -> tuple[str, tuple[str, str]] | None:
+    """Resolve "the month before" & co. against ``anchor``.
+
+    Returns (question with the expression replaced by an absolute period,
+    (since, until) ISO dates), or None when the question has no such expression.
+    """
+    match = _RELATIVE.search(question)
+    if not match:
+        return None
+    phrase = (match.group("prev") or f"{match.group('which')}{match.group('dir') or ''}").lower()
+    unit = next(u for u in ("month", "week", "year", "day") if u in phrase)
+    step = -1 if any(w in phrase for w in ("before", "earlier", "previous", "preceding")) else (
+        1 if any(w in phrase for w in ("after", "later", "following", "next")) else 0)
+    if unit == "month":
+        start = _shift_month(anchor, step)
+        end = date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+        words = f"in {start.strftime('%B %Y')}"
+    elif unit == "year":
+        start, end = date(anchor.year + step, 1, 1), date(anchor.year + step, 12, 31)
+        words = f"in {start.year}"
+    elif unit == "week":
+        monday = anchor - timedelta(days=anchor.weekday()) + timedelta(weeks=step)
+        start, end = monday, monday + timedelta(days=6)
+        words = f"between {start.isoformat()} and {end.isoformat()}"
+    else:
+        start = end = anchor + timedelta(days=step)
+        words = f"on {start.strftime('%d %B %Y').lstrip('0')}"
+    rewritten = question[: match.start()] + words + question[match.end():]
+    return rewritten, (start.isoformat(), end.isoformat())
 
 
 @dataclass
 class Turn:
     question: str
     standalone_question: str
-    answer: Answer
+    text: str
+    citations: list[dict]
+    abstained: bool
+    answer: Answer | None = None  # present for turns of this process, absent for resumed ones
+
+    @property
+    def anchor_date(self) -> date | None:
+        """The date of the article the answer cited first (for "the month before")."""
+        for c in self.citations:
+            if c.get("date"):
+                try:
+                    return date.fromisoformat(c["date"])
+                except ValueError:
+                    continue
+        return None
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "standalone_question": self.standalone_question, "text": self.text,
+                "citations": self.citations, "abstained": self.abstained}
 
 
 @dataclass
 class Conversation:
     assistant: "Assistant"
     turns: list[Turn] = field(default_factory=list)
+    id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
+    persist: bool = True
+    rewrites: int = 0
+    rewrite_seconds: float = 0.0
+
+    # ---- persistence ------------------------------------------------------------------
+    @staticmethod
+    def folder(assistant: "Assistant") -> Path:
+        return Path(assistant.settings.index_dir) / "conversations"
+
+    def save(self) -> Path | None:
+        if not self.persist or not self.turns:
+            return None
+        folder = self.folder(self.assistant)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.id}.json"
+        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps({"id": self.id, "turns": [t.to_dict() for t in self.turns]}, ensure_ascii=False, indent=1))
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, assistant: "Assistant", conversation_id: str) -> "Conversation":
+        if not re.fullmatch(r"[\w-]+", conversation_id or ""):
+            raise RagError(f"invalid conversation id {conversation_id!r}")
+        path = cls.folder(assistant) / f"{conversation_id}.json"
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise RagError(f"no conversation {conversation_id!r}; list them with: rag chat --list") from None
+        except (OSError, ValueError) as exc:
+            raise RagError(f"conversation {conversation_id!r} is unreadable ({exc})") from None
+        turns = [Turn(t["question"], t["standalone_question"], t["text"], t.get("citations", []), t.get("abstained", False))
+                 for t in data.get("turns", [])]
+        return cls(assistant, turns=turns, id=conversation_id)
 
     def reset(self) -> None:
-        self.turns.clear()
+        """Start over: a new, empty conversation (the old one stays saved)."""
+        self.turns = []
+        self.id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
     @property
     def history(self) -> list[Turn]:
         return list(self.turns)
 
-    def standalone(self, question: str) -> str:
-        """The question rewritten to stand alone (unchanged when it already does)."""
+    # ---- follow-up resolution ---------------------------------------------------------
+    def resolve(self, question: str) -> tuple[str, tuple[str, str] | None]:
+        """(standalone question, date period or None) for a new question."""
         question = question.strip()
-        if not needs_rewrite(question, bool(self.turns)):
-            return question
-        recent = self.turns[-self.assistant.settings.history_turns:]
-        history = "\n".join(f"User: {t.standalone_question}\nAssistant: {_plain(t.answer.text)}" for t in recent)
-        prompt = REWRITE_PROMPT.format(history=history, question=question)
-        pieces = self.assistant.generator.stream([{"role": "user", "content": prompt}], max_tokens=60)
-        rewritten = "".join(pieces).strip().strip('"').split("\n")[0].strip()
-        return rewritten or question
+        if not self.turns:
+            return question, None
+        period = None
+        anchor = self.turns[-1].anchor_date
+        if anchor is not None:
+            resolved = resolve_relative_period(question, anchor)
+            if resolved:
+                question, period = resolved
+        if needs_rewrite(question, True):
+            question = self._llm_rewrite(question)
+        return question, period
 
+    def _history_text(self) -> str:
+        lines: list[str] = []
+        used = 0
+        kept = 0
+        for turn in reversed(self.turns):
+            entry = f"User: {turn.standalone_question}\nAssistant: {_plain(turn.text)}"
+            cost = count_tokens(entry)
+            if kept >= self.assistant.settings.history_turns or used + cost > HISTORY_TOKENS:
+                break
+            lines.insert(0, entry)
+            used += cost
+            kept += 1
+        earlier = self.turns[: len(self.turns) - kept]
+        if earlier:
+            topics = "; ".join(t.standalone_question for t in earlier[-5:])
+            while topics and count_tokens(topics) > HISTORY_TOKENS // 4:
+                topics = topics[topics.find(";") + 1:].strip() if ";" in topics else ""
+            if topics:
+                lines.insert(0, f"(Earlier questions: {topics})")
+        return "\n".join(lines)
+
+    def _llm_rewrite(self, question: str) -> str:
+        t0 = time.perf_counter()
+        prompt = REWRITE_PROMPT.format(history=self._history_text(), question=question)
+        pieces = self.assistant.generator.stream([{"role": "user", "content": prompt}], max_tokens=60)
+        rewritten = "".join(pieces).strip().split("\n")[0].strip().strip('"').strip()
+        self.rewrites += 1
+        self.rewrite_seconds += time.perf_counter() - t0
+        # A rewrite that lost the question (empty, or an answer instead) is not used.
+        if not rewritten or len(rewritten) > 4 * len(question) + 200:
+            return question
+        return rewritten
+
+    # ---- asking -----------------------------------------------------------------------
     def stream(self, question: str, **kwargs) -> "ConversationStream":
-        standalone = self.standalone(question)
+        if not question or not question.strip():
+            raise RagError("the question is empty")
+        t0 = time.perf_counter()
+        standalone, period = self.resolve(question)
+        rewrite_seconds = time.perf_counter() - t0
+        if period and kwargs.get("filters") is None:
+            from index import SearchFilter
+
+            kwargs["filters"] = SearchFilter(since=period[0], until=period[1])
         stream = self.assistant.stream(question, standalone_question=standalone, **kwargs)
+        stream.timings["rewrite"] = rewrite_seconds
         return ConversationStream(self, stream)
 
     def ask(self, question: str, **kwargs) -> Answer:
-        s = self.stream(question, **kwargs)
-        for _ in s:
-            pass
-        return s.answer
+        return self.stream(question, **kwargs).answer
 
 
 class ConversationStream:
@@ -98,9 +266,27 @@ class ConversationStream:
     def answer(self) -> Answer:
         answer = self.inner.answer
         if not self._recorded:
-            self.conversation.turns.append(Turn(self.inner.question, self.inner.standalone_question, answer))
             self._recorded = True
+            self.conversation.turns.append(
+                Turn(answer.question, answer.standalone_question or answer.question, answer.text,
+                     [c.to_dict() for c in answer.citations], answer.abstained, answer)
+            )
+            self.conversation.save()
         return answer
+
+
+def list_conversations(assistant: "Assistant") -> list[dict]:
+    """Saved conversations, newest first: id, number of turns, first question."""
+    folder = Conversation.folder(assistant)
+    out = []
+    for path in sorted(folder.glob("*.json"), reverse=True) if folder.exists() else []:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        turns = data.get("turns", [])
+        out.append({"id": data.get("id", path.stem), "turns": len(turns), "first_question": turns[0]["question"] if turns else ""})
+    return out
 
 
 def _plain(text: str) -> str:

@@ -39,9 +39,13 @@ _STOPWORDS = frozenset(
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def key_terms(text: str) -> list[str]:
     """Content words of a question, lower-cased, without stopwords (for coverage checks)."""
-    return [w for w in (t.lower().strip("'’.") for t in _WORD.findall(text)) if w and w not in _STOPWORDS]
+    words = (_POSSESSIVE.sub("", t.lower()).strip("'’.") for t in _WORD.findall(text))
+    return [w for w in words if w and w not in _STOPWORDS]
 
 
 def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], *, method: str = "rrf",

@@ -1,0 +1,94 @@
+"""Conversations: relative dates, history budget, persistence (fast), and the real small model (slow)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rag.conversation import Conversation, Turn, needs_rewrite, resolve_relative_period
+
+
+def test_relative_periods_resolve_against_the_article_date():
+    q, period = resolve_relative_period("What happened with the ferry the month before?", date(2025, 11, 7))
+    assert period == ("2025-10-01", "2025-10-31") and "in October 2025" in q and "month before" not in q
+    q, period = resolve_relative_period("And in the same month?", date(2025, 12, 3))
+    assert period == ("2025-12-01", "2025-12-31")
+    q, period = resolve_relative_period("What happened the following year?", date(2025, 12, 3))
+    assert period == ("2026-01-01", "2026-12-31")
+    assert resolve_relative_period("Who won the election?", date(2025, 1, 1)) is None
+
+
+def test_standalone_questions_need_no_rewrite():
+    assert not needs_rewrite("Who won the Port Alder mayoral election in November 2025?", True)
+    assert needs_rewrite("Which firm does he work for?", True)
+    assert needs_rewrite("And the cost?", True)
+    assert not needs_rewrite("Which firm does he work for?", False)
+
+
+class _NoLLM:
+    """An assistant stand-in whose generator must not be called."""
+
+    class settings:
+        history_turns = 3
+        index_dir = None
+
+    @property
+    def generator(self):
+        raise AssertionError("no LLM call expected")
+
+
+def test_standalone_follow_up_costs_no_llm_call():
+    conv = Conversation(_NoLLM(), persist=False)
+    conv.turns.append(Turn("Who won?", "Who won the election?", "Daniel Osei won [1].", [{"date": "2025-11-07"}], False))
+    standalone, period = conv.resolve("Who is the chief executive of St Brigid's Hospital?")
+    assert standalone == "Who is the chief executive of St Brigid's Hospital?" and period is None
+    assert conv.rewrites == 0
+
+
+def test_history_stays_within_budget():
+    conv = Conversation(_NoLLM(), persist=False)
+    for i in range(30):
+        conv.turns.append(Turn(f"q{i}", f"Question number {i} about topic {i}?", "word " * 300, [], False))
+    from index.tokens import count_tokens
+    from rag.conversation import HISTORY_TOKENS
+
+    text = conv._history_text()
+    assert count_tokens(text) <= HISTORY_TOKENS + 10
+    assert "Question number 29" in text  # the latest turn is always there
+
+
+@pytest.mark.slow
+def test_follow_up_with_the_real_small_model(small_assistant, tmp_path):
+    conv = small_assistant.conversation(persist=False)
+    first = conv.ask("Who is the lead engineer on the Alder Harbour Bridge project?")
+    assert "Wierzbicki" in first.text
+    second = conv.ask("Which firm does he work for?")
+    assert second.standalone_question != "Which firm does he work for?"
+    assert "Kestrel" in second.text, (second.standalone_question, second.text)
+    assert conv.rewrites == 1
+
+
+@pytest.mark.slow
+def test_chat_json_over_a_pipe_and_resume(sample_index):
+    rag = str(Path(sys.executable).with_name("rag"))
+    env = {**os.environ}
+    questions = "Who won the Port Alder mayoral election in November 2025?\nWhat was his job before?\n"
+    result = subprocess.run([rag, "chat", "--json", "--model", "small", "--index", str(sample_index.path)],
+                            input=questions, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 2
+    assert "Osei" in lines[0]["answer"]
+    assert lines[1]["standalone_question"] != "What was his job before?"
+    assert {"answer", "abstained", "citations", "passages", "standalone_question"} <= set(lines[1])
+    listed = subprocess.run([rag, "chat", "--list", "--index", str(sample_index.path)], capture_output=True, text=True, env=env)
+    assert "Who won the Port Alder mayoral election" in listed.stdout
+    conv_id = listed.stdout.split()[0]
+    saved = json.loads((sample_index.path / "conversations" / f"{conv_id}.json").read_text())
+    assert len(saved["turns"]) == 2
