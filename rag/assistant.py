@@ -22,11 +22,12 @@ from typing import Callable, Iterator, Sequence
 from index import CorpusIndex, Embedder, IndexReport, Progress, SearchFilter, SentenceTransformerEmbedder
 
 from .attribution import Attribution, attribute, best_quotes, strip_markers
+from .conflicts import describe, find_conflicts
 from .context import build_evidence, passage_heading
 from .errors import RagError
 from .generator import Generator, LlamaGenerator
 from .models import model_id, resolve_model
-from .prompts import NO_ANSWER, SYSTEM_PROMPT, format_passages, user_message
+from .prompts import CONFLICT_NOTE, NO_ANSWER, SYSTEM_PROMPT, format_passages, user_message
 from .retrieval import Retriever, key_terms
 from .settings import Settings
 from .types import Answer, Citation, Lookup, Passage
@@ -73,7 +74,14 @@ class AnswerStream:
         self.timings["embedder_load"] = time.perf_counter() - t_load
         started = time.perf_counter()
         self._started = started
-        result = retriever.search(self.standalone_question, k or settings.k, filters)
+        self.filters = filters
+        inferred = None if filters is not None and (filters.since or filters.until) else assistant._period_filter(self.standalone_question, filters)
+        result = retriever.search(self.standalone_question, k or settings.k, inferred or filters)
+        if inferred is not None:
+            if result.passages:
+                self.filters = inferred
+            else:  # the period came from our reading of the question, not from the user: do not let it hide everything
+                result = retriever.search(self.standalone_question, k or settings.k, filters)
         self.timings["retrieval"] = time.perf_counter() - started
         self.passages: tuple[Passage, ...] = result.passages
         self.top_dense = result.top_dense
@@ -241,6 +249,19 @@ class Assistant:
         return list_conversations(self)
 
     # ---- internals --------------------------------------------------------------------
+    def _period_filter(self, question: str, base: SearchFilter | None) -> SearchFilter | None:
+        """A date filter for a period the question names ("in November 2021"), if it overlaps the corpus."""
+        from .dates import period_from_question
+
+        period = period_from_question(question)
+        if period is None:
+            return None
+        first, last = self.index.store.date_range()
+        if first is None or (period.since and period.since > last) or (period.until and period.until < first):
+            return None
+        base = base or SearchFilter()
+        return SearchFilter(since=period.since, until=period.until, sources=base.sources, doc_ids=base.doc_ids)
+
     def _pre_abstain(self, question: str, passages: Sequence[Passage], top_dense: float) -> str | None:
         """Decide, before spending LLM time, that the corpus cannot answer."""
         if not passages:
@@ -255,7 +276,8 @@ class Assistant:
     def _finish(self, stream: AnswerStream) -> Answer:
         timings = dict(stream.timings)
         common = dict(question=stream.question, standalone_question=stream.standalone_question,
-                      passages=stream.passages, model=self.model_id, embedder=self.index.embedder.id)
+                      passages=stream.passages, model=self.model_id, embedder=self.index.embedder.id,
+                      filters=_filter_dict(stream.filters))
         if stream.abstain_reason is not None:
             timings["total"] = time.perf_counter() - stream._started
             return Answer(text=_abstention_text(stream.standalone_question, stream.abstain_reason), citations=(),
@@ -275,8 +297,21 @@ class Assistant:
             return Answer(text=_abstention_text(stream.standalone_question, "the generated answer was not supported by the passages"),
                           citations=(), abstained=True, confidence=attribution.support, timings=timings,
                           unsupported=attribution.unsupported, **common)
-        return Answer(text=attribution.text, citations=attribution.citations, abstained=False,
-                      confidence=attribution.support, timings=timings, unsupported=attribution.unsupported, **common)
+        text, citations = attribution.text, list(attribution.citations)
+        conflicts = find_conflicts(citations, stream.passages, embed=self.index.embedder.embed)
+        if conflicts:
+            note, citations = describe(conflicts, citations, CONFLICT_NOTE)
+            text = f"{text} {note}"
+        timings["total"] = time.perf_counter() - stream._started
+        return Answer(text=text, citations=tuple(citations), abstained=False, confidence=attribution.support,
+                      timings=timings, unsupported=attribution.unsupported, conflicts=len(conflicts), **common)
+
+
+def _filter_dict(flt: SearchFilter | None) -> dict:
+    if flt is None:
+        return {}
+    out = {"since": flt.since, "until": flt.until, "sources": list(flt.sources), "doc_ids": list(flt.doc_ids)}
+    return {k: v for k, v in out.items() if v}
 
 
 def _abstention_text(question: str, reason: str) -> str:

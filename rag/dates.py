@@ -50,8 +50,8 @@ _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
     "nov": 11, "dec": 12,
 }
-# Month names are matched case-insensitively except "May"/"mar"-like words that are also
-# ordinary English: those only count when capitalised (see _month_ok).
+# Month names are matched case-insensitively, except "may"/"mar", which are also ordinary
+# English words: those only count when capitalised (see _month_ok).
 _MONTH = r"(?P<{name}>(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?)"
 _YEAR = r"(?P<{name}>(?:19|20)\d\d)"
 _DAY = r"(?P<{name}>[0-3]?\d)(?:st|nd|rd|th)?"
@@ -100,13 +100,13 @@ _QUALIFIER = re.compile(
 _EVENT_YEAR = re.compile(r"(?:founded|born|established|formed|incorporated|created|built|died)\s+(?:in\s+)?$", re.I)
 
 
-def _month_ok(token: str | None, text_case: str | None = None) -> int | None:
+def _month_ok(token: str | None) -> int | None:
     if token is None:
         return None
     word = token.rstrip(".")
     number = _MONTHS.get(word.lower())
-    # "may", "mar", "jun" etc. in lower case are ordinary words, not months.
-    if number and word[0].islower() and word.lower() in ("may", "mar", "jun", "jul", "dec", "sep", "oct", "nov", "jan", "feb", "apr", "aug"):
+    # "may" and "mar" in lower case are ordinary words ("what may 2023 bring"), not months.
+    if number and word[0].islower() and word.lower() in ("may", "mar"):
         return None
     return number
 

@@ -92,6 +92,10 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     standalone_question: str | None = None
     unsupported: tuple[str, ...] = ()
+    filters: dict[str, Any] = field(default_factory=dict)
+    """Metadata filters the retrieval used (given by the user, or a period read from the question)."""
+    conflicts: int = 0
+    """Disagreements between sources found and described in ``text``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +107,8 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "unsupported": list(self.unsupported),
+            "filters": self.filters,
+            "conflicts": self.conflicts,
             "model": self.model,
             "embedder": self.embedder,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},

@@ -66,3 +66,19 @@ def test_lookup_and_sources_for(small_assistant):
     found = small_assistant.lookup(cites[0])
     assert found.start <= cites[0].start and cites[0].end <= found.end
     assert small_assistant.sources_for("Penguins colonised the moon in 1850.") == []
+
+
+def test_period_in_question_becomes_a_date_filter(small_assistant):
+    stream = small_assistant.stream("What did the fishermen protest against in December 2025?")
+    assert stream.filters.since == "2025-12-01" and stream.filters.until == "2025-12-31"
+    assert stream.passages and all(p.date.startswith("2025-12") for p in stream.passages)
+    outside = small_assistant.stream("What happened in March 2019?")  # no document then: no filter imposed
+    assert outside.filters is None and outside.passages
+
+
+def test_conflicting_sources_are_reported(small_assistant):
+    answer = small_assistant.ask("How much damage did Storm Brenna cause in Port Alder?")
+    assert not answer.abstained
+    assert answer.conflicts >= 1 and "disagree" in answer.text
+    assert {"4.2 million", "6 million"} <= {q for q in ("4.2 million", "6 million") if q in answer.text}
+    _check_citations(answer)

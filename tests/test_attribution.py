@@ -60,3 +60,34 @@ def test_claim_splitting_handles_glued_sentences_and_repeats():
     claims = split_claims("It opens in June 2027.It opens in June 2027. [1] Costs rose [2].")
     # the repeated sentence is dropped; its leading "[1]" belongs to the sentence before it
     assert claims == [("It opens in June 2027.", [1]), ("Costs rose.", [2])]
+
+
+STORM_A = "Storm Brenna caused an estimated 4.2 million pounds of damage in Port Alder, according to the town council."
+STORM_B = "Storm Brenna caused around 6 million pounds of damage in Port Alder, according to the insurer."
+UNRELATED = "The library renovation cost 6.2 million pounds and took 18 months."
+
+
+def _plain_passage(text, chunk_id):
+    return Passage(chunk_id=chunk_id, doc_id=chunk_id, title=chunk_id, date=None, url=None, path="", source=None,
+                   text=text, start=0, end=len(text), score=1.0)
+
+
+def test_conflicting_sources_are_both_cited():
+    from rag.conflicts import describe, find_conflicts
+
+    passages = [_plain_passage(STORM_A, "a"), _plain_passage(STORM_B, "b"), _plain_passage(UNRELATED, "c")]
+    result = attribute("Storm Brenna caused 4.2 million pounds of damage [1].", passages, question="How much damage did the storm cause?")
+    conflicts = find_conflicts(list(result.citations), passages)
+    assert [(c.cited.chunk_id, c.other.chunk_id) for c in conflicts] == [("a", "b")]
+    note, citations = describe(conflicts, list(result.citations), "The sources disagree:")
+    assert note == "The sources disagree: 4.2 million pounds [1] versus 6 million pounds [2]."
+    assert [c.chunk_id for c in citations] == ["a", "b"]
+
+
+def test_same_numbers_or_other_topics_are_not_conflicts():
+    from rag.conflicts import find_conflicts
+
+    agreeing = _plain_passage(STORM_A.replace("the town council", "a second outlet"), "d")
+    passages = [_plain_passage(STORM_A, "a"), agreeing, _plain_passage(UNRELATED, "c")]
+    result = attribute("Storm Brenna caused 4.2 million pounds of damage [1].", passages, question="How much damage?")
+    assert find_conflicts(list(result.citations), passages) == []
