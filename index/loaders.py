@@ -5,7 +5,9 @@ Formats are chosen by extension, with a content check for the news format: a
 is read as a news article. Loaders never raise for one bad file; the caller gets
 a :class:`Skipped` record naming the file and the reason, and goes on.
 
-Extra formats register themselves in :data:`LOADERS` (see ``index/formats``).
+Extra formats register themselves in :data:`LOADERS`, and a content sniffer in
+:data:`SNIFFERS` that recognises PDF, DOCX/ODT and HTML whatever their name
+(see ``index/formats``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ __all__ = [
     "Skipped",
     "LOADERS",
     "MAX_FILE_BYTES",
+    "SNIFFERS",
+    "loader_for",
     "iter_files",
     "load_path",
     "load_file",
@@ -180,6 +184,28 @@ LOADERS: dict[str, Loader] = {
 }
 
 
+# Content sniffers, asked before the extension: (path, first bytes of the file) ->
+# the loader the content calls for, or None to go by extension. index.formats
+# registers one that recognises PDF, DOCX/ODT and HTML whatever the file is called.
+SNIFFERS: list[Callable[[Path, bytes], "Loader | None"]] = []
+SNIFF_BYTES = 8192
+
+
+def loader_for(path: Path) -> Loader | None:
+    """The loader for ``path``: by content when a sniffer recognises it, else by extension."""
+    if SNIFFERS:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(SNIFF_BYTES)
+        except OSError:
+            head = b""
+        for sniffer in SNIFFERS:
+            loader = sniffer(path, head)
+            if loader is not None:
+                return loader
+    return LOADERS.get(path.suffix.lower())
+
+
 def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) -> Iterator[Path]:
     """Yield supported files under ``paths`` (recursive, sorted, symlink loops safe).
 
@@ -193,7 +219,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) 
             skipped.append(Skipped(str(root), "no such file or folder"))
             continue
         if root.is_file():
-            if root.suffix.lower() in LOADERS:
+            if root.suffix.lower() in LOADERS or loader_for(root) is not None:
                 yield root
             else:
                 skipped.append(Skipped(str(root), f"unsupported file type {root.suffix or '(none)'}"))
@@ -215,7 +241,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) 
                 if name.startswith("."):
                     continue
                 path = Path(dirpath) / name
-                if path.suffix.lower() in LOADERS:
+                if path.suffix.lower() in LOADERS or loader_for(path) is not None:
                     yield path
                 else:
                     skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
@@ -230,12 +256,16 @@ def load_file(path: Path) -> list[Document]:
         raise LoaderError(f"{path}: {exc.strerror or exc}") from None
     if size > MAX_FILE_BYTES:
         raise LoaderError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit per file")
-    loader = LOADERS.get(path.suffix.lower())
+    loader = loader_for(resolved)
     if loader is None:
         raise LoaderError(f"{path}: unsupported file type {path.suffix or '(none)'}")
     try:
         result = loader(resolved, document_id_for(str(resolved)))
-    except LoaderError:
+    except LoaderError as exc:
+        # Loaders name the resolved path; callers strip the path they passed in.
+        message = str(exc)
+        if message.startswith(f"{resolved}: ") and resolved != path:
+            raise LoaderError(f"{path}: {message[len(str(resolved)) + 2:]}") from None
         raise
     except (OSError, ValueError, UnicodeError) as exc:
         raise LoaderError(f"{path}: {exc}") from None
@@ -257,3 +287,9 @@ def load_path(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Document], 
             skipped.append(Skipped(str(path), "no text to index"))
         documents.extend(loaded)
     return documents, skipped
+
+
+# Registers the extracted formats (HTML, PDF, DOCX, ODT, JSON/CSV records) in
+# LOADERS and SNIFFERS. At the bottom because index.formats imports this module;
+# the heavy libraries load only when a file of their format is read.
+from . import formats as _formats  # noqa: E402,F401

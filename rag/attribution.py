@@ -33,6 +33,7 @@ import numpy as np
 
 from index import split_sentences
 
+from .context import is_instruction_like
 from .retrieval import key_terms
 from .types import Citation, Passage
 
@@ -131,6 +132,8 @@ def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
     out = []
     for number, passage in enumerate(passages, 1):
         for span in split_sentences(passage.text):
+            if is_instruction_like(passage.text[span.start:span.end]):
+                continue  # text addressed to the model is never evidence
             out.append(_Candidate(number, passage, passage.start + span.start, passage.start + span.end,
                                   passage.text[span.start:span.end]))
     return out

@@ -10,7 +10,8 @@ and taken until the budget is spent, then shown in document order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from index import split_sentences
@@ -19,7 +20,7 @@ from index.tokens import count_tokens
 from .retrieval import key_terms
 from .types import Passage
 
-__all__ = ["Evidence", "build_evidence", "passage_heading"]
+__all__ = ["Evidence", "build_evidence", "is_instruction_like", "passage_heading"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,39 @@ def passage_heading(p: Passage) -> str:
     return " | ".join(parts)
 
 
+# Retrieved text is data, never instructions. Sentences that address the model
+# ("ignore previous instructions", "you are now ...") are left out of the prompt,
+# and citation-like markers inside documents are removed so a document cannot
+# plant "[1]" markers the model would copy.
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b|\bsystem prompt\b|"
+    r"\byou are (now|an? (ai|assistant|language model))\b|\b(reply|respond|answer|say) (only )?with\b|\bnew instructions?\b",
+    re.I,
+)
+_DOC_MARKER = re.compile(r"\s*\[\d{1,3}\]")
+
+
+def is_instruction_like(sentence: str) -> bool:
+    return bool(_INJECTION.search(sentence))
+
+
+def _sanitize(passage: Passage) -> Passage:
+    """The passage as the model may see it: instruction-like sentences and fake markers dropped."""
+    kept = [passage.text[s.start:s.end] for s in split_sentences(passage.text)
+            if not is_instruction_like(passage.text[s.start:s.end])]
+    return replace(passage, text=_DOC_MARKER.sub("", " ".join(kept)))
+
+
 def build_evidence(passages: Sequence[Passage], question: str, budget: int) -> Evidence:
+    originals = list(passages)
+    passages = [_sanitize(p) for p in originals]
+    keep = [i for i, p in enumerate(passages) if p.text.strip()]
+    originals, passages = [originals[i] for i in keep], [passages[i] for i in keep]
     headings = [passage_heading(p) for p in passages]
     heading_cost = sum(count_tokens(h) + 4 for h in headings)
     whole = [count_tokens(p.text) for p in passages]
     if heading_cost + sum(whole) <= budget:
-        return Evidence(tuple(passages), tuple(p.text for p in passages), heading_cost + sum(whole))
+        return Evidence(tuple(originals), tuple(p.text for p in passages), heading_cost + sum(whole))
 
     terms = set(key_terms(question))
     scored = []  # (score, passage rank, sentence index, start, end, tokens)
@@ -75,6 +103,6 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int) -> E
                 pieces.append("...")
             pieces.append(p.text[start:end])
             previous_end = end
-        kept_passages.append(p)
+        kept_passages.append(originals[rank])
         texts.append(" ".join(pieces))
     return Evidence(tuple(kept_passages), tuple(texts), used)

@@ -80,5 +80,5 @@ def test_conflicting_sources_are_reported(small_assistant):
     answer = small_assistant.ask("How much damage did Storm Brenna cause in Port Alder?")
     assert not answer.abstained
     assert answer.conflicts >= 1 and "disagree" in answer.text
-    assert {"4.2 million", "6 million"} <= {q for q in ("4.2 million", "6 million") if q in answer.text}
+    assert "4.2 million" in answer.text and "6 million" in answer.text
     _check_citations(answer)
