@@ -118,6 +118,7 @@ class ChunkRow:
     url: str | None
     path: str
     source: str | None
+    page: int | None = None  # page of the chunk's first character, for paged formats (PDF)
 
 
 _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -261,7 +262,7 @@ class Store:
             return {}
         sql = (
             "SELECT c.rowid, c.id, c.doc_id, c.text, c.start, c.end, c.n_tokens, c.ordinal,"
-            " d.title, d.date, d.url, d.path, d.source FROM chunks c JOIN documents d ON d.id = c.doc_id"
+            " d.title, d.date, d.url, d.path, d.source, d.pages FROM chunks c JOIN documents d ON d.id = c.doc_id"
             f" WHERE c.rowid IN ({','.join('?' * len(rowids))})"
         )
         with self.connection() as conn:
@@ -272,7 +273,7 @@ class Store:
         with self.connection() as conn:
             r = conn.execute(
                 "SELECT c.rowid, c.id, c.doc_id, c.text, c.start, c.end, c.n_tokens, c.ordinal,"
-                " d.title, d.date, d.url, d.path, d.source FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?",
+                " d.title, d.date, d.url, d.path, d.source, d.pages FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?",
                 (chunk_id,),
             ).fetchone()
         return _chunk_row(r) if r else None
@@ -327,7 +328,10 @@ class Store:
 
 def _chunk_row(r: tuple) -> ChunkRow:
     chunk = Chunk(id=r[1], doc_id=r[2], text=r[3], start=r[4], end=r[5], n_tokens=r[6], ordinal=r[7])
-    return ChunkRow(rowid=r[0], chunk=chunk, title=r[8], date=r[9], url=r[10], path=r[11], source=r[12])
+    page = None
+    if r[13] and r[13] != "[]":
+        page = Document(id=r[2], title="", text="", pages=tuple(tuple(p) for p in json.loads(r[13]))).page_at(chunk.start)
+    return ChunkRow(rowid=r[0], chunk=chunk, title=r[8], date=r[9], url=r[10], path=r[11], source=r[12], page=page)
 
 
 class _ConnectionContext:

@@ -232,7 +232,7 @@ class Assistant:
         """Passages that support ``text`` (a claim or a quote), best first, each with its supporting quote."""
         passages = self.search(strip_markers(text), k=max(k * 2, 8), filters=filters)
         quotes = [q for q in best_quotes(text, passages, embed=self.embedder.embed) if q.support >= min_support]
-        return [replace(q, n=i + 1) for i, q in enumerate(quotes[:k])]
+        return [replace(self._with_page(q), n=i + 1) for i, q in enumerate(quotes[:k])]
 
     def conversation(self, conversation_id: str | None = None, persist: bool = True):
         """A new conversation, or the saved one with ``conversation_id`` (resumed)."""
@@ -261,6 +261,12 @@ class Assistant:
             return None
         base = base or SearchFilter()
         return SearchFilter(since=period.since, until=period.until, sources=base.sources, doc_ids=base.doc_ids)
+
+    def _with_page(self, citation: Citation) -> Citation:
+        """Citations of paged documents (PDF) name the page where the quote starts."""
+        if citation.page is None:
+            return citation
+        return replace(citation, page=self.index.document(citation.doc_id).page_at(citation.start))
 
     def _pre_abstain(self, question: str, passages: Sequence[Passage], top_dense: float) -> str | None:
         """Decide, before spending LLM time, that the corpus cannot answer."""
@@ -297,7 +303,7 @@ class Assistant:
             return Answer(text=_abstention_text(stream.standalone_question, "the generated answer was not supported by the passages"),
                           citations=(), abstained=True, confidence=attribution.support, timings=timings,
                           unsupported=attribution.unsupported, **common)
-        text, citations = attribution.text, list(attribution.citations)
+        text, citations = attribution.text, [self._with_page(c) for c in attribution.citations]
         conflicts = find_conflicts(citations, stream.passages, embed=self.index.embedder.embed)
         if conflicts:
             note, citations = describe(conflicts, citations, CONFLICT_NOTE)

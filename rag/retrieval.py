@@ -147,6 +147,7 @@ class Retriever:
                     chunk_id=c.id, doc_id=c.doc_id, title=row.title, date=row.date, url=row.url, path=row.path,
                     source=row.source, text=c.text, start=c.start, end=c.end, score=fused[rowid],
                     dense=dense_scores.get(rowid, 0.0), lexical=lexical_scores.get(rowid, 0.0),
+                    page=row.page,
                 )
             )
         top_dense = max(dense_scores.values(), default=0.0)

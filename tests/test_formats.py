@@ -282,6 +282,18 @@ def test_pdf_citation_page_of_a_chunk_on_page_two(corpus):
     assert doc.page_at(quote_at) == 2
     assert doc.page_at(doc.text.index("Fishing quotas")) == 3
     assert doc.page_at(doc.text.index("Dredging")) == 1
+    assert rows[hits[0][0]].page == doc.page_at(rows[hits[0][0]].chunk.start)  # pages reach retrieval results
+
+
+def test_pdf_passages_and_citations_carry_pages(corpus):
+    from rag import Assistant, Settings
+
+    index, doc = corpus["index"], only(corpus, "report.pdf")
+    assistant = Assistant(Settings(index_dir=index.path), index=index)
+    passages = [p for p in assistant.search("ferry passengers record island line", k=5) if p.doc_id == doc.id]
+    assert passages and all(p.page == doc.page_at(p.start) for p in passages)
+    cites = [c for c in assistant.sources_for("Ferry passengers rose") if c.doc_id == doc.id]
+    assert cites and cites[0].page == 2
 
 
 def test_docx_headings_tables_and_core_properties(corpus):
