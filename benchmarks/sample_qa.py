@@ -27,11 +27,13 @@ def main() -> int:
     parser.add_argument("--model", default="default")
     parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--context-tokens", type=int, help="evidence budget (default: the Settings default)")
     parser.add_argument("--json", help="write results here")
     args = parser.parse_args()
     questions = json.loads((ROOT / "tests/data/sample_questions.json").read_text())[: args.limit]
     index_dir = args.index or tempfile.mkdtemp(prefix="rag-sample-")
-    assistant = Assistant(Settings(index_dir=Path(index_dir), model=args.model))
+    settings = Settings(index_dir=Path(index_dir), model=args.model).with_overrides(context_tokens=args.context_tokens)
+    assistant = Assistant(settings)
     assistant.build([ROOT / "rag/sample_corpus"])
     rows = []
     for q in questions:
@@ -52,6 +54,7 @@ def main() -> int:
     ttft = [r["timings"]["first_token"] for r in rows if "first_token" in r["timings"]]
     summary = {
         "model": args.model,
+        "context_tokens": settings.context_tokens,
         "questions": len(rows),
         "accuracy": sum(r["ok"] for r in rows) / len(rows),
         "answerable_correct": sum(r["ok"] for r in answerable) / max(1, len(answerable)),

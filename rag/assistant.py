@@ -89,7 +89,8 @@ class AnswerStream:
         self.evidence = None
         self._messages: list[dict] = []
         if self.abstain_reason is None:
-            self.evidence = build_evidence(result.passages, self.standalone_question, settings.context_tokens)
+            self.evidence = build_evidence(result.passages, self.standalone_question, settings.context_tokens,
+                                           embed=retriever.index.embedder.embed)
             blocks = [(i + 1, passage_heading(p), text) for i, (p, text) in enumerate(zip(self.evidence.passages, self.evidence.texts))]
             self._messages = [
                 {"role": "system", "content": SYSTEM_PROMPT},

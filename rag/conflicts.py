@@ -61,10 +61,14 @@ def _content(text: str) -> set[str]:
 
 
 def _same_topic(a: str, b: str, cosine: float | None) -> bool:
-    ta, tb = _content(a), _content(b)
-    if not ta or not tb:
+    """Both sentences describe the same thing: they share at least three content words
+    besides the quantities themselves, and most of the shorter one's."""
+    units = set(quantities(a)) | set(quantities(b)) | {"pound", "pounds", "dollar", "dollars", "euro", "euros", "percent"}
+    ta, tb = _content(a) - units, _content(b) - units
+    shared = ta & tb
+    if len(shared) < 3:
         return False
-    overlap = len(ta & tb) / min(len(ta), len(tb))
+    overlap = len(shared) / min(len(ta), len(tb))
     return overlap >= 0.5 or (cosine is not None and cosine >= 0.7 and overlap >= 0.3)
 
 

@@ -3,16 +3,21 @@
 On a CPU every prompt token costs time before the first answer token (about
 30 ms each for the 1.5B model on 2 cores), so the prompt carries the
 sentences that matter, not whole chunks. When the passages fit the budget
-they go in whole; otherwise sentences are ranked by how many of the
-question's key terms they contain (ties broken by passage rank and position)
-and taken until the budget is spent, then shown in document order.
+they go in whole; otherwise every sentence is scored by its cosine
+similarity to the question (the same MiniLM embedder as retrieval, each
+sentence prefixed with its article's title; about 0.1 s for 40 sentences)
+plus 0.03 per shared key term (suffix-stemmed, so "budgeted" meets
+"budget"; at most 5), and sentences are taken best first until the
+budget is spent, then shown in document order.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Callable, Sequence
+
+import numpy as np
 
 from index import split_sentences
 from index.tokens import count_tokens
@@ -64,7 +69,19 @@ def _sanitize(passage: Passage) -> Passage:
     return replace(passage, text=_DOC_MARKER.sub("", " ".join(kept)))
 
 
-def build_evidence(passages: Sequence[Passage], question: str, budget: int) -> Evidence:
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in key_terms(text)}
+
+
+def build_evidence(passages: Sequence[Passage], question: str, budget: int,
+                   embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> Evidence:
     originals = list(passages)
     passages = [_sanitize(p) for p in originals]
     keep = [i for i, p in enumerate(passages) if p.text.strip()]
@@ -75,13 +92,21 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int) -> E
     if heading_cost + sum(whole) <= budget:
         return Evidence(tuple(originals), tuple(p.text for p in passages), heading_cost + sum(whole))
 
-    terms = set(key_terms(question))
-    scored = []  # (score, passage rank, sentence index, start, end, tokens)
-    for rank, p in enumerate(passages):
-        for i, span in enumerate(split_sentences(p.text)):
-            sentence = p.text[span.start:span.end]
-            overlap = len(terms & set(key_terms(sentence))) if terms else 0
-            scored.append((overlap, -rank, -i, rank, span.start, span.end, count_tokens(sentence)))
+    terms = _stems(question)
+    sentences = [(rank, span) for rank, p in enumerate(passages) for span in split_sentences(p.text)]
+    texts = [passages[rank].text[span.start:span.end] for rank, span in sentences]
+    cosines = np.zeros(len(texts))
+    if embed is not None and texts:
+        # Each sentence is embedded with its article's title: "The project has a budget of
+        # 48.5 million pounds" only matches a question about the bridge through its title.
+        vectors = embed([question, *(f"{passages[rank].title}: {text}" for (rank, _), text in zip(sentences, texts))])
+        cosines = vectors[1:] @ vectors[0]
+    scored = []  # (score, passage rank, sentence position, rank, start, end, tokens)
+    for (rank, span), text, cosine in zip(sentences, texts, cosines):
+        overlap = len(terms & _stems(text))
+        # Key terms only nudge the order (the cosine of a sentence that merely repeats
+        # the question's words is high already); they decide alone when there is no embedder.
+        scored.append((float(cosine) + 0.03 * min(overlap, 5), -rank, -span.start, rank, span.start, span.end, count_tokens(text)))
     scored.sort(reverse=True)
 
     used = 0
@@ -92,7 +117,7 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int) -> E
             continue
         chosen.setdefault(rank, []).append((start, end))
         used += extra
-    kept_passages, texts = [], []
+    kept_passages, shown = [], []
     for rank in sorted(chosen):
         p = passages[rank]
         spans = sorted(chosen[rank])
@@ -104,5 +129,5 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int) -> E
             pieces.append(p.text[start:end])
             previous_end = end
         kept_passages.append(originals[rank])
-        texts.append(" ".join(pieces))
-    return Evidence(tuple(kept_passages), tuple(texts), used)
+        shown.append(" ".join(pieces))
+    return Evidence(tuple(kept_passages), tuple(shown), used)

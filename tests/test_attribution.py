@@ -91,3 +91,12 @@ def test_same_numbers_or_other_topics_are_not_conflicts():
     passages = [_plain_passage(STORM_A, "a"), agreeing, _plain_passage(UNRELATED, "c")]
     result = attribute("Storm Brenna caused 4.2 million pounds of damage [1].", passages, question="How much damage?")
     assert find_conflicts(list(result.citations), passages) == []
+
+
+def test_different_quantities_of_different_things_are_not_conflicts():
+    from rag.conflicts import find_conflicts
+
+    council = _plain_passage("The council's budget for the 2025-26 financial year is 92 million pounds, of which 38 percent goes to social care.", "f")
+    bridge = _plain_passage("The project has a budget of 48.5 million pounds.", "g")
+    result = attribute("The council's budget is 92 million pounds [1].", [council, bridge], question="What is the council's budget?")
+    assert result.citations and find_conflicts(list(result.citations), [council, bridge]) == []

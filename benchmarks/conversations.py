@@ -1,0 +1,76 @@
+"""Multi-turn accuracy on the project's own conversation set (tests/data/sample_conversations.json).
+
+    .venv/bin/python benchmarks/conversations.py --model default [--index DIR] [--json OUT]
+
+Final-turn accuracy: the last turn's answer contains every expected string
+(case-insensitive). Also reports all-turn accuracy, the share of follow-up
+turns that needed an LLM rewrite, and the rewrite's added latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag import Assistant, Settings  # noqa: E402
+
+
+def _ok(answer, expected) -> bool:
+    return not answer.abstained and all(e.lower() in answer.text.lower() for e in expected)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--index")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    conversations = json.loads((ROOT / "tests/data/sample_conversations.json").read_text())[: args.limit]
+    assistant = Assistant(Settings(index_dir=Path(args.index or tempfile.mkdtemp(prefix="rag-conv-")), model=args.model))
+    assistant.build([ROOT / "rag/sample_corpus"])
+    rows, rewrite_times, followups, rewritten = [], [], 0, 0
+    started = time.perf_counter()
+    for conv in conversations:
+        chat = assistant.conversation(persist=False)
+        turns = []
+        for i, turn in enumerate(conv["turns"]):
+            before = chat.rewrites
+            answer = chat.ask(turn["question"])
+            if i > 0:
+                followups += 1
+                if chat.rewrites > before:
+                    rewritten += 1
+                    rewrite_times.append(answer.timings.get("rewrite", 0.0))
+            turns.append({"question": turn["question"], "standalone": answer.standalone_question, "answer": answer.text,
+                          "ok": _ok(answer, turn["expected"]) if turn["expected"] else None})
+            print(f"{conv['id']}.{i + 1} {'OK ' if turns[-1]['ok'] else '-- ' if turns[-1]['ok'] is None else 'BAD'} "
+                  f"[{answer.standalone_question}] {answer.text[:110]}", flush=True)
+        rows.append({"id": conv["id"], "turns": turns, "final_ok": turns[-1]["ok"]})
+    scored = [t for r in rows for t in r["turns"] if t["ok"] is not None]
+    summary = {
+        "model": args.model,
+        "conversations": len(rows),
+        "final_turn_accuracy": sum(bool(r["final_ok"]) for r in rows) / len(rows),
+        "all_turn_accuracy": sum(t["ok"] for t in scored) / len(scored),
+        "follow_up_turns": followups,
+        "rewritten_share": rewritten / followups if followups else 0.0,
+        "rewrite_median_s": statistics.median(rewrite_times) if rewrite_times else 0.0,
+        "wall_s": time.perf_counter() - started,
+    }
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
