@@ -1,0 +1,435 @@
+"""Fast tests of the UI's pure parts and handlers (no browser, no LLM, no real embedder).
+
+The real app in a real browser is tested in test_ui_browser.py; these pin the
+details that protect users: escaping, safe upload names, marker links, the
+order of streamed updates, Stop, and corpus management that survives bad files.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import Answer, Assistant, Citation, Lookup, Passage, Settings
+from ui import render
+from ui.app import RagApp, is_loopback, parse_filters
+from ui.session import ChatSession
+from ui.uploads import MAX_UPLOAD_BYTES, UploadError, safe_filename, save_upload
+
+EVIL = '<script>alert("x")</script>'
+
+
+def passage(n=1, title="Library reopens", text="The library cost 6.2 million pounds. It opened on Saturday.", **kw):
+    fields = dict(chunk_id=f"d{n}-0", doc_id=f"d{n}", title=title, date="2025-10-06", url="https://news.example/a",
+                  path=f"/corpus/{n}.txt", source="news.example", text=text, start=100, end=100 + len(text), score=0.03,
+                  dense=0.5, lexical=6.8)
+    fields.update(kw)
+    return Passage(**fields)
+
+
+def citation(n=1, p=None, quote="The library cost 6.2 million pounds."):
+    p = p or passage()
+    at = p.text.index(quote)
+    return Citation(n=n, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, date=p.date, url=p.url, path=p.path,
+                    start=p.start + at, end=p.start + at + len(quote), quote=quote, support=0.8)
+
+
+def answer(text="It cost 6.2 million pounds [1].", citations=None, unsupported=(), abstained=False, passages=None):
+    passages = passages if passages is not None else (passage(),)
+    return Answer(question="q", text=text, citations=tuple(citations if citations is not None else [citation()]),
+                  passages=tuple(passages), abstained=abstained, confidence=0.8, model="m", embedder="e",
+                  timings={"total": 1.0}, unsupported=tuple(unsupported))
+
+
+# ---- rendering: escaping ------------------------------------------------------------------
+def test_evidence_escapes_titles_and_passages():
+    html = render.evidence_html([passage(title=EVIL, text=f"Body {EVIL} end", url="javascript:alert(1)")])
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript' not in html  # a document cannot plant a script link
+
+
+def test_answer_escapes_model_output_but_links_markers():
+    html = render.answer_html(answer(text=f"It cost {EVIL} 6.2 million pounds [1]. See [7]."))
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert '<a class="rag-marker" href="#rag-cite-1"' in html
+    assert "[7]" in html and "#rag-cite-7" not in html  # no citation 7: not a link
+
+
+def test_citation_detail_highlights_exact_quote_and_escapes():
+    p = passage(title=EVIL, text="Before <b>bold</b>. The library cost 6.2 million pounds. After.")
+    c = citation(p=p)
+    lookup = Lookup(chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, date=p.date, url=p.url, path=p.path,
+                    source=p.source, start=p.start, end=p.end, text=p.text, before=f"ctx {EVIL}", after="tail")
+    html = render.citation_detail_html(c, lookup)
+    assert "<script" not in html and "<b>" not in html
+    mark = re.search(r'<mark class="rag-quote" data-start="(\d+)" data-end="(\d+)">(.*?)</mark>', html)
+    assert mark and mark.group(3) == c.quote
+    assert (int(mark.group(1)), int(mark.group(2))) == (c.start, c.end)
+    assert '<a href="https://news.example/a"' in html
+
+
+def test_documents_table_escapes_everything():
+    docs = [{"doc_id": "abc", "title": EVIL, "date": "2025-01-01", "url": "javascript:x", "path": f"/u/{EVIL}.txt",
+             "source": "<i>src</i>", "added_at": "2025", "chars": 10, "chunks": 1}]
+    html = render.documents_html(docs)
+    assert "<script" not in html and "<i>" not in html and 'href="javascript' not in html
+    assert render.document_choices(docs) == [(f"{EVIL} · 2025-01-01 · abc", "abc")]  # Gradio shows labels as text
+
+
+def test_status_and_report_escape():
+    assert "<script" not in render.status_html("error", EVIL)
+    html = render.report_html({"added": 1, "skipped": [{"path": f"/x/{EVIL}", "reason": EVIL}], "duplicates": []},
+                              [(EVIL, "bad")], error=EVIL)
+    assert "<script" not in html
+
+
+def test_safe_url():
+    assert render.safe_url("https://a.example/x") == "https://a.example/x"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example", "ftp://x", "", None, "JaVaScRiPt:x"):
+        assert render.safe_url(bad) is None
+
+
+# ---- rendering: markers and unsupported sentences ----------------------------------------
+def test_link_markers_only_known_numbers():
+    out = render.link_markers("A [1]. B [2][3]. C [12].", known=[1, 3])
+    assert out.count('class="rag-marker"') == 2
+    assert 'href="#rag-cite-1"' in out and 'href="#rag-cite-3"' in out
+    assert "[2]" in out and "#rag-cite-2" not in out and "#rag-cite-12" not in out
+
+
+def test_unsupported_sentence_marked():
+    html = render.answer_html(answer(text="It cost 6.2 million pounds [1]. It was built by elves.",
+                                     unsupported=["It was built by elves."]))
+    assert '<span class="rag-unsupported"' in html
+    assert re.search(r'rag-unsupported"[^>]*>It was built by elves\.</span>', html)
+    assert "not supported" in html
+
+
+def test_abstention_labelled():
+    html = render.answer_html(answer(text="The documents do not answer this question.", citations=[], abstained=True))
+    assert "rag-abstained" in html and "Not found in the documents" in html
+    ev = render.evidence_html([passage()], abstained=True)
+    assert "Closest passages" in ev
+
+
+def test_evidence_marks_cited_and_uncited_with_scores():
+    p1, p2 = passage(1), passage(2, title="Other")
+    html = render.evidence_html([p1, p2], [citation(p=p1)])
+    assert 'href="#rag-cite-1"' in html and "not cited" in html and "score 0.0300" in html
+    pending = render.evidence_html([p1, p2], pending=True)
+    assert "not cited" not in pending and "Other" in pending
+
+
+# ---- uploads ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\windows\\evil.md", "evil.md"),
+    ("C:\\fakepath\\notes.TXT", "notes.txt"),
+    (".hidden.txt", "hidden.txt"),
+    ("..txt", "upload.txt"),
+    ("a/../../b.txt", "b.txt"),
+    ("rä$port <1>.md", "r_port _1.md"),
+    ("x\x00y.txt", "xy.txt"),
+    ("....//....//x.json", "x.json"),
+])
+def test_safe_filename(name, expected):
+    clean = safe_filename(name)
+    assert clean == expected
+    assert "/" not in clean and "\\" not in clean and not clean.startswith(".") and ".." not in clean
+
+
+@pytest.mark.parametrize("name", ["evil.exe", "noext", "x.txt.sh", "../../.bashrc", ""])
+def test_safe_filename_rejects_types(name):
+    with pytest.raises(UploadError):
+        safe_filename(name)
+
+
+def test_save_upload_never_overwrites_and_stays_inside(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    a, b = src / "a.txt", src / "b.txt"
+    a.write_text("first")
+    b.write_text("second")
+    folder = tmp_path / "index" / "uploads"
+    first = save_upload(a, folder, "../../notes.txt")
+    second = save_upload(b, folder, "../../notes.txt")
+    again = save_upload(a, folder, "notes.txt")
+    assert first.path == folder / "notes.txt" and second.path == folder / "notes-1.txt"
+    assert again.reused and again.path == first.path
+    assert first.path.read_text() == "first" and second.path.read_text() == "second"
+    assert sorted(p.name for p in folder.iterdir()) == ["notes-1.txt", "notes.txt"]  # no temp files left
+    assert not (tmp_path / "notes.txt").exists()
+
+
+def test_save_upload_limits(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 11)
+    with pytest.raises(UploadError, match="limit"):
+        save_upload(big, tmp_path / "up", max_bytes=10)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(UploadError, match="empty"):
+        save_upload(empty, tmp_path / "up")
+    assert MAX_UPLOAD_BYTES == 20 * 1024 * 1024
+
+
+# ---- settings, hosts -------------------------------------------------------------------------
+def test_parse_filters():
+    assert parse_filters("", None, []) is None
+    f = parse_filters("2025-10-01", "2025-12-31", ["alderweekly.example"])
+    assert (f.since, f.until, f.sources) == ("2025-10-01", "2025-12-31", ("alderweekly.example",))
+    with pytest.raises(ValueError, match="date like"):
+        parse_filters("last week", "", [])
+    with pytest.raises(ValueError, match="after"):
+        parse_filters("2025-12-01", "2025-01-01", [])
+
+
+def test_is_loopback():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.com")
+
+
+# ---- the chat handler with a scripted stream -------------------------------------------------
+class FakeStream:
+    def __init__(self, question, passages, pieces, final):
+        self.question = self.standalone_question = question
+        self.passages = tuple(passages)
+        self.abstain_reason = None
+        self._pieces, self._final, self._done = pieces, final, []
+        self.cancelled = threading.Event()
+
+    @property
+    def text(self):
+        return "".join(self._done)
+
+    def cancel(self):
+        self.cancelled.set()
+
+    def __iter__(self):
+        for piece in self._pieces:
+            if self.cancelled.is_set():
+                break
+            self._done.append(piece)
+            yield piece
+
+    @property
+    def answer(self):
+        return self._final
+
+
+class FakeConversation:
+    def __init__(self, assistant):
+        self.assistant = assistant
+        self.resets = 0
+
+    def stream(self, question, **kwargs):
+        return self.assistant.make_stream(question)
+
+    def reset(self):
+        self.resets += 1
+
+
+class FakeAssistant:
+    def __init__(self, stream_factory):
+        self.make_stream = stream_factory
+
+    def conversation(self):
+        return FakeConversation(self)
+
+
+def _ask(app, session, question="How much?"):
+    return app.ask(question, session, "small", 4, "", "", [])
+
+
+def test_ask_shows_evidence_before_the_answer_then_links_it(monkeypatch, tmp_path):
+    import ui.app as app_module
+
+    monkeypatch.setattr(app_module, "STREAM_INTERVAL_S", 0.0)
+    final = answer(passages=(passage(title=EVIL),))
+    fake = FakeAssistant(lambda q: FakeStream(q, final.passages, ["It cost ", "6.2 million", " pounds [1]."], final))
+    app = RagApp(Settings(index_dir=tmp_path))
+    monkeypatch.setattr(app, "assistant_for", lambda model: fake)
+    session = ChatSession()
+    updates = list(_ask(app, session))
+    states = [re.search(r'data-state="(\w+)"', u[1]).group(1) for u in updates]
+    assert states[0] == "retrieving" and states[1] == "generating" and states[-2] == "verifying" and states[-1] == "done"
+    chat, _, evidence = updates[1][:3]
+    assert "&lt;script&gt;" in evidence and "<script" not in evidence  # evidence shown, escaped...
+    assert "6.2" not in chat[-1]["content"]  # ...before any answer text
+    assert any("6.2 million" in u[0][-1]["content"] for u in updates[2:-2])  # streamed
+    last = updates[-1]
+    assert 'href="#rag-cite-1"' in last[0][-1]["content"]
+    assert last[3]["choices"] == [("[1] Library reopens (2025-10-06)", "1")] and last[3]["visible"]
+    assert last[5] == final.with_references()
+    assert session.answer is final and len(session.messages) == 2
+
+
+def test_stop_ends_generation_and_keeps_partial_answer(monkeypatch, tmp_path):
+    import ui.app as app_module
+
+    monkeypatch.setattr(app_module, "STREAM_INTERVAL_S", 0.0)
+    final = answer()
+    streams = []
+
+    def factory(q):
+        streams.append(FakeStream(q, final.passages, [f"w{i} " for i in range(50)], final))
+        return streams[-1]
+
+    app = RagApp(Settings(index_dir=tmp_path))
+    monkeypatch.setattr(app, "assistant_for", lambda model: FakeAssistant(factory))
+    session = ChatSession()
+    updates = []
+    for update in _ask(app, session):
+        updates.append(update)
+        if len(updates) == 4:
+            app.stop(session)  # what the Stop button does, while the answer streams
+    assert streams[0].cancelled.is_set() and len(streams[0]._done) < 50
+    assert 'data-state="stopped"' in updates[-1][1]
+
+
+def test_sessions_are_independent_and_reset(tmp_path):
+    a = copy.deepcopy(ChatSession())  # what Gradio does per browser session
+    b = copy.deepcopy(ChatSession())
+    a.messages.append({"role": "user", "content": "x"})
+    assert b.messages == [] and a.conversation is None
+    fake = FakeAssistant(lambda q: FakeStream(q, (), [], answer()))
+    a.cancel()  # Stop pressed during retrieval: the stream is cancelled as soon as it exists
+    a.begin()
+    assert not a.stop_requested
+    a.cancel()
+    stream = a.start(fake, "q")
+    assert stream.cancelled.is_set()
+    epoch = a.epoch
+    a.reset()
+    assert a.epoch == epoch + 1 and a.messages == [] and a.conversation.resets == 1
+
+
+def test_empty_question_and_bad_filter_are_messages(tmp_path):
+    app = RagApp(Settings(index_dir=tmp_path))
+    (update,) = list(_ask(app, ChatSession(), "  "))
+    assert "Type a question" in update[1]
+    updates = list(app.ask("q", ChatSession(), "small", 4, "yesterday", "", []))
+    assert 'data-state="error"' in updates[-1][1] and "date like" in updates[-1][1]
+
+
+def test_missing_index_is_explained(tmp_path):
+    app = RagApp(Settings(index_dir=tmp_path / "none"))
+    updates = list(app.ask("q", ChatSession(), "small", 4, "", "", []))
+    assert 'data-state="error"' in updates[-1][1] and "rag index" in updates[-1][1]
+    header, sample_row = app.refresh()[:2]
+    assert "No documents to ask about" in header and "rag index --sample --index" in header
+    assert sample_row["visible"] is True
+
+
+# ---- corpus management with a small fake embedder (real index, real files) -------------------
+class HashEmbedder:
+    """Deterministic bag-of-words vectors: enough for indexing and listing, no model to load."""
+
+    id = "test-hash-embedder"
+    dim = 64
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+def test_upload_indexes_good_files_reports_bad_ones_and_remove_deletes_upload(tmp_path):
+    settings = Settings(index_dir=tmp_path / "index")
+    app = RagApp(settings, corpus=Assistant(settings, embedder=HashEmbedder()))
+    incoming = tmp_path / "browser"
+    incoming.mkdir()
+    good = incoming / "otter.txt"
+    good.write_text("Aquarium names otter\n20260115\nhttps://alderweekly.example/otter\nThe otter is called Marmalade.\n")
+    hostile = incoming / "notes.md"
+    hostile.write_text(f"---\ntitle: {EVIL}\n---\nSome notes about ferries.\n")
+    binary = incoming / "junk.txt"
+    binary.write_bytes(b"\x00\x01\x02binary" * 50)
+    exe = incoming / "tool.exe"
+    exe.write_bytes(b"MZ")
+
+    report, header, _, docs_html, remove_pick, sources, cleared = app.add_files([str(good), str(hostile), str(binary), str(exe)])
+    assert "2 added" in report and "Skipped junk.txt" in report and "Rejected tool.exe" in report
+    assert cleared is None
+    uploads = settings.index_dir / "uploads"
+    assert sorted(p.name for p in uploads.iterdir()) == ["notes.md", "otter.txt"]  # unreadable upload not kept
+    assert "2</strong> documents" in header
+    assert "&lt;script&gt;" in docs_html and "<script" not in docs_html
+    assert sources["choices"] == ["alderweekly.example"]
+
+    # The same upload again changes nothing and keeps one file.
+    report, *_ = app.add_files([str(good)])
+    assert "0 added" in report and "1 unchanged" in report
+    assert len(list(uploads.iterdir())) == 2
+
+    otter = next(value for label, value in remove_pick["choices"] if "otter" in label.lower())
+    message, header, *_ = app.remove_document(otter)
+    assert "Removed" in message and "deleted" in message
+    assert not (uploads / "otter.txt").exists() and "1</strong> documents" in header
+
+
+def test_build_sample_from_the_ui(tmp_path):
+    settings = Settings(index_dir=tmp_path / "index")
+    app = RagApp(settings, corpus=Assistant(settings, embedder=HashEmbedder()))
+    report, header, sample_row, *_ = app.build_sample()
+    assert "14 added" in report and "14</strong> documents" in header and sample_row["visible"] is False
+    # A user's own files are never deleted by "remove": only uploads are.
+    doc = app.documents()[0]
+    message, *_ = app.remove_document(doc["doc_id"])
+    assert "deleted" not in message and Path(doc["path"]).exists()
+
+
+# ---- serving: localhost by default, a password when asked ---------------------------------------
+def test_exposure_warning_and_url():
+    from ui.app import app_url, exposure_warning
+
+    assert exposure_warning("127.0.0.1", None) is None and exposure_warning("localhost", None) is None
+    assert "--password" in exposure_warning("0.0.0.0", None)
+    assert "password is required" in exposure_warning("0.0.0.0", "pw")
+    assert app_url("0.0.0.0", 7860) == "http://127.0.0.1:7860/" and app_url("::1", 80) == "http://[::1]:80/"
+
+
+def test_password_protects_the_app(tmp_path):
+    import socket
+    import urllib.error
+    import urllib.request
+
+    from ui.app import start
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    running = start(Settings(index_dir=tmp_path / "index"), port=port, password="s3cret", quiet=True)
+    try:
+        assert running.url == f"http://127.0.0.1:{port}/"
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(running.url + "config", timeout=10)
+        assert denied.value.code == 401
+
+        def login(password):
+            data = f"username=rag&password={password}".encode()
+            request = urllib.request.Request(running.url + "login", data=data,
+                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+            try:
+                return urllib.request.urlopen(request, timeout=10).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert login("wrong") == 400 and login("s3cret") == 200
+    finally:
+        running.close()
+
+
+def test_stopped_answer_is_labelled():
+    assert "Stopped: this is the part written" in render.answer_html(answer(), stopped=True)
+    html = render.answer_html(answer(citations=[], abstained=True), stopped=True)
+    assert "Stopped" in html and "Not found" not in html

@@ -1,0 +1,487 @@
+"""The Gradio chat app: ``rag ui``.
+
+Presentation only: every action goes through the public ``rag`` API
+(``Assistant``, ``Conversation``, ``Filters``). One :class:`RagApp` serves all
+browser sessions; what it shares between them is only what is expensive and
+safe to share (the open index and the loaded models, one ``Assistant`` per
+model). Each session's conversation lives in its own ``gr.State``.
+
+llama.cpp contexts are not thread-safe and the machine has few cores, so
+generation runs one request at a time (a Gradio concurrency group of 1):
+other users' questions wait in the queue and see their position. Indexing is
+its own group of 1. Reading citations, the document list and Stop never wait.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from rag import USER_ERRORS, Assistant, Filters, IndexNotFoundError, RagError, Settings
+
+from . import render
+from .assets import CSS, HEAD, theme
+from .session import ChatSession
+from .uploads import ALLOWED_EXTENSIONS, MAX_UPLOAD_BYTES, UploadError, save_upload
+
+__all__ = ["RagApp", "RunningApp", "serve", "start", "parse_filters", "is_loopback", "app_url", "exposure_warning"]
+
+NAMED_MODELS = ("default", "small")
+# Loaded models are kept for the next question; a user trying several GGUF files
+# should not fill the memory with all of them.
+MAX_LOADED_MODELS = 3
+# Streaming updates are sent at most this often: each one re-sends the chat.
+STREAM_INTERVAL_S = 0.12
+
+
+def sample_corpus_dir() -> Path:
+    """The sample corpus shipped inside the ``rag`` package (package data, read via importlib.resources)."""
+    return Path(str(resources.files("rag") / "sample_corpus"))
+
+
+def parse_filters(since: str | None, until: str | None, sources) -> Filters | None:
+    """Filters from the settings panel; raises ValueError with a message for a bad date."""
+    values = {}
+    for name, value in (("since", since), ("until", until)):
+        value = (value or "").strip()
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"'{name}' must be a date like 2025-10-06, not {value!r}") from None
+            values[name] = value
+    if values.get("since") and values.get("until") and values["since"] > values["until"]:
+        raise ValueError("the 'since' date is after the 'until' date")
+    picked = tuple(s for s in (sources or []) if s)
+    if not values and not picked:
+        return None
+    return Filters(since=values.get("since"), until=values.get("until"), sources=picked)
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class RagApp:
+    """The app's shared state (index, models) and its event handlers; ``build()`` makes the Blocks."""
+
+    def __init__(self, settings: Settings, corpus: Assistant | None = None) -> None:
+        """``corpus`` is the Assistant owning the index (tests pass one with a fake embedder); built from settings by default."""
+        self.settings = settings
+        self._corpus: Assistant | None = corpus
+        self._assistants: OrderedDict[str, Assistant] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ---- shared objects ---------------------------------------------------------------
+    @property
+    def index_dir(self) -> Path:
+        return Path(self.settings.index_dir)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.index_dir / "uploads"
+
+    def corpus(self) -> Assistant:
+        """The Assistant that owns the index: building, removing, listing, and the shared open index."""
+        with self._lock:
+            if self._corpus is None:
+                self._corpus = Assistant(self.settings)
+            return self._corpus
+
+    def assistant_for(self, model: str | None) -> Assistant:
+        """One Assistant per model, all on the same open index, loaded once and reused by every session."""
+        model = (model or self.settings.model).strip()
+        if model not in NAMED_MODELS and not Path(model).expanduser().is_file():
+            raise RagError(f"model {model!r} is neither 'default', 'small' nor an existing GGUF file")
+        index = self.corpus().index  # raises IndexNotFoundError with the way out
+        with self._lock:
+            assistant = self._assistants.get(model)
+            if assistant is None or assistant.index is not index:
+                assistant = Assistant(self.settings.with_overrides(model=model), index=index)
+                self._assistants[model] = assistant
+            self._assistants.move_to_end(model)
+            while len(self._assistants) > MAX_LOADED_MODELS:
+                self._assistants.popitem(last=False)  # sessions still using it keep their reference
+            return assistant
+
+    def index_status(self) -> tuple[dict | None, str | None]:
+        """(stats, None) for a usable index, else (None, what is wrong)."""
+        try:
+            return self.corpus().index.stats(), None
+        except IndexNotFoundError:
+            return None, None
+        except USER_ERRORS as exc:
+            return None, str(exc)
+
+    def documents(self) -> list[dict]:
+        try:
+            return self.corpus().documents()
+        except USER_ERRORS:
+            return []
+
+    # ---- chat -------------------------------------------------------------------------
+    def ask(self, question, session: ChatSession, model, k, since, until, sources):
+        """Stream one answer: evidence as soon as retrieval is done, text as it is generated, then the verified answer.
+
+        Yields (chat, status, evidence, picker, detail, copy text, question box).
+        """
+        import gradio as gr
+
+        question = (question or "").strip()
+        keep = gr.update()
+        if not question:
+            yield keep, render.status_html("idle", "Type a question first."), keep, keep, keep, keep, keep
+            return
+        epoch = session.begin()
+        session.messages = session.messages + [
+            {"role": "user", "content": render.question_html(question)},
+            {"role": "assistant", "content": '<span class="rag-cursor">▍</span>'},
+        ]
+        no_picker = gr.update(choices=[], value=None, visible=False)
+        yield (session.chat(), render.status_html("retrieving"), render.evidence_html([], pending=True), no_picker,
+               render.detail_placeholder_html(False), "", "")
+        try:
+            filters = parse_filters(since, until, sources)
+            assistant = self.assistant_for(model)
+            stream = session.start(assistant, question, k=int(k) if k else None, filters=filters)
+            yield from self._generate(session, stream, epoch)
+        except (ValueError, *USER_ERRORS) as exc:
+            yield self._failed(session, str(exc))
+        except Exception as exc:  # a bug, not a user mistake: keep the page usable, leave the traceback in the log
+            traceback.print_exc()
+            yield self._failed(session, f"unexpected error ({type(exc).__name__}: {exc}); see the server log")
+
+    @staticmethod
+    def _failed(session: ChatSession, message: str):
+        import gradio as gr
+
+        keep = gr.update()
+        session.stream = None
+        session.show_reply(f'<div class="rag-error">{render.esc(message)}</div>')
+        return session.chat(), render.status_html("error", message), keep, keep, keep, keep, keep
+
+    def _generate(self, session: ChatSession, stream, epoch: int):
+        import gradio as gr
+
+        keep = gr.update()
+        searched = "" if stream.standalone_question == stream.question else f"searched for: {stream.standalone_question}"
+        evidence = render.evidence_html(stream.passages, pending=True)
+        if stream.abstain_reason is None:
+            yield (session.chat(), render.status_html("generating", searched or f"reading {len(stream.passages)} passages"),
+                   evidence, keep, keep, keep, keep)
+        pieces, last = 0, 0.0
+        for _ in stream:
+            pieces += 1
+            now = time.monotonic()
+            if now - last >= STREAM_INTERVAL_S and session.epoch == epoch:
+                last = now
+                session.show_reply(render.streaming_html(stream.text))
+                yield session.chat(), render.status_html("generating", f"{pieces} tokens"), keep, keep, keep, keep, keep
+        if session.epoch != epoch:  # "New conversation" was pressed meanwhile: drop this answer
+            session.stream = None
+            return
+        yield (session.chat(), render.status_html("verifying"), keep, keep, keep, keep, keep)
+        answer = stream.answer
+        session.finish(answer)
+        session.show_reply(render.answer_html(answer, stopped=session.stop_requested))
+        picker = gr.update(choices=render.citation_choices(answer.citations), value=None, visible=bool(answer.citations))
+        yield (session.chat(), self._done_status(answer, session.stop_requested),
+               render.evidence_html(answer.passages, answer.citations, abstained=answer.abstained), picker,
+               render.detail_placeholder_html(bool(answer.citations)), answer.with_references(), keep)
+
+    @staticmethod
+    def _done_status(answer, stopped: bool) -> str:
+        bits = [f"{answer.timings.get('total', 0.0):.1f} s", f"model {answer.model}"]
+        if not answer.abstained:
+            bits.append(f"{len(answer.citations)} citation{'s' if len(answer.citations) != 1 else ''}")
+            bits.append(f"support {answer.confidence:.2f}")
+        if answer.standalone_question and answer.standalone_question != answer.question:
+            bits.append(f"searched for: {answer.standalone_question}")
+        state = "stopped" if stopped else "abstained" if answer.abstained else "done"
+        return render.status_html(state, " · ".join(bits))
+
+    def stop(self, session: ChatSession) -> None:
+        session.cancel()
+
+    def new_conversation(self, session: ChatSession):
+        import gradio as gr
+
+        session.reset()
+        return ([], render.status_html("idle", "New conversation"), render.evidence_html([]),
+                gr.update(choices=[], value=None, visible=False), render.detail_placeholder_html(False), "")
+
+    def show_citation(self, value, session: ChatSession) -> str:
+        try:
+            citation = session.citation(int(value)) if value else None
+        except ValueError:
+            citation = None
+        if citation is None or session.assistant is None:
+            return render.detail_placeholder_html(session.answer is not None and bool(session.answer.citations))
+        try:
+            lookup = session.assistant.lookup(citation.chunk_id)
+        except USER_ERRORS as exc:  # the document was removed since the answer
+            return f'<div class="rag-error">{render.esc(exc)}</div>'
+        return render.citation_detail_html(citation, lookup)
+
+    # ---- corpus -----------------------------------------------------------------------
+    def refresh(self):
+        """Everything that shows the state of the index: header, banner, document list, filters."""
+        import gradio as gr
+
+        stats, problem = self.index_status()
+        docs = self.documents() if stats else []
+        sources = sorted({d["source"] for d in docs if d.get("source")})
+        if stats:
+            summary = render.index_summary_html(stats)
+        else:
+            summary = render.no_index_html(str(self.index_dir), problem)
+        return (
+            render.header_html(summary),
+            gr.update(visible=stats is None or stats.get("documents", 0) == 0),
+            render.documents_html(docs, str(self.uploads_dir.resolve())),
+            gr.update(choices=render.document_choices(docs), value=None),
+            gr.update(choices=sources),
+        )
+
+    def _progress_callback(self, progress):
+        if progress is None:
+            return None
+        progress(0, desc="Reading and embedding files")  # the first real update comes after a batch of documents
+
+        def report(p) -> None:
+            total = max(p.files_total, 1)
+            progress((min(p.files_done, total), total), desc=f"Indexing: {p.chunks_added} passages embedded", unit="files")
+
+        return report
+
+    def add_files(self, files, progress=None):
+        """Save uploads under <index>/uploads, index them, report what happened (a bad file never breaks the index)."""
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        if not paths:
+            return ("", *self.refresh(), None)
+        saved, rejected = [], []
+        for path in paths:
+            name = Path(path).name
+            try:
+                saved.append(save_upload(path, self.uploads_dir, name))
+            except (UploadError, OSError) as exc:
+                rejected.append((name, str(exc)))
+        report, error = None, None
+        if saved:
+            try:
+                result = self.corpus().build([str(s.path) for s in saved], progress=self._progress_callback(progress),
+                                             prune=False)
+                report = result.to_dict()
+                self._discard_unindexed(saved, result)
+            except USER_ERRORS as exc:
+                error = str(exc)
+        return (render.report_html(report, rejected, error), *self.refresh(), None)
+
+    def _discard_unindexed(self, saved, result) -> None:
+        """Delete saved uploads the index could not read or already holds, so uploads/ mirrors the index."""
+        dropped = {str(Path(s.path)) for s in result.skipped} | {str(Path(p)) for p, _ in result.duplicates}
+        for s in saved:
+            if not s.reused and (str(s.path) in dropped or str(s.path.resolve()) in dropped):
+                s.path.unlink(missing_ok=True)
+
+    def build_sample(self, progress=None):
+        """Index the sample corpus shipped with rag into this app's index directory."""
+        error = None
+        report = None
+        try:
+            report = self.corpus().build([str(sample_corpus_dir())], progress=self._progress_callback(progress)).to_dict()
+        except USER_ERRORS as exc:
+            error = str(exc)
+        return (render.report_html(report, (), error), *self.refresh())
+
+    def remove_document(self, doc_id):
+        """Remove a document; an uploaded file is deleted too (a user's own files are never touched)."""
+        if not doc_id:
+            return ('<div class="rag-warn">Pick a document to remove first.</div>', *self.refresh())
+        try:
+            docs = {d["doc_id"]: d for d in self.documents()}
+            self.corpus().remove([doc_id])
+        except USER_ERRORS as exc:
+            return (f'<div class="rag-error">{render.esc(exc)}</div>', *self.refresh())
+        doc = docs.get(doc_id, {})
+        path = Path(doc.get("path") or "")
+        message = f"Removed {render.esc(doc.get('title') or doc_id)}."
+        if path.is_file() and path.resolve().parent == self.uploads_dir.resolve():
+            path.unlink(missing_ok=True)
+            message += " Its uploaded file was deleted."
+        return (f'<div class="rag-ok">{message}</div>', *self.refresh())
+
+    # ---- layout -----------------------------------------------------------------------
+    def build(self):
+        """The Blocks app. Handlers are this object's methods; per-session state is a ``ChatSession``."""
+        import gradio as gr
+
+        # Gradio keeps uploaded files in its temp folder; private documents should not linger there once indexed.
+        with gr.Blocks(title="Ask your documents", analytics_enabled=False, delete_cache=(600, 900)) as demo:
+            session = gr.State(ChatSession)
+            summary = gr.HTML(render.header_html(""), elem_id="rag-summary", js_on_load=None)
+            # Shown only while the index is missing or empty; the report stays with it (errors keep it open).
+            with gr.Column(visible=False) as sample_row:
+                with gr.Row():
+                    build_sample_btn = gr.Button("Build the sample corpus index", variant="primary",
+                                                 elem_id="rag-build-sample", scale=0)
+                sample_report = gr.HTML(js_on_load=None, min_height=30)
+
+            with gr.Tabs():
+                with gr.Tab("Chat", id="chat"):
+                    with gr.Row(equal_height=False):
+                        with gr.Column(scale=3):
+                            chat = gr.Chatbot(elem_id="rag-chat", height=480, render_markdown=False, sanitize_html=True,
+                                              feedback_options=None, buttons=[], show_label=False,
+                                              placeholder="Ask a question about your documents. Answers cite their "
+                                                          "sources as [1], [2]…; click one to see the passage.")
+                            status = gr.HTML(render.status_html("idle"), elem_id="rag-status", js_on_load=None)
+                            with gr.Row():
+                                question = gr.Textbox(placeholder="e.g. How much did the library renovation cost?",
+                                                      show_label=False, scale=5, elem_id="rag-question", max_length=2000,
+                                                      autofocus=True)
+                                ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80, elem_id="rag-ask")
+                                stop_btn = gr.Button("Stop", variant="stop", scale=0, min_width=80, elem_id="rag-stop")
+                            with gr.Row():
+                                new_btn = gr.Button("New conversation", size="sm", elem_id="rag-new", scale=0)
+                            with gr.Accordion("Answer with references (to copy)", open=False):
+                                copy_box = gr.Textbox(show_label=False, lines=5, interactive=False, buttons=["copy"],
+                                                      elem_id="rag-copy")
+                            with gr.Accordion("Settings: model, passages, dates, sources", open=False, elem_id="rag-settings"):
+                                model = gr.Dropdown(choices=list(NAMED_MODELS), value=self.settings.model,
+                                                    allow_custom_value=True, label="Model", elem_id="rag-model",
+                                                    info="default (1.5B, better), small (0.5B, about 2x faster), "
+                                                         "or the path of a GGUF file")
+                                k = gr.Slider(1, 10, value=self.settings.k, step=1, label="Passages given to the model",
+                                              info="More passages: more context, slower answers on a CPU")
+                                with gr.Row():
+                                    since = gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="any date", elem_id="rag-since")
+                                    until = gr.Textbox(label="Until (YYYY-MM-DD)", placeholder="any date", elem_id="rag-until")
+                                sources = gr.Dropdown(choices=[], multiselect=True, label="Only these sources",
+                                                      info="Sites or publishers found in the index", elem_id="rag-sources")
+                        with gr.Column(scale=2):
+                            gr.Markdown("### Sources")
+                            picker = gr.Radio(choices=[], label="Citations", visible=False, elem_id="rag-cite-picker")
+                            with gr.Group(elem_id="rag-detail-box"):
+                                detail = gr.HTML(render.detail_placeholder_html(False), elem_id="rag-detail",
+                                                 js_on_load=None)
+                            evidence = gr.HTML(render.evidence_html([]), elem_id="rag-evidence", js_on_load=None)
+                with gr.Tab("Documents", id="documents"):
+                    gr.Markdown(f"Add files to the index ({' '.join(ALLOWED_EXTENSIONS)}; up to "
+                                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB each). They are saved under "
+                                f"`{self.uploads_dir}` and indexed right away; files the index cannot read are "
+                                "reported and not kept.")
+                    with gr.Row(equal_height=False):
+                        with gr.Column(scale=3):
+                            upload = gr.File(file_count="multiple", file_types=list(ALLOWED_EXTENSIONS), label="Add files",
+                                             elem_id="rag-upload", height=130)
+                            upload_report = gr.HTML(elem_id="rag-upload-report", js_on_load=None, min_height=30)
+                        with gr.Column(scale=2):
+                            remove_pick = gr.Dropdown(choices=[], label="Remove a document", elem_id="rag-remove-pick",
+                                                      info="Uploaded files are deleted too; your own folders are never touched")
+                            remove_btn = gr.Button("Remove from index", variant="stop", size="md", elem_id="rag-remove")
+                    docs_table = gr.HTML(elem_id="rag-docs", js_on_load=None)
+
+            state_outputs = [summary, sample_row, docs_table, remove_pick, sources]
+            chat_outputs = [chat, status, evidence, picker, detail, copy_box, question]
+            ask_args = dict(fn=self.ask, inputs=[question, session, model, k, since, until, sources], outputs=chat_outputs,
+                            concurrency_id="generate", concurrency_limit=1, show_progress="minimal",
+                            show_progress_on=[status])
+            ask_btn.click(**ask_args)
+            question.submit(**ask_args)
+            stop_btn.click(self.stop, inputs=[session], outputs=None, queue=False)
+            new_btn.click(self.new_conversation, inputs=[session], outputs=chat_outputs[:-1], queue=False)
+            # The chat's own trash button clears the display: the conversation memory must go with it.
+            chat.clear(self.new_conversation, inputs=[session], outputs=chat_outputs[:-1], queue=False)
+            picker.input(self.show_citation, inputs=[picker, session], outputs=[detail], concurrency_limit=None)
+
+            def add_files(files, progress=gr.Progress()):
+                return self.add_files(files, progress)
+
+            def build_sample(progress=gr.Progress()):
+                return self.build_sample(progress)
+
+            upload.upload(add_files, inputs=[upload], outputs=[upload_report, *state_outputs, upload],
+                          concurrency_id="index", concurrency_limit=1, show_progress_on=[upload_report])
+            build_sample_btn.click(build_sample, inputs=None, outputs=[sample_report, *state_outputs],
+                                   concurrency_id="index", concurrency_limit=1, show_progress_on=[sample_report])
+            remove_btn.click(self.remove_document, inputs=[remove_pick], outputs=[upload_report, *state_outputs],
+                             concurrency_id="index", concurrency_limit=1)
+            demo.load(self.refresh, inputs=None, outputs=state_outputs, concurrency_limit=None)
+        demo.queue(default_concurrency_limit=1)
+        return demo
+
+
+@dataclass
+class RunningApp:
+    demo: object
+    url: str
+    app: RagApp
+
+    def close(self) -> None:
+        self.demo.close()
+
+
+def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, password: str | None = None,
+          quiet: bool = False, app: RagApp | None = None) -> RunningApp:
+    """Build and launch the app in a background thread; returns once it is serving."""
+    # Gradio's usage analytics would call home; this tool never does.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    app = app or RagApp(settings)
+    demo = app.build()
+    auth = ("rag", password) if password else None
+    try:
+        demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=True, quiet=True,
+                    ssr_mode=False, share=False, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS, head=HEAD,
+                    footer_links=[], mcp_server=False, pwa=False)
+    except OSError:
+        raise RagError(f"cannot listen on {host}:{port}: the port is in use or not allowed; choose another with --port") from None
+    url = app_url(host, port)
+    if not quiet:
+        print(f"rag ui: serving index {settings.index_dir} at {url}  (Ctrl+C to stop)", flush=True)
+        warning = exposure_warning(host, password)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+    return RunningApp(demo, url, app)
+
+
+def app_url(host: str, port: int) -> str:
+    """The URL to open; a wildcard address is reachable as 127.0.0.1 from this machine."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
+
+
+def exposure_warning(host: str, password: str | None) -> str | None:
+    """What to tell the user when the app is reachable from other machines (None when it is not)."""
+    if is_loopback(host):
+        return None
+    advice = "a password is required (user 'rag')." if password else "set --password to require a login (user 'rag')."
+    return f"rag ui: warning: listening on {host}, so other machines can reach the app and read your documents; {advice}"
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, password: str | None = None) -> int:
+    """``rag ui``: serve until Ctrl+C."""
+    running = start(settings, host, port, password or None)
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nrag ui: stopping", file=sys.stderr)
+    finally:
+        running.close()
+    return 0
