@@ -276,7 +276,7 @@ class Assistant:
         terms = set(key_terms(question))
         covered = {t for t in terms if any(t in p.text.lower() or t in p.title.lower() for p in passages)}
         coverage = len(covered) / len(terms) if terms else 0.0
-        if top_dense < self.settings.min_relevance and coverage < 0.5:
+        if top_dense < self.settings.min_relevance and coverage < self.settings.min_coverage:
             return "no passage is close to the question"
         return None
 
