@@ -34,7 +34,7 @@ import numpy as np
 from index import split_sentences
 
 from .context import is_instruction_like
-from .retrieval import key_terms
+from .retrieval import stemmed_terms
 from .types import Citation, Passage
 
 __all__ = ["Attribution", "attribute", "best_quotes", "claim_support", "MARKER", "strip_markers", "split_claims"]
@@ -60,17 +60,6 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text).strip()
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _terms(text: str) -> set[str]:
-    return {_stem(w) for w in key_terms(text)}
-
-
 def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
@@ -82,13 +71,13 @@ def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = fr
     will be painted white" repeats "bridge" and "painted"); when the claim adds
     words of its own, only those are checked.
     """
-    claim_terms = _terms(claim)
+    claim_terms = stemmed_terms(claim)
     novel = claim_terms - question_terms
     if novel:
         claim_terms = novel
     if not claim_terms:
         return 0.0
-    found = claim_terms & _terms(evidence)
+    found = claim_terms & stemmed_terms(evidence)
     score = len(found) / len(claim_terms)
     missing_numbers = _numbers(claim) - _numbers(evidence)
     if missing_numbers:
@@ -144,7 +133,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     """Verify and resolve the citations of ``answer`` (see module docstring)."""
     claims = split_claims(answer)
     candidates = _candidates(passages)
-    question_terms = frozenset(_terms(question))
+    question_terms = frozenset(stemmed_terms(question))
     if not claims:
         return Attribution(strip_markers(answer), (), (), 0.0)
     if not candidates:

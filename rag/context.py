@@ -22,7 +22,7 @@ import numpy as np
 from index import split_sentences
 from index.tokens import count_tokens
 
-from .retrieval import key_terms
+from .retrieval import stemmed_terms
 from .types import Passage
 
 __all__ = ["Evidence", "build_evidence", "is_instruction_like", "passage_heading"]
@@ -69,17 +69,6 @@ def _sanitize(passage: Passage) -> Passage:
     return replace(passage, text=_DOC_MARKER.sub("", " ".join(kept)))
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in key_terms(text)}
-
-
 def build_evidence(passages: Sequence[Passage], question: str, budget: int,
                    embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> Evidence:
     originals = list(passages)
@@ -92,7 +81,7 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int,
     if heading_cost + sum(whole) <= budget:
         return Evidence(tuple(originals), tuple(p.text for p in passages), heading_cost + sum(whole))
 
-    terms = _stems(question)
+    terms = stemmed_terms(question)
     sentences = [(rank, span) for rank, p in enumerate(passages) for span in split_sentences(p.text)]
     texts = [passages[rank].text[span.start:span.end] for rank, span in sentences]
     cosines = np.zeros(len(texts))
@@ -103,7 +92,7 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int,
         cosines = vectors[1:] @ vectors[0]
     scored = []  # (score, passage rank, sentence position, rank, start, end, tokens)
     for (rank, span), text, cosine in zip(sentences, texts, cosines):
-        overlap = len(terms & _stems(text))
+        overlap = len(terms & stemmed_terms(text))
         # Key terms only nudge the order (the cosine of a sentence that merely repeats
         # the question's words is high already); they decide alone when there is no embedder.
         scored.append((float(cosine) + 0.03 * min(overlap, 5), -rank, -span.start, rank, span.start, span.end, count_tokens(text)))

@@ -76,6 +76,18 @@ def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]
     return fused
 
 
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def stemmed_terms(text: str) -> set[str]:
+    """Key terms with a crude suffix stemming, so "budgeted" meets "budget" (for overlap scores)."""
+    return {_stem(w) for w in key_terms(text)}
+
+
 @dataclass(frozen=True)
 class RetrievalResult:
     passages: tuple[Passage, ...]
@@ -125,7 +137,8 @@ class Retriever:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         started = time.perf_counter()
         depth = max(candidates or self.candidates, k)
-        vector = self.index.embed_query(query)
+        # BM25 alone needs no query embedding (the slowest step on a CPU).
+        vector = self.index.embed_query(query) if mode != "lexical" else np.zeros(0, dtype=np.float32)
         dense = self.index.dense_search(vector, depth, flt) if mode in ("hybrid", "dense") else []
         lexical = self.index.lexical_search(query, depth, flt) if mode in ("hybrid", "lexical") else []
         fused = fuse(dense, lexical, method=self.fusion, rrf_k=self.rrf_k,
