@@ -1,6 +1,7 @@
-"""Answer accuracy, abstention and latency on the project's own sample questions.
+"""Answer accuracy, abstention and latency on a question file (default: the sample corpus questions).
 
     .venv/bin/python benchmarks/sample_qa.py --model small [--index DIR] [--json OUT]
+    .venv/bin/python benchmarks/sample_qa.py --questions benchmarks/data/seed_questions.json --corpus ../shared/corpus/seed
 
 Correct = every expected string appears in the answer (case-insensitive) for an
 answerable question, or an abstention for an unanswerable one.
@@ -28,13 +29,15 @@ def main() -> int:
     parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--context-tokens", type=int, help="evidence budget (default: the Settings default)")
+    parser.add_argument("--questions", default=str(ROOT / "tests/data/sample_questions.json"), help="question file")
+    parser.add_argument("--corpus", default=str(ROOT / "rag/sample_corpus"), help="folder the questions are about")
     parser.add_argument("--json", help="write results here")
     args = parser.parse_args()
-    questions = json.loads((ROOT / "tests/data/sample_questions.json").read_text())[: args.limit]
+    questions = json.loads(Path(args.questions).read_text())[: args.limit]
     index_dir = args.index or tempfile.mkdtemp(prefix="rag-sample-")
     settings = Settings(index_dir=Path(index_dir), model=args.model).with_overrides(context_tokens=args.context_tokens)
     assistant = Assistant(settings)
-    assistant.build([ROOT / "rag/sample_corpus"])
+    assistant.build([args.corpus])
     rows = []
     for q in questions:
         t0 = time.perf_counter()
