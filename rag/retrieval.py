@@ -44,7 +44,12 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 def key_terms(text: str) -> list[str]:
     """Content words of a question, lower-cased, without stopwords (for coverage checks)."""
-    words = (_POSSESSIVE.sub("", t.lower()).strip("'’.") for t in _WORD.findall(text))
+    words = []
+    for token in _WORD.findall(text):
+        word = _POSSESSIVE.sub("", token.lower()).strip("'’.")
+        words.append(word)
+        if "-" in word:  # "320-metre" also counts as "320" and "metre"
+            words.extend(part for part in word.split("-") if part)
     return [w for w in words if w and w not in _STOPWORDS]
 
 
@@ -77,9 +82,19 @@ def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+    """Crude English suffix stripping: enough to match "budgeted"/"budget", "metres"/"metre"."""
+    if len(word) <= 4 or word[-1].isdigit():
+        return word
+    if word.endswith("ing") and len(word) > 6:
+        return word[:-3]
+    if word.endswith("ied") or word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("ed") and len(word) > 5:
+        return word[:-2]
+    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
     return word
 
 

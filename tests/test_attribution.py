@@ -100,3 +100,9 @@ def test_different_quantities_of_different_things_are_not_conflicts():
     bridge = _plain_passage("The project has a budget of 48.5 million pounds.", "g")
     result = attribute("The council's budget is 92 million pounds [1].", [council, bridge], question="What is the council's budget?")
     assert result.citations and find_conflicts(list(result.citations), [council, bridge]) == []
+
+
+def test_hyphenated_numbers_and_plural_units_match():
+    bridge = _plain_passage("Its lead engineer said the new crossing will be a 320-metre cable-stayed bridge.", "h")
+    result = attribute("The new bridge will be 320 metres long [1].", [bridge], question="How long will the new cable-stayed bridge be?")
+    assert [c.chunk_id for c in result.citations] == ["h"]
