@@ -121,6 +121,7 @@ class CorpusIndex:
         self.chunker = ChunkerSettings(**manifest["chunker"])
         self._vectors: VectorIndex | None = None
         self._vectors_generation = -1
+        self._vectors_file_generation = -1  # generation known to be in vectors.faiss (loaded or saved by us)
         self._vectors_lock = threading.Lock()
 
     # ---- opening ----------------------------------------------------------------------
@@ -203,22 +204,42 @@ class CorpusIndex:
             try:
                 if gen_file.exists() and int(gen_file.read_text().strip() or -1) == generation and faiss_file.exists():
                     vectors = VectorIndex.load(faiss_file, dim)
+                    if vectors.kind == "hnsw":
+                        # HNSW keeps removed vectors in its file; the store says which ids are gone.
+                        vectors.hide(np.setdiff1d(vectors.ids(), self._store_rowids(), assume_unique=True))
+                    self._vectors_file_generation = generation
             except (OSError, ValueError, RuntimeError):
                 vectors = None  # a stale or damaged cache is rebuilt from the store below
             if vectors is None:
-                ids, matrix = self.store.all_vectors(dim)
-                vectors = VectorIndex(dim)
-                vectors.add(ids, matrix)
+                vectors = self._build_vectors(dim)
             self._vectors, self._vectors_generation = vectors, generation
             return vectors
+
+    def _store_rowids(self) -> np.ndarray:
+        with self.store.connection() as conn:
+            rows = conn.execute("SELECT rowid FROM chunks").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def _build_vectors(self, dim: int) -> VectorIndex:
+        # The index kind (exact, or HNSW beyond FLAT_LIMIT vectors) follows the size; see index/vectors.py.
+        ids, matrix = self.store.all_vectors(dim)
+        return VectorIndex.build(dim, ids, matrix)
 
     def _save_vectors(self) -> None:
         vectors = self._current_vectors()
         with self._vectors_lock:
+            if self._vectors_file_generation == self._vectors_generation and not vectors.needs_rebuild():
+                return  # the file already holds this generation: an unchanged re-run writes nothing
+            if vectors.needs_rebuild():
+                # Wrong kind for the size, an outgrown IVF, or an HNSW graph >10% tombstones: rebuild from the store.
+                generation = self.store.generation()
+                vectors = self._build_vectors(vectors.dim)
+                self._vectors, self._vectors_generation = vectors, generation
             vectors.save(self.path / VECTORS)
             tmp = self.path / (VECTORS_GEN + f".tmp{os.getpid()}")
             tmp.write_text(str(self._vectors_generation))
             os.replace(tmp, self.path / VECTORS_GEN)
+            self._vectors_file_generation = self._vectors_generation
 
     # ---- writing ----------------------------------------------------------------------
     def add_documents(self, documents: Iterable[Document], report: IndexReport | None = None,
@@ -345,7 +366,11 @@ class CorpusIndex:
 
     def dense_search(self, vector: np.ndarray, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
         allowed = None if flt is None or flt.is_empty() else self.store.allowed_rowids(flt)
-        return self._current_vectors().search(vector, k, allowed)
+        vectors = self._current_vectors()
+        # A FAISS index must not be searched while a writer in this process adds or removes
+        # ids; searches take milliseconds, so they share the writers' lock.
+        with self._vectors_lock:
+            return vectors.search(vector, k, allowed)
 
     def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
         return self.store.lexical_search(query, k, flt)

@@ -1,72 +1,366 @@
 """The FAISS vector index. faiss is imported here and nowhere else.
 
 Vectors are L2-normalised, so inner product is cosine similarity. FAISS ids
-are the chunk row ids of the SQLite store. Up to ``EXACT_LIMIT`` vectors the
-index is exact (flat inner product); the store keeps every vector, so the
-FAISS index is a cache that can always be rebuilt from it.
+are the chunk row ids of the SQLite store. The store keeps every vector, so the
+FAISS index is only a cache that can always be rebuilt from it; that is what
+makes the size-based choice below cheap to change.
+
+Which index, by size (numbers in docs/BENCHMARKS.md "Scale"):
+
+``flat``  exact inner product (``IndexFlatIP`` under ``IndexIDMap2``), up to
+          :data:`FLAT_LIMIT` vectors: a query scans every vector, which stays
+          under ~20 ms p50 on the shared 2-core machine up to about that size.
+``hnsw``  graph index (``IndexHNSWFlat``, M=32, efSearch=128) beyond it: recall@10
+          against exact 0.996 on real SciFact chunk vectors with real queries (0.95
+          on the synthetic 100k set), ~0.5 ms a query. Its build is slow (~2.5 min
+          per 100k vectors here) but small next to embedding the same chunks (~1 h
+          per 100k here). FAISS HNSW cannot delete, so a removal is a tombstone: the
+          id is filtered out of every search. Tombstones are not written anywhere:
+          the SQLite store is the truth, so the owner re-derives them on load as
+          "ids in the file that the store no longer has" (:meth:`VectorIndex.hide`),
+          and rebuilds from the store once they pass 10% (:meth:`needs_rebuild`).
+``ivf``   inverted lists with exact vectors (``IndexIVFFlat``), on request: removes
+          natively and trains in seconds, but on real embeddings it needed a quarter
+          of its lists probed for recall@10 >= 0.95 (0.93 with an eighth), where
+          synthetic clusters made it look perfect at a thirty-second.
+
+Filtered searches (``allowed`` ids, from metadata filters) on an approximate
+index are answered exactly over the allowed vectors when there are at most
+:data:`EXACT_FILTER_LIMIT` of them: an ANN search that skips most of the corpus
+would return too few hits.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
-__all__ = ["VectorIndex"]
+__all__ = ["VectorIndex", "FLAT_LIMIT", "EXACT_FILTER_LIMIT", "MMAP_MIN_BYTES", "choose_kind", "ivf_params"]
+
+# Exact search up to here: one query scans n x 384 floats; on the shared 2-core benchmark machine
+# p50 was 1.4 ms at 10k, 28 ms at 30k, 52 ms at 100k (docs/BENCHMARKS.md "Scale"), so ~20 ms near
+# 20k. The index switches kind only on a rebuild, with 25% hysteresis
+# so a corpus hovering around the limit is not rebuilt back and forth.
+FLAT_LIMIT = 20_000
+_HYSTERESIS = 1.25
+# Filtered ANN searches with at most this many allowed ids are computed exactly instead.
+EXACT_FILTER_LIMIT = 50_000
+# Files at least this large are memory-mapped when loaded read-only (page cache shared across processes).
+MMAP_MIN_BYTES = 64 * 2**20
+# HNSW: tombstones beyond this share of the vectors make needs_rebuild() true.
+_TOMBSTONE_SHARE = 0.1
+# OpenMP threads for one query. One: on a loaded 2-core machine a second thread makes a single
+# query wait at FAISS's barrier for a descheduled sibling (flat 30k: p50 24-34 ms with 1 thread,
+# 130-140 ms with 2, same run). The setting is per calling thread (OpenMP ICV), so bulk adds and
+# training in other threads keep every core.
+SEARCH_THREADS = 1
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128  # recall@10 0.954 at 100k synthetic (0.939 at 96)
+
+
+def choose_kind(n: int, current: str | None = None) -> str:
+    """The index kind for ``n`` vectors (``current`` adds hysteresis around the limit)."""
+    if current == "flat" and n <= FLAT_LIMIT * _HYSTERESIS:
+        return "flat"
+    if current in ("ivf", "hnsw") and n >= FLAT_LIMIT / _HYSTERESIS:
+        return current
+    return "flat" if n <= FLAT_LIMIT else "hnsw"
+
+
+def ivf_params(n: int) -> tuple[int, int]:
+    """(nlist, nprobe) for ``n`` vectors: about sqrt(n) lists, a power of two; probe a quarter of them.
+
+    Measured (benchmarks/bench_scale.py): on real SciFact chunk vectors and queries, recall@10
+    vs exact was 0.927 probing 16 of 128 lists and 0.974 probing 32; synthetic clusters reach
+    1.000 with far fewer, so the real data sets the default.
+    """
+    nlist = max(16, 2 ** round(math.log2(max(1, math.sqrt(n)))))
+    nprobe = min(nlist, max(16, nlist // 4))
+    return nlist, nprobe
 
 
 class VectorIndex:
-    """Exact inner-product search over (id, vector) pairs with add/remove by id."""
+    """Inner-product search over (id, vector) pairs with add/remove by id, exact or approximate."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, kind: str = "flat", *, nlist: int | None = None, nprobe: int | None = None) -> None:
         import faiss
 
         self.dim = dim
         self._faiss = faiss
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._tombstones: set[int] = set()
+        self._read_only = False
+        self._path: Path | None = None
+        self.trained_size = 0
+        if kind == "flat":
+            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        elif kind == "ivf":
+            if nlist is None:
+                raise ValueError("an ivf index needs nlist (use VectorIndex.build to choose it)")
+            quantizer = faiss.IndexFlatIP(dim)
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index.own_fields = True
+            quantizer.this.disown()
+            index.nprobe = nprobe or ivf_params(nlist * nlist)[1]
+            # A hash table id -> list entry: remove_ids and reconstruct by chunk id both need it.
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)
+            self._index = index
+        elif kind == "hnsw":
+            hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            hnsw.hnsw.efSearch = HNSW_EF_SEARCH
+            self._index = faiss.IndexIDMap2(hnsw)
+        else:
+            raise ValueError(f"unknown vector index kind {kind!r}; choose flat, ivf or hnsw")
+        self.kind = kind
+
+    @classmethod
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, kind: str = "auto") -> "VectorIndex":
+        """An index over ``vectors``, its kind chosen by size unless given (IVF is trained on them)."""
+        n = len(ids)
+        kind = choose_kind(n) if kind == "auto" else kind
+        _all_threads()
+        if kind == "ivf":
+            nlist, nprobe = ivf_params(n)
+            index = cls(dim, "ivf", nlist=nlist, nprobe=nprobe)
+            index.train(vectors)
+        else:
+            index = cls(dim, kind)
+        index.add(ids, vectors)
+        return index
+
+    def train(self, vectors: np.ndarray) -> None:
+        """k-means for the IVF lists, on a sample (about 50 vectors per list is plenty)."""
+        if self.kind != "ivf":
+            return
+        nlist = self._index.nlist
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        sample = vectors
+        if len(vectors) > 64 * nlist:
+            rng = np.random.default_rng(0)
+            sample = vectors[np.sort(rng.choice(len(vectors), 64 * nlist, replace=False))]
+        if len(sample) < nlist:
+            raise ValueError(f"an ivf index with {nlist} lists needs at least {nlist} training vectors")
+        self._index.train(sample)
+        self.trained_size = len(vectors)
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        return int(self._index.ntotal) - len(self._tombstones)
+
+    @property
+    def tombstones(self) -> int:
+        """Removed vectors still in an HNSW graph, hidden from searches until a rebuild."""
+        return len(self._tombstones)
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
-            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+            self._writable()
+            ids = np.asarray(ids, dtype=np.int64)
+            if self._tombstones and not self._tombstones.isdisjoint(int(i) for i in ids):
+                # A re-used id (SQLite may hand out a deleted rowid again) whose old vector is still in
+                # the graph: the old one would answer under the new id, so drop the dead ones first.
+                self._compact()
+            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+
+    def _compact(self) -> None:
+        """Rebuild an HNSW graph from its own live vectors (tombstones dropped)."""
+        live = self.ids()
+        live = live[~np.isin(live, np.fromiter(self._tombstones, dtype=np.int64))]
+        vectors = self.reconstruct(live)
+        fresh = VectorIndex.build(self.dim, live, vectors, kind=self.kind)
+        self._index, self._tombstones = fresh._index, set()
+        self._owner = None
+
+    def ids(self) -> np.ndarray:
+        """Every id stored in the index (for HNSW including tombstoned ones)."""
+        if self.kind == "ivf":
+            invlists = self._index.invlists
+            return np.concatenate([self._faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
+                                   for i in range(self._index.nlist)] or [np.zeros(0, np.int64)])
+        return self._faiss.vector_to_array(self._index.id_map) if self._index.ntotal else np.zeros(0, np.int64)
+
+    def hide(self, ids: Iterable[int]) -> None:
+        """Tombstone ``ids`` in an HNSW index without touching its data (used when loading a file
+        whose removed vectors are known only to the store). Other kinds remove them for real."""
+        if self.kind == "hnsw":
+            self._tombstones.update(int(i) for i in ids)
+        else:
+            self.remove(ids)
 
     def remove(self, ids: Iterable[int]) -> None:
         ids = np.fromiter(ids, dtype=np.int64)
-        if len(ids):
+        if not len(ids):
+            return
+        if self.kind == "hnsw":
+            # HNSW cannot delete: hide the ids from every search until the next rebuild.
+            self._tombstones.update(int(i) for i in ids)
+            return
+        self._writable()
+        if self.kind == "ivf":
+            # The hash-table direct map removes by walking an explicit id array.
+            self._index.remove_ids(self._faiss.IDSelectorArray(ids))
+        else:
             self._index.remove_ids(self._faiss.IDSelectorBatch(ids))
+
+    def needs_rebuild(self) -> bool:
+        """True when a rebuild from the store would give a better index: wrong kind for the size,
+        an IVF that grew far beyond what it was trained on, or an HNSW full of tombstones."""
+        n = len(self)
+        if choose_kind(n, self.kind) != self.kind:
+            return True
+        if self.kind == "ivf" and self.trained_size and n > 4 * self.trained_size:
+            return True
+        if self.kind == "ivf" and not self.trained_size and ivf_params(n)[0] > 2 * self._index.nlist:
+            return True  # loaded from disk: judge by the list count
+        return self.kind == "hnsw" and len(self._tombstones) > _TOMBSTONE_SHARE * max(1, int(self._index.ntotal))
 
     def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k (id, score); ``allowed`` restricts the search to those ids (metadata filters)."""
         if len(self) == 0 or k <= 0:
             return []
         query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
-        params = None
+        faiss = self._faiss
         if allowed is not None:
             if len(allowed) == 0:
                 return []
-            params = self._faiss.SearchParameters(sel=self._faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+            allowed = np.asarray(allowed, dtype=np.int64)
+            if self._tombstones:
+                allowed = allowed[~np.isin(allowed, np.fromiter(self._tombstones, dtype=np.int64))]
+            if self.kind != "flat" and len(allowed) <= EXACT_FILTER_LIMIT:
+                return self._exact_subset(query[0], k, allowed)
+            selector = faiss.IDSelectorBatch(allowed)
+        elif self._tombstones:  # HNSW: removed ids stay in the graph but never come back
+            selector = self._tombstone_selector()
+        else:
+            selector = None
+        params = None
+        if selector is not None:
+            if self.kind == "ivf":
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nprobe)
+            elif self.kind == "hnsw":
+                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(self._hnsw().hnsw.efSearch, k))
+            else:
+                params = faiss.SearchParameters(sel=selector)
         k = min(k, len(self))
+        if faiss.omp_get_max_threads() != SEARCH_THREADS:
+            faiss.omp_set_num_threads(SEARCH_THREADS)
         scores, ids = self._index.search(query, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
+    def _tombstone_selector(self):
+        key = len(self._tombstones)
+        cached = getattr(self, "_tomb_cache", None)
+        if cached is None or cached[0] != key or cached[1] is not self._tombstones:
+            batch = self._faiss.IDSelectorBatch(np.fromiter(self._tombstones, dtype=np.int64))
+            cached = (key, self._tombstones, self._faiss.IDSelectorNot(batch), batch)
+            self._tomb_cache = cached
+        return cached[2]
+
+    def _exact_subset(self, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
+        try:
+            present, vectors = allowed, self.reconstruct(allowed)
+        except RuntimeError:  # an id the index lacks (a filter computed on another generation): skip it
+            keep = []
+            for i in allowed:
+                try:
+                    self._index.reconstruct(int(i))
+                    keep.append(i)
+                except RuntimeError:
+                    pass
+            present = np.asarray(keep, dtype=np.int64)
+            vectors = self.reconstruct(present)
+        if not len(present):
+            return []
+        scores = vectors @ query
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(present[i]), float(scores[i])) for i in top]
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids`` (RuntimeError when one is absent)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dim), np.float32)
+        return self._index.reconstruct_batch(ids)
+
+    def _hnsw(self):
+        return self._faiss.downcast_index(self._index.index)
+
+    # ---- persistence --------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        """Write atomically: a reader never sees a half-written file."""
+        """Write atomically: a reader never sees a half-written file.
+
+        An HNSW file keeps its tombstoned vectors; the tombstones themselves are
+        not written (the store knows which ids are gone; see :meth:`hide`).
+        """
         tmp = path.with_name(path.name + f".tmp{os.getpid()}")
         self._faiss.write_index(self._index, str(tmp))
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path, dim: int) -> "VectorIndex":
+    def load(cls, path: Path, dim: int, mmap: bool | None = None) -> "VectorIndex":
+        """Read a saved index; large files are memory-mapped (``mmap=None`` decides by size).
+
+        A memory-mapped index is read-only: the first add or remove reads the
+        file again into memory (FAISS aborts the process on writes to mapped data).
+        """
         import faiss
 
+        path = Path(path)
+        if mmap is None:
+            mmap = path.stat().st_size >= MMAP_MIN_BYTES
+        flags = 0
+        if mmap:
+            # Flat codes map in place (MMAP_IFC); IVF lists map through FAISS's on-disk lists (MMAP).
+            # The two readers exclude each other, so pick by the file's leading four-character code.
+            with path.open("rb") as fh:
+                fourcc = fh.read(4)
+            flags = (faiss.IO_FLAG_MMAP if fourcc.startswith(b"Iw") else faiss.IO_FLAG_MMAP_IFC) | faiss.IO_FLAG_READ_ONLY
+        raw = faiss.read_index(str(path), flags)
         index = cls.__new__(cls)
         index.dim = dim
         index._faiss = faiss
-        index._index = faiss.read_index(str(path))
+        index._tombstones = set()
+        index._read_only = bool(mmap)
+        index._path = path
+        index.trained_size = 0
+        index._owner = raw  # the proxy that owns the C++ index; the downcast view below does not
+        index._index, index.kind = _unwrap(faiss, raw)
         if index._index.d != dim:
             raise ValueError(f"vector file has dimension {index._index.d}, expected {dim}")
         return index
+
+    def _writable(self) -> None:
+        if self._read_only:
+            fresh = VectorIndex.load(self._path, self.dim, mmap=False)
+            self._owner, self._index, self._read_only = fresh._owner, fresh._index, False
+
+
+def _all_threads() -> None:
+    """Every core for bulk work in this thread (a search in it may have set one)."""
+    import faiss
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+
+
+def _unwrap(faiss, raw):
+    """(index, kind) of a file written by :meth:`VectorIndex.save`."""
+    index = faiss.downcast_index(raw)
+    if isinstance(index, faiss.IndexIDMap2):
+        inner = faiss.downcast_index(index.index)
+        if isinstance(inner, faiss.IndexHNSWFlat):
+            return index, "hnsw"
+        if isinstance(inner, faiss.IndexFlat):
+            return index, "flat"
+    if isinstance(index, faiss.IndexIVFFlat):
+        if index.direct_map.type != faiss.DirectMap.Hashtable:
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        return index, "ivf"
+    raise ValueError(f"unsupported vector file ({type(index).__name__})")

@@ -13,21 +13,24 @@ with ``rag eval retrieval`` / ``rag eval multihop``.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from index import CorpusIndex, SearchFilter
+from index import CorpusIndex, SearchFilter, split_sentences
 
 from .settings import Settings
 from .types import Passage
 
-__all__ = ["Retriever", "RetrievalResult", "fuse", "key_terms", "MODES", "FUSIONS"]
+__all__ = ["Retriever", "RetrievalResult", "fuse", "key_terms", "MODES", "FUSIONS", "RERANKERS"]
 
 MODES = ("hybrid", "dense", "lexical")
 FUSIONS = ("rrf", "linear")
+RERANKERS = ("none", "sentences")
 
 _STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it
@@ -103,6 +106,19 @@ def stemmed_terms(text: str) -> set[str]:
     return {_stem(w) for w in key_terms(text)}
 
 
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _bm25_pool() -> ThreadPoolExecutor:
+    """One small worker pool per process for BM25 queries, created on first use."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rag-bm25")
+        return _POOL
+
+
 @dataclass(frozen=True)
 class RetrievalResult:
     passages: tuple[Passage, ...]
@@ -124,22 +140,31 @@ class Retriever:
 
     def __init__(self, index: CorpusIndex, candidates: int | None = None, rrf_k: float | None = None,
                  duplicate_cosine: float | None = None, *, fusion: str | None = None,
-                 dense_weight: float | None = None, lexical_weight: float | None = None) -> None:
+                 dense_weight: float | None = None, lexical_weight: float | None = None,
+                 rerank: str | None = None, rerank_depth: int | None = None,
+                 rerank_weight: float | None = None) -> None:
         defaults = Settings()
+        pick = lambda value, default: default if value is None else value  # noqa: E731
         self.index = index
-        self.candidates = candidates if candidates is not None else defaults.candidates
-        self.rrf_k = rrf_k if rrf_k is not None else defaults.rrf_k
-        self.duplicate_cosine = duplicate_cosine if duplicate_cosine is not None else defaults.duplicate_cosine
+        self.candidates = pick(candidates, defaults.candidates)
+        self.rrf_k = pick(rrf_k, defaults.rrf_k)
+        self.duplicate_cosine = pick(duplicate_cosine, defaults.duplicate_cosine)
         self.fusion = fusion or defaults.fusion
-        self.dense_weight = dense_weight if dense_weight is not None else defaults.dense_weight
-        self.lexical_weight = lexical_weight if lexical_weight is not None else defaults.lexical_weight
+        self.dense_weight = pick(dense_weight, defaults.dense_weight)
+        self.lexical_weight = pick(lexical_weight, defaults.lexical_weight)
+        self.rerank = rerank or defaults.rerank
+        self.rerank_depth = pick(rerank_depth, defaults.rerank_depth)
+        self.rerank_weight = pick(rerank_weight, defaults.rerank_weight)
         if self.fusion not in FUSIONS:
             raise ValueError(f"unknown fusion method {self.fusion!r}; use one of {', '.join(FUSIONS)}")
+        if self.rerank not in RERANKERS:
+            raise ValueError(f"unknown reranker {self.rerank!r}; use one of {', '.join(RERANKERS)}")
 
     @classmethod
     def from_settings(cls, index: CorpusIndex, settings: Settings) -> "Retriever":
         return cls(index, settings.candidates, settings.rrf_k, settings.duplicate_cosine, fusion=settings.fusion,
-                   dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
+                   dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
+                   rerank=settings.rerank, rerank_depth=settings.rerank_depth, rerank_weight=settings.rerank_weight)
 
     def search(self, query: str, k: int, flt: SearchFilter | None = None, mode: str = "hybrid",
                candidates: int | None = None) -> RetrievalResult:
@@ -152,18 +177,30 @@ class Retriever:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         started = time.perf_counter()
         depth = max(candidates or self.candidates, k)
-        # BM25 alone needs no query embedding (the slowest step on a CPU).
-        vector = self.index.embed_query(query) if mode != "lexical" else np.zeros(0, dtype=np.float32)
-        dense = self.index.dense_search(vector, depth, flt) if mode in ("hybrid", "dense") else []
-        lexical = self.index.lexical_search(query, depth, flt) if mode in ("hybrid", "lexical") else []
+        # In hybrid mode BM25 runs on a worker thread while the question is embedded: SQLite and
+        # the embedder both release the GIL, so the two routes overlap instead of adding up.
+        pending = _bm25_pool().submit(self.index.lexical_search, query, depth, flt) if mode == "hybrid" else None
+        try:
+            # BM25 alone needs no query embedding (the slowest step on a CPU).
+            vector = self.index.embed_query(query) if mode != "lexical" else np.zeros(0, dtype=np.float32)
+            dense = self.index.dense_search(vector, depth, flt) if mode in ("hybrid", "dense") else []
+        finally:
+            lexical = pending.result() if pending is not None else []
+        if mode == "lexical":
+            lexical = self.index.lexical_search(query, depth, flt)
         fused = fuse(dense, lexical, method=self.fusion, rrf_k=self.rrf_k,
                      dense_weight=self.dense_weight if mode != "lexical" else 1.0,
                      lexical_weight=self.lexical_weight if mode != "dense" else 1.0)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
         order = sorted(fused, key=lambda r: (-fused[r], -dense_scores.get(r, -1.0), r))
+        rows: dict = {}
+        if self.rerank == "sentences" and mode != "lexical" and len(order) > 1:
+            order, fused, rows = self._rerank_sentences(vector, order, fused)
         chosen = self._diverse(order, k)
-        rows = self.index.rows(chosen)
+        missing = [r for r in chosen if r not in rows]
+        if missing:
+            rows = {**rows, **self.index.rows(missing)}
         passages = []
         for rowid in chosen:
             row = rows.get(rowid)
@@ -181,6 +218,39 @@ class Retriever:
         top_dense = max(dense_scores.values(), default=0.0)
         ranking = tuple((r, fused[r]) for r in order)
         return RetrievalResult(tuple(passages), vector, time.perf_counter() - started, top_dense, ranking)
+
+    def _rerank_sentences(self, vector: np.ndarray, order: list[int], fused: dict[int, float]):
+        """Rescore the head of the ranking by each chunk's best sentence (cosine to the question).
+
+        A chunk embedding averages all its sentences; a claim is usually backed by one.
+        Final score of a head chunk = (1 - w) * normalised fused score + w * normalised
+        best-sentence cosine; the head stays above the tail.
+        """
+        head = order[: self.rerank_depth]
+        rows = self.index.rows(head)
+        head = [r for r in head if r in rows]
+        sentences: list[str] = []
+        owners: list[int] = []
+        for rowid in head:
+            text = rows[rowid].chunk.text
+            for span in split_sentences(text):
+                sentences.append(text[span.start:span.end])
+                owners.append(rowid)
+        if not sentences:
+            return order, fused, rows
+        sims = self.index.embedder.embed(sentences) @ vector
+        best: dict[int, float] = {}
+        for rowid, sim in zip(owners, sims):
+            best[rowid] = max(best.get(rowid, -1.0), float(sim))
+        f = np.array([fused[r] for r in head])
+        b = np.array([best.get(r, -1.0) for r in head])
+        norm = lambda x: (x - x.min()) / (x.max() - x.min()) if x.max() > x.min() else np.ones_like(x)  # noqa: E731
+        combined = (1 - self.rerank_weight) * norm(f) + self.rerank_weight * norm(b)
+        tail_top = max((fused[r] for r in order[len(head):]), default=0.0)
+        # Map the head's new scores above every tail score so pooling and callers see one ordering.
+        rescored = {r: tail_top + 1.0 + float(c) for r, c in zip(head, combined)}
+        new_order = sorted(head, key=lambda r: -rescored[r]) + [r for r in order if r not in rescored]
+        return new_order, {**fused, **rescored}, rows
 
     def _diverse(self, order: list[int], k: int) -> list[int]:
         """Walk the fused ranking and skip chunks nearly identical to one already chosen."""

@@ -111,3 +111,52 @@ def test_answers_without_network(sample_index, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "network access attempted" not in result.stderr
     assert "Osei" in result.stdout
+
+
+@pytest.mark.slow
+def test_concurrent_questions_and_indexing(small_assistant, tmp_path):
+    """Two users ask at once while a third adds and removes documents: answers stay valid, reads stay consistent."""
+    import threading
+
+    errors: list[BaseException] = []
+    answers = {}
+    stop = threading.Event()
+
+    def ask(name, question):
+        try:
+            answers[name] = small_assistant.ask(question)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def churn():
+        try:
+            for i in range(6):
+                path = tmp_path / f"churn{i}.txt"
+                path.write_text(_news(1000 + i))
+                small_assistant.build([path], prune=False)
+                small_assistant.remove([d["doc_id"] for d in small_assistant.documents() if d["path"] == str(path.resolve())])
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def search():
+        try:
+            while not stop.is_set():
+                for p in small_assistant.search("cargo volume tonnes harbour report", k=5):
+                    doc = small_assistant.index.store.document(p.doc_id)
+                    # a passage is never a mix of old and new: if its document is still there, its text is its slice
+                    assert doc is None or doc.text[p.start:p.end] == p.text
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=("a", "How much did the library renovation cost?")),
+               threading.Thread(target=ask, args=("b", "Who mediated the talks that ended the ferry strike?")),
+               threading.Thread(target=churn), threading.Thread(target=search)]
+    for t in threads:
+        t.start()
+    for t in threads[:3]:
+        t.join(timeout=600)
+    stop.set()
+    threads[3].join(timeout=60)
+    assert not errors, errors
+    assert "6.2 million" in answers["a"].text and "Ramaswamy" in answers["b"].text
+    assert not any(d["path"].endswith(tuple(f"churn{i}.txt" for i in range(6))) for d in small_assistant.documents())

@@ -20,7 +20,8 @@ from ..errors import RagError
 
 __all__ = ["add_eval_parser", "run_eval"]
 
-RETRIEVAL_FIELDS = ("candidates", "fusion", "rrf_k", "dense_weight", "lexical_weight", "duplicate_cosine")
+RETRIEVAL_FIELDS = ("candidates", "fusion", "rrf_k", "dense_weight", "lexical_weight", "duplicate_cosine", "rerank",
+                    "rerank_depth", "rerank_weight")
 
 
 class EvalUsageError(RagError):
@@ -34,6 +35,10 @@ def _add_retrieval_knobs(p: argparse.ArgumentParser) -> None:
     g.add_argument("--dense-weight", type=float, help="weight of the dense route in the fusion")
     g.add_argument("--lexical-weight", type=float, help="weight of the BM25 route in the fusion")
     g.add_argument("--candidates", type=int, help="chunks fetched per route before fusion")
+    g.add_argument("--rerank", choices=["none", "sentences"],
+                   help="rescore the fused head by best-sentence similarity (with --mode all: adds a row)")
+    g.add_argument("--rerank-depth", type=int, help="fused chunks the reranker rescores")
+    g.add_argument("--rerank-weight", type=float, help="share of the reranker score")
 
 
 def add_eval_parser(sub) -> None:
@@ -76,7 +81,9 @@ def _settings(args: argparse.Namespace):
     from ..settings import Settings
 
     return Settings().with_overrides(fusion=args.fusion, rrf_k=args.rrf_k, dense_weight=args.dense_weight,
-                                     lexical_weight=args.lexical_weight, candidates=args.candidates)
+                                     lexical_weight=args.lexical_weight, candidates=args.candidates,
+                                     rerank=args.rerank, rerank_depth=args.rerank_depth,
+                                     rerank_weight=args.rerank_weight)
 
 
 def _retrieval_config(settings) -> dict:
@@ -85,14 +92,22 @@ def _retrieval_config(settings) -> dict:
 
 
 def _variants(mode: str, settings) -> list[tuple[str, str, object]]:
-    """(name, route, settings) for each system to run; 'all' adds every component and textbook RRF."""
+    """(name, route, settings) for each system to run.
+
+    'all' runs every component: dense alone, BM25 alone, textbook RRF (k=60, 1:1),
+    the configured fusion, and - when a reranker is configured - fusion + reranker.
+    """
     if mode != "all":
-        return [(mode, mode, settings)]
-    out = [("dense", "dense", settings), ("lexical", "lexical", settings)]
-    textbook = settings.with_overrides(fusion="rrf", rrf_k=60, dense_weight=1.0, lexical_weight=1.0)
-    if _retrieval_config(textbook) != _retrieval_config(settings):
+        return [(mode if settings.rerank == "none" else f"{mode} + {settings.rerank} rerank", mode, settings)]
+    plain = settings.with_overrides(rerank="none")
+    out = [("dense", "dense", plain), ("lexical", "lexical", plain)]
+    textbook = plain.with_overrides(fusion="rrf", rrf_k=60, dense_weight=1.0, lexical_weight=1.0)
+    if _retrieval_config(textbook) != _retrieval_config(plain):
         out.append(("hybrid rrf k=60 1:1", "hybrid", textbook))
-    out.append(("hybrid (default)" if settings == type(settings)() else "hybrid", "hybrid", settings))
+    default = type(settings)()
+    out.append(("hybrid (default)" if _retrieval_config(plain) == _retrieval_config(default) else "hybrid", "hybrid", plain))
+    if settings.rerank != "none":
+        out.append((f"hybrid + {settings.rerank} rerank", "hybrid", settings))
     return out
 
 
@@ -131,7 +146,7 @@ def _run_retrieval(args: argparse.Namespace) -> int:
         keep = list(data.queries)[: args.limit]
         data = type(data)(data.corpus_path, {q: data.queries[q] for q in keep}, {q: data.qrels[q] for q in keep}, data.split)
     embedder = _embedder()
-    name = f"beir-{Path(args.beir).expanduser().resolve().name}"
+    name = Path(args.beir).expanduser().resolve().name  # e.g. "beir-scifact": names the cache folder too
     index, info = open_cached_index([data.corpus_path], lambda: beir_documents(data.corpus_path), name, embedder,
                                     index_dir=args.index_dir, log=_log)
     depth = args.depth or max(settings.candidates, 100)

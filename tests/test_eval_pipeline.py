@@ -1,0 +1,132 @@
+"""``rag eval`` end to end on tiny benchmark folders the tests write themselves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+import pytest
+
+from index import SearchFilter
+from rag.evaluation.beir import beir_documents, evaluate_beir, load_beir, open_cached_index
+from rag.evaluation.multihop import evaluate_retrieval, load_queries, open_corpus_index
+from rag.retrieval import Retriever
+
+
+class HashingEmbedder:
+    """Bag of words hashed into 64 dimensions: deterministic, instant, good enough to rank toy corpora."""
+
+    id = "hashing-64"
+    dim = 64
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+DOCS = [
+    ("d1", "Aspirin and heart attacks", "Daily aspirin lowers the risk of a second heart attack in adults."),
+    ("d2", "Vitamin D and bones", "Vitamin D supplements improve bone density in older women."),
+    ("d3", "Sleep and memory", "Deep sleep consolidates memory in students before exams."),
+    ("d4", "Coffee and the liver", "Coffee drinkers show fewer liver enzymes linked to damage."),
+]
+QUERIES = {"q1": "aspirin reduces heart attack risk", "q2": "vitamin D improves bone density", "q3": "sleep helps memory"}
+QRELS = {"q1": {"d1": 1}, "q2": {"d2": 1}, "q3": {"d3": 1, "d4": 1}}
+
+
+@pytest.fixture()
+def beir_dir(tmp_path):
+    folder = tmp_path / "toy-beir"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text("".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, t, x in DOCS))
+    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": q, "text": t}) + "\n" for q, t in QUERIES.items()))
+    lines = ["query-id\tcorpus-id\tscore"] + [f"{q}\t{d}\t{r}" for q, docs in QRELS.items() for d, r in docs.items()]
+    (folder / "qrels" / "test.tsv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_beir_documents_keep_title_out_of_the_chunks(beir_dir):
+    docs = list(beir_documents(beir_dir / "corpus.jsonl"))
+    assert [d.id for d in docs] == ["d1", "d2", "d3", "d4"]
+    d = docs[0]
+    assert d.title == "Aspirin and heart attacks"
+    assert d.text[d.body_start:] == DOCS[0][2]
+
+
+def test_beir_eval_builds_once_then_reuses_the_index(beir_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_EVAL_CACHE", str(tmp_path / "cache"))
+    data = load_beir(beir_dir, "test")
+    assert data.qrels == QRELS and set(data.queries) == set(QUERIES)
+    embedder = HashingEmbedder()
+    build = lambda: open_cached_index([data.corpus_path], lambda: beir_documents(data.corpus_path), "toy", embedder)  # noqa: E731
+    index, info = build()
+    assert not info["reused"] and index.stats()["documents"] == 4
+    for mode in ("dense", "lexical", "hybrid"):
+        m = evaluate_beir(index, data, Retriever(index), mode, depth=50)
+        assert m["queries"] == 3
+        assert 0.5 < m["ndcg@10"] <= 1.0
+        if mode != "lexical":  # BM25 ranks only documents that share a word with the query
+            assert m["recall@100"] == 1.0
+        assert m["latency"]["p50_ms"] > 0
+    index.store.close()
+    again, info2 = build()
+    assert info2["reused"] and info2["index_dir"] == info["index_dir"]
+    # A changed corpus gets a new cache folder.
+    with (beir_dir / "corpus.jsonl").open("a") as fh:
+        fh.write(json.dumps({"_id": "d5", "title": "Tea", "text": "Green tea and focus."}) + "\n")
+    _, info3 = build()
+    assert info3["index_dir"] != info["index_dir"] and not info3["reused"]
+
+
+def test_multihop_retrieval_eval_on_news_files(tmp_path):
+    corpus = tmp_path / "excerpts"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Harbour bridge approved\n20231104\nhttps://coast.example/a\n"
+                                  "The council approved the harbour bridge on Friday.\nIt will cost 40 million.\n")
+    (corpus / "b.txt").write_text("Ferry strike ends\n20231120\nhttps://ferry.example/b\n"
+                                  "The ferry strike ended after nine days.\n")
+    queries = tmp_path / "q.json"
+    queries.write_text(json.dumps([
+        {"query": "What did the council approve for the harbour?", "answer": "the bridge", "question_type": "inference_query",
+         "evidence_list": [{"fact": "The council approved the harbour bridge on Friday."}]},
+        {"query": "How long did the ferry strike last?", "answer": "nine days", "question_type": "inference_query",
+         "evidence_list": [{"fact": "The ferry strike ended after nine days."}]},
+        {"query": "Who won the lottery?", "answer": "Insufficient information.", "question_type": "null_query",
+         "evidence_list": []},
+    ]))
+    index, info = open_corpus_index(corpus, HashingEmbedder(), index_dir=tmp_path / "idx")
+    m = evaluate_retrieval(index, load_queries(queries), Retriever(index))
+    assert m["queries"] == 2 and m["null_queries_excluded"] == 1
+    assert m["hits@10"] == 1.0 and m["chunk_coverage"] == 1.0
+    assert set(m["by_type"]) == {"inference_query"}
+
+
+def test_cli_eval_retrieval_json_and_results_file(beir_dir, tmp_path, monkeypatch, capsys):
+    """The real command with the real embedder on the toy folder."""
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_EVAL_CACHE", str(tmp_path / "cache"))
+    results = tmp_path / "results"
+    code = main(["eval", "retrieval", "--beir", str(beir_dir), "--mode", "all", "--json", "--results-dir", str(results)])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"dense", "lexical"} <= set(out["systems"])
+    assert out["models"]["embedder"]["id"] == "all-MiniLM-L6-v2"
+    assert out["systems"]["dense"]["ndcg@10"] > 0.9
+    files = list(results.glob("retrieval-*.json"))
+    assert len(files) == 1
+    record = json.loads(files[0].read_text())
+    assert record["machine"]["cores"] >= 1 and record["date"] and record["config"]["retrieval"]["fusion"]
+
+
+def test_cli_eval_usage_errors(tmp_path, capsys):
+    from rag.cli import main
+
+    assert main(["eval"]) == 2
+    assert main(["eval", "retrieval", "--beir", str(tmp_path / "missing")]) != 0
