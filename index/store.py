@@ -264,12 +264,18 @@ class Store:
         match = fts_query(query)
         if not match:
             return []
-        where, params = (flt or SearchFilter()).sql()
-        sql = (
-            "SELECT f.rowid, bm25(chunks_fts, 0.5, 1.0) AS score FROM chunks_fts f"
-            " JOIN chunks c ON c.rowid = f.rowid JOIN documents d ON d.id = c.doc_id"
-            f" WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
-        )
+        if flt is None or flt.is_empty():
+            # No filter, no joins: joining every match to chunks and documents only to test
+            # "WHERE 1" cost 2.5x the CPU time of the BM25 ranking itself (SciFact: 25 -> 10 ms).
+            sql = "SELECT rowid, bm25(chunks_fts, 0.5, 1.0) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?"
+            params: list[object] = []
+        else:
+            where, params = flt.sql()
+            sql = (
+                "SELECT f.rowid, bm25(chunks_fts, 0.5, 1.0) AS score FROM chunks_fts f"
+                " JOIN chunks c ON c.rowid = f.rowid JOIN documents d ON d.id = c.doc_id"
+                f" WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
+            )
         with self.connection() as conn:
             rows = conn.execute(sql, [match, *params, k]).fetchall()
         # FTS5's bm25() is lower-is-better (negative); flip the sign.

@@ -176,7 +176,7 @@ class Assistant:
 
     @property
     def retriever(self) -> Retriever:
-        return Retriever(self.index, self.settings.candidates, self.settings.rrf_k)
+        return Retriever.from_settings(self.index, self.settings)
 
     @property
     def generator(self) -> Generator:

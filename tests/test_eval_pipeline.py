@@ -117,7 +117,7 @@ def test_cli_eval_retrieval_json_and_results_file(beir_dir, tmp_path, monkeypatc
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert {"dense", "lexical"} <= set(out["systems"])
-    assert out["models"]["embedder"]["id"] == "all-MiniLM-L6-v2"
+    assert out["models"]["embedder"]["id"].startswith("all-MiniLM-L6-v2")  # whatever the default backend
     assert out["systems"]["dense"]["ndcg@10"] > 0.9
     files = list(results.glob("retrieval-*.json"))
     assert len(files) == 1

@@ -29,6 +29,8 @@ class EvalUsageError(RagError):
 
 
 def _add_retrieval_knobs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--embedder", metavar="NAME", help="embedder name or folder, optionally with a backend suffix "
+                                                     "(e.g. all-MiniLM-L6-v2+torch); default: the product's")
     g = p.add_argument_group("retrieval settings (default: the product's Settings)")
     g.add_argument("--fusion", choices=["rrf", "linear"], help="fusion of dense and BM25 candidates")
     g.add_argument("--rrf-k", type=float, help="RRF constant")
@@ -124,12 +126,12 @@ def _arguments(args: argparse.Namespace) -> dict:
     return {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))}
 
 
-def _embedder():
+def _embedder(name: str | None):
     from index import SentenceTransformerEmbedder
 
     from ..settings import Settings
 
-    return SentenceTransformerEmbedder(Settings().embedder)
+    return SentenceTransformerEmbedder(name or Settings().embedder)
 
 
 # ---- rag eval retrieval ------------------------------------------------------------------------
@@ -145,7 +147,7 @@ def _run_retrieval(args: argparse.Namespace) -> int:
     if args.limit:
         keep = list(data.queries)[: args.limit]
         data = type(data)(data.corpus_path, {q: data.queries[q] for q in keep}, {q: data.qrels[q] for q in keep}, data.split)
-    embedder = _embedder()
+    embedder = _embedder(args.embedder)
     name = Path(args.beir).expanduser().resolve().name  # e.g. "beir-scifact": names the cache folder too
     index, info = open_cached_index([data.corpus_path], lambda: beir_documents(data.corpus_path), name, embedder,
                                     index_dir=args.index_dir, log=_log)
@@ -192,7 +194,7 @@ def _run_multihop(args: argparse.Namespace) -> int:
 
     settings = _settings(args).with_overrides(model=args.model)
     queries = load_queries(args.queries, args.limit)
-    embedder = _embedder()
+    embedder = _embedder(args.embedder)
     index, info = open_corpus_index(args.corpus, embedder, args.index_dir, log=_log)
     systems = {}
     for label, route, variant in _variants(args.mode, settings):
