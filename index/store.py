@@ -246,12 +246,13 @@ class Store:
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim) if rows else np.zeros((0, dim), np.float32)
         return ids, vectors
 
-    def vectors_for(self, rowids: Sequence[int], dim: int) -> np.ndarray:
+    def vectors_for(self, rowids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+        """rowid -> vector for the chunks that still exist (a concurrent writer may have removed some)."""
         if not rowids:
-            return np.zeros((0, dim), np.float32)
+            return {}
         with self.connection() as conn:
-            found = dict(conn.execute(f"SELECT rowid, vector FROM chunks WHERE rowid IN ({','.join('?' * len(rowids))})", list(rowids)).fetchall())
-        return np.stack([np.frombuffer(found[r], dtype=np.float32) for r in rowids])
+            found = conn.execute(f"SELECT rowid, vector FROM chunks WHERE rowid IN ({','.join('?' * len(rowids))})", list(rowids)).fetchall()
+        return {r: np.frombuffer(v, dtype=np.float32) for r, v in found}
 
     def allowed_rowids(self, flt: SearchFilter) -> np.ndarray:
         where, params = flt.sql()

@@ -261,7 +261,10 @@ class Retriever:
         vectors = self.index.store.vectors_for(head, dim)
         chosen: list[int] = []
         chosen_vectors: list[np.ndarray] = []
-        for rowid, vector in zip(head, vectors):
+        for rowid in head:
+            vector = vectors.get(rowid)
+            if vector is None:  # removed by a concurrent writer since the search
+                continue
             if chosen_vectors and float(np.max(np.stack(chosen_vectors) @ vector)) >= self.duplicate_cosine:
                 continue
             chosen.append(rowid)
