@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 
-import numpy as np
 import pytest
 
 from index import SearchFilter
 from rag.evaluation.beir import beir_documents, evaluate_beir, load_beir, open_cached_index
 from rag.evaluation.multihop import evaluate_retrieval, load_queries, open_corpus_index
 from rag.retrieval import Retriever
-
-
-class HashingEmbedder:
-    """Bag of words hashed into 64 dimensions: deterministic, instant, good enough to rank toy corpora."""
-
-    id = "hashing-64"
-    dim = 64
-
-    def embed(self, texts):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
+from fakes import HashEmbedder as HashingEmbedder
 
 
 DOCS = [

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 
-import numpy as np
 import pytest
 
 from index import CorpusIndex, Document
 from index.store import fts_query
 from rag.retrieval import Retriever, fuse
 from rag.settings import Settings
+from fakes import HashEmbedder as CountingHashEmbedder
 
 
 def test_rrf_sums_weighted_reciprocal_ranks():
@@ -49,23 +47,6 @@ def test_fts_query_drops_stopwords_but_never_everything():
     assert fts_query("the") == '"the"'  # nothing else to search for
     assert fts_query("Who won in the US?") == '"won" OR "us"'  # content words in news are kept
     assert fts_query('a "quoted" OR NEAR(x) query') == '"quoted" OR "near" OR "query"'  # no FTS syntax gets through
-
-
-class CountingHashEmbedder:
-    id = "hashing-64"
-    dim = 64
-
-    def __init__(self):
-        self.texts = 0
-
-    def embed(self, texts):
-        self.texts += len(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
 
 
 @pytest.fixture()

@@ -8,12 +8,10 @@ order of streamed updates, Stop, and corpus management that survives bad files.
 from __future__ import annotations
 
 import copy
-import hashlib
 import re
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from rag import Answer, Assistant, Citation, Lookup, Passage, Settings
@@ -21,6 +19,7 @@ from ui import render
 from ui.app import RagApp, is_loopback, parse_filters
 from ui.session import ChatSession
 from ui.uploads import MAX_UPLOAD_BYTES, UploadError, safe_filename, save_upload
+from fakes import HashEmbedder
 
 EVIL = '<script>alert("x")</script>'
 
@@ -328,21 +327,6 @@ def test_missing_index_is_explained(tmp_path):
 
 
 # ---- corpus management with a small fake embedder (real index, real files) -------------------
-class HashEmbedder:
-    """Deterministic bag-of-words vectors: enough for indexing and listing, no model to load."""
-
-    id = "test-hash-embedder"
-    dim = 64
-
-    def embed(self, texts):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-9)
-
-
 def test_upload_indexes_good_files_reports_bad_ones_and_remove_deletes_upload(tmp_path):
     settings = Settings(index_dir=tmp_path / "index")
     app = RagApp(settings, corpus=Assistant(settings, embedder=HashEmbedder()))

@@ -1,0 +1,29 @@
+"""Small hand-written fakes shared by fast unit tests (integration tests use the real models)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+
+class HashEmbedder:
+    """Bag of words hashed into ``dim`` dimensions: deterministic, instant, good enough to rank toy corpora.
+
+    ``texts`` counts what was embedded, for tests that check no work is repeated.
+    """
+
+    def __init__(self, id: str = "hashing-64", dim: int = 64) -> None:
+        self.id = id
+        self.dim = dim
+        self.texts = 0
+
+    def embed(self, texts):
+        self.texts += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
