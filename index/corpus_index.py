@@ -221,7 +221,7 @@ class CorpusIndex:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def _build_vectors(self, dim: int) -> VectorIndex:
-        # The index kind (exact, or HNSW beyond FLAT_LIMIT vectors) follows the size; see index/vectors.py.
+        # The index kind (exact, or IVF beyond FLAT_LIMIT vectors) follows the size; see index/vectors.py.
         ids, matrix = self.store.all_vectors(dim)
         return VectorIndex.build(dim, ids, matrix)
 

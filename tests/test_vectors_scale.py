@@ -39,13 +39,14 @@ def exact_top(ids, x, q, k=10):
 
 def test_choice_switches_at_the_limit_with_hysteresis():
     assert choose_kind(FLAT_LIMIT) == "flat"
-    assert choose_kind(FLAT_LIMIT + 1) == "hnsw"
+    assert choose_kind(FLAT_LIMIT + 1) == "ivf"
     # An existing index keeps its kind near the limit, so it is not rebuilt back and forth.
     assert choose_kind(FLAT_LIMIT + 1, current="flat") == "flat"
-    assert choose_kind(int(FLAT_LIMIT * 1.3), current="flat") == "hnsw"
+    assert choose_kind(int(FLAT_LIMIT * 1.3), current="flat") == "ivf"
     assert choose_kind(FLAT_LIMIT - 1, current="hnsw") == "hnsw"
     assert choose_kind(FLAT_LIMIT // 2, current="hnsw") == "flat"
     assert choose_kind(FLAT_LIMIT - 1, current="ivf") == "ivf"
+    assert choose_kind(FLAT_LIMIT // 2, current="ivf") == "flat"
     nlist, nprobe = ivf_params(1_000_000)
     assert nlist == 1024 and 16 <= nprobe <= nlist
 
@@ -55,7 +56,7 @@ def test_build_auto_picks_by_size(monkeypatch, data):
     monkeypatch.setattr(vectors, "FLAT_LIMIT", 1000)
     assert VectorIndex.build(DIM, ids[:800], x[:800]).kind == "flat"
     big = VectorIndex.build(DIM, ids, x)
-    assert big.kind == "hnsw" and len(big) == len(ids)
+    assert big.kind == "ivf" and len(big) == len(ids)
     assert not big.needs_rebuild()
     big.remove(ids[:2500])  # shrank far below the limit: a rebuild would make it exact again
     assert big.needs_rebuild()
@@ -157,10 +158,10 @@ def test_corpus_index_switches_kind_on_save_and_removes(tmp_path, monkeypatch):
     for i in range(30, 90):
         (docs / f"{i:03d}.txt").write_text(f"Story {i}\n20240101\nhttps://x.example/{i}\nParagraph about item {i}.\n")
     index.index_paths([docs])
-    # Grown past the limit (plus hysteresis): the save rebuilt it as HNSW from the store.
-    assert index._current_vectors().kind == "hnsw"
+    # Grown past the limit (plus hysteresis): the save rebuilt it as IVF from the store.
+    assert index._current_vectors().kind == "ivf"
     reopened = CorpusIndex.open(tmp_path / "idx", HashEmbedder())
-    assert reopened._current_vectors().kind == "hnsw" and len(reopened._current_vectors()) == 90
+    assert reopened._current_vectors().kind == "ivf" and len(reopened._current_vectors()) == 90
     (docs / "007.txt").unlink()
     report = reopened.index_paths([docs])
     assert len(report.removed) == 1
@@ -170,7 +171,26 @@ def test_corpus_index_switches_kind_on_save_and_removes(tmp_path, monkeypatch):
         return {row.title for row in idx.rows([r for r, _ in idx.dense_search(vector, 100)]).values()}
 
     assert "Story 7" not in titles(reopened) and len(titles(reopened)) == 89
-    # The saved graph still holds the removed vector; a fresh process hides it again from the store.
     third = CorpusIndex.open(tmp_path / "idx", HashEmbedder())
-    assert third._current_vectors().tombstones == 1
     assert "Story 7" not in titles(third) and len(titles(third)) == 89
+
+
+def test_corpus_index_hnsw_tombstones_survive_a_reload(tmp_path, monkeypatch):
+    """HNSW on request: a removed chunk stays in the saved graph, and a fresh process hides it from the store."""
+    from index import CorpusIndex
+
+    monkeypatch.setattr(vectors, "choose_kind", lambda n, current=None: "flat" if n <= 40 else "hnsw")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(60):
+        (docs / f"{i:03d}.txt").write_text(f"Story {i}\n20240101\nhttps://x.example/{i}\nParagraph about item {i}.\n")
+    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(), create=True)
+    index.index_paths([docs])
+    assert index._current_vectors().kind == "hnsw"
+    (docs / "007.txt").unlink()
+    index.index_paths([docs])
+    vector = HashEmbedder().embed(["x"])[0]
+    reopened = CorpusIndex.open(tmp_path / "idx", HashEmbedder())
+    assert reopened._current_vectors().tombstones == 1
+    titles = {row.title for row in reopened.rows([r for r, _ in reopened.dense_search(vector, 100)]).values()}
+    assert "Story 7" not in titles and len(titles) == 59
