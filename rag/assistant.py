@@ -32,7 +32,7 @@ from .retrieval import Retriever, key_terms
 from .settings import Settings
 from .types import Answer, Citation, Lookup, Passage
 
-__all__ = ["Assistant", "AnswerStream", "Filters"]
+__all__ = ["Assistant", "AnswerStream", "Filters", "is_refusal"]
 
 # Phrases with which models decline; matched case-insensitively in the raw output.
 _REFUSAL = re.compile(
@@ -41,6 +41,11 @@ _REFUSAL = re.compile(
     r"can't (?:find|answer|determine)|not (?:mentioned|stated|specified) in|unable to (?:find|answer|determine)",
     re.I,
 )
+
+
+def is_refusal(text: str) -> bool:
+    """Whether a model's raw output declines to answer (then the answer is an abstention)."""
+    return bool(_REFUSAL.search(text))
 
 
 class Filters(SearchFilter):
@@ -290,7 +295,7 @@ class Assistant:
             return Answer(text=_abstention_text(stream.standalone_question, stream.abstain_reason), citations=(),
                           abstained=True, confidence=0.0, timings=timings, **common)
         raw = stream.text.strip()
-        if not raw or _REFUSAL.search(raw):
+        if not raw or is_refusal(raw):
             timings["total"] = time.perf_counter() - stream._started
             return Answer(text=_abstention_text(stream.standalone_question, "the passages found do not contain the answer"),
                           citations=(), abstained=True, confidence=0.0, timings=timings, **common)

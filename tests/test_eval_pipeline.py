@@ -113,3 +113,67 @@ def test_cli_eval_usage_errors(tmp_path, capsys):
 
     assert main(["eval"]) == 2
     assert main(["eval", "retrieval", "--beir", str(tmp_path / "missing")]) != 0
+
+
+class ScriptedGenerator:
+    """Answers by the question in the last user message (a fake LLM for the scoring plumbing)."""
+
+    id = "scripted"
+
+    def __init__(self, replies: dict[str, str]) -> None:
+        self.replies = replies
+
+    def stream(self, messages, max_tokens=256):
+        question = messages[-1]["content"]
+        reply = next((r for key, r in self.replies.items() if key in question), "The documents do not answer this.")
+        yield from reply.split(" ")[:1] + [" " + w for w in reply.split(" ")[1:]]
+
+
+def test_multihop_answers_scored_with_and_without_verification(tmp_path):
+    """Scoring of answers: accuracy per type for both systems, abstention, both citation judges, exact quotes."""
+    from rag import Assistant, Settings
+    from rag.evaluation.multihop import evaluate_answers
+
+    corpus = tmp_path / "excerpts"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Harbour bridge approved\n20231104\nhttps://coast.example/a\n"
+                                  "The council approved the harbour bridge on Friday.\nIt will cost 40 million pounds.\n")
+    (corpus / "b.txt").write_text("Ferry strike ends\n20231120\nhttps://ferry.example/b\n"
+                                  "The ferry strike ended after nine days.\n")
+    queries = tmp_path / "q.json"
+    queries.write_text(json.dumps([
+        {"query": "How much will the harbour bridge cost?", "answer": "40 million", "question_type": "inference_query",
+         "evidence_list": [{"fact": "It will cost 40 million pounds."}]},
+        {"query": "How long did the ferry strike last?", "answer": "nine days", "question_type": "temporal_query",
+         "evidence_list": [{"fact": "The ferry strike ended after nine days."}]},
+        {"query": "Who won the harbour lottery draw?", "answer": "Insufficient information.",
+         "question_type": "null_query", "evidence_list": []},
+    ]))
+    index, _ = open_corpus_index(corpus, HashingEmbedder(), index_dir=tmp_path / "idx")
+    generator = ScriptedGenerator({
+        # correct and supported; the model's own marker may point anywhere, the verifier re-anchors it
+        "harbour bridge cost": "The harbour bridge will cost 40 million pounds [1].",
+        # right answer plus an invented sentence the verifier removes
+        "ferry strike": "The ferry strike lasted nine days [1]. The captain was paid 7 thousand euros [2].",
+        "lottery": "The lottery was won by Mary Smith [1].",  # a confident invention on the null query
+    })
+    assistant = Assistant(Settings(min_relevance=0.0), index=index, generator=generator)
+    out = evaluate_answers(assistant, load_queries(queries))
+    assert out["answerable_queries"] == 2 and out["null_queries"] == 1
+    verified, unverified = out["systems"]["verified"], out["systems"]["unverified"]
+    assert verified["accuracy"]["inference_query"]["strict"] == 1.0
+    assert verified["accuracy"]["temporal_query"]["strict"] == 1.0
+    assert verified["wrong_abstention_rate_answerable"] == 0.0
+    # The invented ferry sentence lost its marker in verification and is reported as unsupported: it still counts
+    # as an answer statement, without a citation, so it costs citation recall but not precision.
+    ferry = next(r for r in out["answers"] if r["question_type"] == "temporal_query")
+    assert "[2]" in ferry["draft"] and "[2]" not in ferry["answer"]
+    assert any("7 thousand" in u for u in ferry["unsupported"])
+    assert verified["citations"]["statements"] == 3
+    assert verified["citations"]["gold"] == {"precision": 1.0, "recall": 2 / 3}
+    # Unverified, the model's [2] points at a passage without the claim: an imprecise citation.
+    assert unverified["citations"]["statements"] == 3 and unverified["citations"]["gold"]["precision"] < 1.0
+    assert out["quotes_exact_share"] == 1.0
+    # The null query: whichever gate catches it, the unverified system never abstains more than the product.
+    assert unverified["abstention_rate_null"] <= verified["abstention_rate_null"]
+    assert set(out["answers"][0]) >= {"draft", "answer", "verified", "unverified", "quotes"}

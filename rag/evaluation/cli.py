@@ -2,7 +2,8 @@
 
     rag eval retrieval --beir ../shared/data/beir-scifact [--split test] [--mode all] [--json]
     rag eval multihop --queries ../shared/data/multihop-rag/queries.test.json \\
-                      --corpus ../shared/data/multihop-rag/excerpts [--answers --limit 10]
+                      --corpus ../shared/data/multihop-rag/excerpts [--answers --per-type 10]
+    rag eval rgb --data ../shared/data/rgb/en_fact.json [--model small] [--correct-rate 0.4]
 
 Progress goes to stderr, the table (or ``--json``) to stdout, and a results
 file with the configuration, model ids, date and machine to benchmarks/results/.
@@ -69,10 +70,24 @@ def add_eval_parser(sub) -> None:
     m.add_argument("--answers", action="store_true", help="also generate answers with the local LLM and score them (slow)")
     m.add_argument("--model", default="default", help="LLM for --answers: default, small, or a GGUF path")
     m.add_argument("--limit", type=int, metavar="N", help="only the first N queries")
+    m.add_argument("--per-type", type=int, metavar="N",
+                   help="only the first N queries of each question type (a fixed stratified sample)")
     m.add_argument("--index-dir", metavar="DIR", help="where to build/reuse the corpus index")
     m.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
     m.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_retrieval_knobs(m)
+
+    g = suites.add_parser("rgb", help="RGB en_fact: answers over true and planted passages; conflicts noticed")
+    g.add_argument("--data", required=True, metavar="FILE", help="RGB en_fact.json (JSON lines)")
+    g.add_argument("--model", default="default", help="LLM: default, small, or a GGUF path")
+    g.add_argument("--correct-rate", type=float, default=0.4,
+                   help="share of the 5 passages that carry the true answer; the rest are planted (default 0.4)")
+    g.add_argument("--noise-rate", type=float, default=0.0, help="share of passages without the answer (default 0)")
+    g.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    g.add_argument("--index-dir", metavar="DIR", help="where to build/reuse the passages' index")
+    g.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
+    g.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    g.add_argument("--embedder", metavar="NAME", help="embedder name or folder (default: the product's)")
 
 
 def _log(message: str) -> None:
@@ -193,7 +208,7 @@ def _run_multihop(args: argparse.Namespace) -> int:
     from .results import write_results
 
     settings = _settings(args).with_overrides(model=args.model)
-    queries = load_queries(args.queries, args.limit)
+    queries = load_queries(args.queries, args.limit, args.per_type)
     embedder = _embedder(args.embedder)
     index, info = open_corpus_index(args.corpus, embedder, args.index_dir, log=_log)
     systems = {}
@@ -239,21 +254,88 @@ def _run_multihop(args: argparse.Namespace) -> int:
              f"{m['latency']['p50_ms']:.1f}", f"{m['latency']['p95_ms']:.1f}"] for label, m in systems.items()]
     print(_table(["system", "Hits@4", "Hits@10", "MRR@10", "MAP@10", "p50 ms", "p95 ms"], rows))
     if answers:
-        print(f"\nanswers by {model_id}:")
-        rows = [[t, str(a["queries"]), f"{a['lenient']:.3f}", f"{a['strict']:.3f}"] for t, a in answers["accuracy"].items()]
-        print(_table(["question type", "n", "lenient", "strict"], rows))
-        fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
-        print(f"abstained on null queries: {fmt(answers['abstention_rate_null'])} of {answers['null_queries']}; "
-              f"wrongly abstained on answerable: {fmt(answers['wrong_abstention_rate_answerable'])} of "
-              f"{answers['answerable_queries']}; citations on gold evidence: {fmt(answers['citation_gold_share'])} "
-              f"of {answers['citations']}; p50 {answers['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer")
+        _print_answers(answers, model_id)
+    print(f"results: {path}")
+    return 0
+
+
+def _print_answers(answers: dict, model_id: str) -> None:
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    systems = answers["systems"]
+    print(f"\nanswers by {model_id} ({answers['answerable_queries']} answerable, {answers['null_queries']} null):")
+    types = list(systems["verified"]["accuracy"])
+    rows = [[t, str(systems["verified"]["accuracy"][t]["queries"])]
+            + [fmt(systems[s]["accuracy"][t][k]) for s in ("unverified", "verified") for k in ("lenient", "strict")]
+            for t in types]
+    print(_table(["question type", "n", "unverified lenient", "unverified strict", "verified lenient", "verified strict"],
+                 rows))
+    rows = []
+    for name in ("unverified", "verified"):
+        s = systems[name]
+        c = s["citations"]
+        rows.append([name, fmt(s["abstention_rate_null"]), fmt(s["wrong_abstention_rate_answerable"]),
+                     fmt(s["abstention_precision"]), fmt(c["gold"]["precision"]), fmt(c["gold"]["recall"]),
+                     fmt(c["lexical"]["precision"]), fmt(c["lexical"]["recall"]), str(c["citations"]),
+                     str(c["invalid_citations"])])
+    print(_table(["system", "null abstained", "answerable abstained", "abstention precision", "cit. precision (gold)",
+                  "cit. recall (gold)", "cit. precision (lexical)", "cit. recall (lexical)", "citations", "invalid"],
+                 rows))
+    ttft = answers["first_token"]
+    print(f"verified quotes equal to the document at their offsets: {fmt(answers['quotes_exact_share'])}; "
+          f"p50 {answers['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer"
+          + (f", p50 time to first token {ttft['p50_ms'] / 1000:.1f} s" if ttft else ""))
+
+
+# ---- rag eval rgb ------------------------------------------------------------------------------
+def _run_rgb(args: argparse.Namespace) -> int:
+    from ..assistant import Assistant
+    from ..settings import Settings
+    from .results import write_results
+    from .rgb import evaluate_rgb, load_rgb
+
+    if not (0.0 <= args.correct_rate <= 1.0 and 0.0 <= args.noise_rate <= 1.0):
+        raise EvalUsageError("--correct-rate and --noise-rate are shares between 0 and 1")
+    rows = load_rgb(args.data, args.limit)
+    settings = Settings().with_overrides(model=args.model)
+    holder = {}
+
+    def assistant_for(index):
+        holder["assistant"] = Assistant(settings, index=index)
+        return holder["assistant"]
+
+    _log(f"answering {len(rows)} RGB questions with the {args.model} model (correct rate {args.correct_rate:g}, "
+         f"noise rate {args.noise_rate:g})")
+    result = evaluate_rgb(assistant_for, _embedder(args.embedder), rows, noise_rate=args.noise_rate,
+                          correct_rate=args.correct_rate, index_dir=args.index_dir, log=_log)
+    model_id = holder["assistant"].model_id
+    record = {"suite": "rgb", "data": str(args.data), "arguments": _arguments(args),
+              "config": {"k": settings.k, "context_tokens": settings.context_tokens},
+              "models": {"llm": model_id, "embedder": _embedder(args.embedder).id}, **result}
+    path = write_results(record, f"rgb-en_fact-{args.model}", args.results_dir)
+    if args.json:
+        print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
+        return 0
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    both = result["when_both_shown"]
+    print(f"RGB en_fact, {result['questions']} questions, {model_id}, 5 passages each "
+          f"(correct rate {args.correct_rate:g}, noise rate {args.noise_rate:g}):")
+    print(_table(["questions", "n", "accuracy", "planted answer", "conflict noted", "abstained"],
+                 [["all", str(result["questions"]), fmt(result["accuracy"]), fmt(result["planted"]),
+                   fmt(result["conflict_noted"]), fmt(result["abstained"])],
+                  ["true and planted both shown", str(both["questions"]), fmt(both["accuracy"]), fmt(both["planted"]),
+                   fmt(both["conflict_noted"]), ""]]))
+    print(f"correction rate (true answer given when a conflict was noted): {fmt(result['correction'])}; "
+          f"p50 {result['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer")
     print(f"results: {path}")
     return 0
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if args.suite == "rgb":
+        return _run_rgb(args)
     if args.suite == "retrieval":
         return _run_retrieval(args)
     if args.suite == "multihop":
         return _run_multihop(args)
-    raise EvalUsageError("name a suite: rag eval retrieval --beir DIR, or rag eval multihop --queries FILE --corpus DIR")
+    raise EvalUsageError("name a suite: rag eval retrieval --beir DIR, rag eval multihop --queries FILE --corpus DIR, "
+                         "or rag eval rgb --data FILE")

@@ -37,8 +37,12 @@ __all__ = ["load_queries", "open_corpus_index", "evaluate_retrieval", "evaluate_
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
-def load_queries(path: str | os.PathLike[str], limit: int | None = None) -> list[dict]:
-    """MultiHop-RAG queries: a JSON list of ``{query, answer, question_type, evidence_list:[{fact, ...}]}``."""
+def load_queries(path: str | os.PathLike[str], limit: int | None = None, per_type: int | None = None) -> list[dict]:
+    """MultiHop-RAG queries: a JSON list of ``{query, answer, question_type, evidence_list:[{fact, ...}]}``.
+
+    ``per_type`` keeps the first N queries of each question type, in file order
+    (a stratified sample that is the same on every run); ``limit`` then cuts the list.
+    """
     path = Path(path).expanduser()
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
@@ -55,6 +59,14 @@ def load_queries(path: str | os.PathLike[str], limit: int | None = None) -> list
             "question_type": row.get("question_type", "unknown"),
             "facts": [e["fact"] for e in row.get("evidence_list", []) if e.get("fact")],
         })
+    if per_type:
+        seen: dict[str, int] = defaultdict(int)
+        kept = []
+        for row in out:
+            seen[row["question_type"]] += 1
+            if seen[row["question_type"]] <= per_type:
+                kept.append(row)
+        out = kept
     return out[:limit] if limit else out
 
 
@@ -116,59 +128,123 @@ def evaluate_retrieval(index: CorpusIndex, queries: list[dict], retriever, mode:
     }
 
 
-def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] = lambda _: None) -> dict:
-    """Generate an answer per query with the product's Assistant and score it.
-
-    * ``lenient``: the official MultiHop-RAG score on the answer text with
-      citation markers removed; an abstention is scored as the benchmark's own
-      phrase "Insufficient information." (what the paper's models say).
-    * ``strict``: :func:`~rag.evaluation.metrics.strict_correct`.
-    * abstention rate on null queries, wrong-abstention rate on the others.
-    * citation gold share: citations whose quote contains or lies inside a gold
-      fact of the query (null queries have none, so any citation there misses).
-    """
+def _accuracy_and_abstention(records: list[dict], system: str) -> dict:
     per_type: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    null_abstained, answerable_abstained, n_null, n_answerable = 0, 0, 0, 0
-    citations_total = citations_gold = 0
-    records = []
-    times: list[float] = []
-    for i, q in enumerate(queries, 1):
-        t0 = time.perf_counter()
-        answer = assistant.ask(q["query"])
-        times.append(time.perf_counter() - t0)
-        text = _MARKER.sub("", answer.text).strip()
-        prediction = "Insufficient information." if answer.abstained else extract_official_answer(text)
-        lenient = lenient_correct(prediction, q["answer"])
-        strict = strict_correct(text, q["answer"], abstained=answer.abstained)
-        null = is_null_answer(q["answer"]) or not q["facts"]
-        if null:
-            n_null += 1
-            null_abstained += answer.abstained
-        else:
-            n_answerable += 1
-            answerable_abstained += answer.abstained
-        gold_hits = [citation_matches_gold(c.quote, q["facts"]) for c in answer.citations]
-        citations_total += len(gold_hits)
-        citations_gold += sum(gold_hits)
-        for key in (q["question_type"], "all"):
-            per_type[key]["lenient"].append(float(lenient))
-            per_type[key]["strict"].append(float(strict))
-        records.append({"id": q["id"], "question_type": q["question_type"], "gold": q["answer"], "answer": answer.text,
-                        "abstained": answer.abstained, "lenient": lenient, "strict": strict,
-                        "citations": len(gold_hits), "citations_on_gold": sum(gold_hits),
-                        "seconds": round(times[-1], 2)})
-        log(f"  answer {i}/{len(queries)}: lenient={int(lenient)} strict={int(strict)} abstained={answer.abstained} "
-            f"({times[-1]:.1f} s)")
+    for r in records:
+        for key in (r["question_type"], "all"):
+            per_type[key]["lenient"].append(float(r[system]["lenient"]))
+            per_type[key]["strict"].append(float(r[system]["strict"]))
     accuracy = {t: {k: (sum(v) / len(v) if v else 0.0) for k, v in d.items()} | {"queries": len(d["strict"])}
                 for t, d in sorted(per_type.items())}
+    null = [r for r in records if r["null"]]
+    answerable = [r for r in records if not r["null"]]
+    abstained = [r for r in records if r[system]["abstained"]]
+
+    def share(a: int, b: int) -> float | None:
+        return a / b if b else None
+
     return {
         "accuracy": accuracy,
-        "abstention_rate_null": null_abstained / n_null if n_null else None,
-        "wrong_abstention_rate_answerable": answerable_abstained / n_answerable if n_answerable else None,
-        "null_queries": n_null,
-        "answerable_queries": n_answerable,
-        "citations": citations_total,
-        "citation_gold_share": citations_gold / citations_total if citations_total else None,
+        "abstention_rate_null": share(sum(r[system]["abstained"] for r in null), len(null)),
+        "wrong_abstention_rate_answerable": share(sum(r[system]["abstained"] for r in answerable), len(answerable)),
+        "abstention_precision": share(sum(r["null"] for r in abstained), len(abstained)),
+    }
+
+
+def _score(text: str, abstained: bool, gold: str) -> dict:
+    plain = _MARKER.sub("", text).strip()
+    prediction = "Insufficient information." if abstained else extract_official_answer(plain)
+    return {"abstained": abstained, "lenient": lenient_correct(prediction, gold),
+            "strict": strict_correct(plain, gold, abstained=abstained)}
+
+
+def _quote_exact(citation, texts: dict[str, str]) -> bool:
+    """The citation's quote is the document file's text at the citation's offsets."""
+    if citation.path not in texts:
+        try:
+            texts[citation.path] = Path(citation.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            texts[citation.path] = ""
+    return texts[citation.path][citation.start:citation.end] == citation.quote
+
+
+def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] = lambda _: None) -> dict:
+    """Generate an answer per query with the product's Assistant and score it, with and without verification.
+
+    Two systems share one generation per query:
+
+    * ``verified`` - the product's answer: retrieval gate, model, refusal
+      detection, sentence-level verification (unsupported sentences dropped,
+      markers corrected, quotes attached), conflict note.
+    * ``unverified`` - the same model output as generated: abstains only on the
+      retrieval gate or a refusal phrase, cites with the model's own markers,
+      which point at the evidence passages it was shown.
+
+    Scores: ``lenient`` (the official MultiHop-RAG score on the text without
+    markers; an abstention reads as the benchmark's "Insufficient
+    information."), ``strict`` (:func:`~rag.evaluation.metrics.strict_correct`),
+    abstention rates and precision, citation precision/recall by the two judges
+    of :mod:`rag.evaluation.citations` (answerable queries), and the share of
+    verified quotes that equal the document file's text at their offsets.
+    """
+    from ..assistant import is_refusal
+    from .citations import CitationCounts, judge_statements, statements
+
+    records = []
+    times: list[float] = []
+    first_tokens: list[float] = []
+    counts = {"verified": CitationCounts(), "unverified": CitationCounts()}
+    quotes_total = quotes_exact = 0
+    file_texts: dict[str, str] = {}
+    for i, q in enumerate(queries, 1):
+        t0 = time.perf_counter()
+        stream = assistant.stream(q["query"])
+        answer = stream.answer
+        times.append(time.perf_counter() - t0)
+        if "first_token" in answer.timings:
+            first_tokens.append(answer.timings["first_token"])
+        null = is_null_answer(q["answer"]) or not q["facts"]
+        raw = stream.text.strip()
+        raw_abstained = stream.abstain_reason is not None or not raw or is_refusal(raw)
+        evidence = stream.evidence.texts if stream.evidence is not None else []
+        by_n = {c.n: c.quote for c in answer.citations}
+        judged = {
+            "verified": judge_statements([] if answer.abstained else statements(answer.text, by_n.get),
+                                         q["facts"]),
+            "unverified": judge_statements([] if raw_abstained else statements(
+                raw, lambda n: evidence[n - 1] if 1 <= n <= len(evidence) else None), q["facts"]),
+        }
+        if not null:
+            for system, c in judged.items():
+                counts[system].add(c)
+        exact = [_quote_exact(c, file_texts) for c in answer.citations]
+        quotes_total += len(exact)
+        quotes_exact += sum(exact)
+        record = {"id": q["id"], "question_type": q["question_type"], "query": q["query"], "gold": q["answer"],
+                  "null": null, "answer": answer.text, "draft": raw,
+                  "verified": _score(answer.text, answer.abstained, q["answer"]),
+                  "unverified": _score(raw, raw_abstained, q["answer"]),
+                  "citations": len(answer.citations), "quotes": [c.quote for c in answer.citations],
+                  "citations_on_gold": sum(citation_matches_gold(c.quote, q["facts"]) for c in answer.citations),
+                  "quotes_exact": all(exact), "unsupported": list(answer.unsupported), "conflicts": answer.conflicts,
+                  "seconds": round(times[-1], 2), "first_token_s": round(answer.timings.get("first_token", 0.0), 2)}
+        records.append(record)
+        v, u = record["verified"], record["unverified"]
+        log(f"  answer {i}/{len(queries)} [{q['question_type']}]: verified lenient={int(v['lenient'])} "
+            f"strict={int(v['strict'])} abstained={v['abstained']} | unverified strict={int(u['strict'])} "
+            f"abstained={u['abstained']} ({times[-1]:.1f} s)")
+    systems = {name: _accuracy_and_abstention(records, name) | {"citations": counts[name].summary()}
+               for name in ("verified", "unverified")}
+    return {
+        "systems": systems,
+        # the product's numbers at the top level, as in earlier results files
+        **{k: systems["verified"][k] for k in ("accuracy", "abstention_rate_null", "wrong_abstention_rate_answerable")},
+        "null_queries": sum(r["null"] for r in records),
+        "answerable_queries": sum(not r["null"] for r in records),
+        "citations": sum(r["citations"] for r in records),
+        "citation_gold_share": (sum(r["citations_on_gold"] for r in records) / quotes_total) if quotes_total else None,
+        "quotes_exact_share": quotes_exact / quotes_total if quotes_total else None,
         "seconds_per_answer": latency_summary(times),
+        "first_token": latency_summary(first_tokens) if first_tokens else None,
         "answers": records,
     }
