@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -25,31 +24,14 @@ SEED = ROOT.parent / "shared" / "corpus" / "seed"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from rag.evaluation.results import machine_info  # noqa: E402
+
 
 def machine() -> dict:
-    """CPU, cores, memory and the load other users put on this shared machine."""
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError):
-        pages = 0
-    return {
-        "machine": platform.machine(),
-        "cpu": cpu,
-        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "memory_gib": round(pages / 2**30, 1),
-        "gpu": None,
-        "system": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "load_average_1m": round(os.getloadavg()[0], 2),
-    }
+    """CPU, cores, memory and the load other users put on this shared machine (the ``rag eval`` record, one key renamed)."""
+    info = machine_info()
+    info["load_average_1m"] = info.pop("load_average_1m_at_start")
+    return info
 
 
 def git_commit() -> str | None:

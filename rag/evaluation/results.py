@@ -39,10 +39,15 @@ def machine_info() -> dict:
         load = os.getloadavg()[0]
     except OSError:
         load = None
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        memory = 0
     return {
         "machine": platform.machine(),
         "cpu": cpu,
         "cores": usable,
+        "memory_gib": round(memory / 2**30, 1),
         "system": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "gpu": None,
