@@ -67,13 +67,19 @@ def test_beir_eval_builds_once_then_reuses_the_index(beir_dir, tmp_path, monkeyp
     assert info3["index_dir"] != info["index_dir"] and not info3["reused"]
 
 
-def test_multihop_retrieval_eval_on_news_files(tmp_path):
+def write_toy_excerpts(tmp_path):
+    """Two news files in the MultiHop excerpts format."""
     corpus = tmp_path / "excerpts"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Harbour bridge approved\n20231104\nhttps://coast.example/a\n"
-                                  "The council approved the harbour bridge on Friday.\nIt will cost 40 million.\n")
+                                  "The council approved the harbour bridge on Friday.\nIt will cost 40 million pounds.\n")
     (corpus / "b.txt").write_text("Ferry strike ends\n20231120\nhttps://ferry.example/b\n"
                                   "The ferry strike ended after nine days.\n")
+    return corpus
+
+
+def test_multihop_retrieval_eval_on_news_files(tmp_path):
+    corpus = write_toy_excerpts(tmp_path)
     queries = tmp_path / "q.json"
     queries.write_text(json.dumps([
         {"query": "What did the council approve for the harbour?", "answer": "the bridge", "question_type": "inference_query",
@@ -134,12 +140,7 @@ def test_multihop_answers_scored_with_and_without_verification(tmp_path):
     from rag import Assistant, Settings
     from rag.evaluation.multihop import evaluate_answers
 
-    corpus = tmp_path / "excerpts"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("Harbour bridge approved\n20231104\nhttps://coast.example/a\n"
-                                  "The council approved the harbour bridge on Friday.\nIt will cost 40 million pounds.\n")
-    (corpus / "b.txt").write_text("Ferry strike ends\n20231120\nhttps://ferry.example/b\n"
-                                  "The ferry strike ended after nine days.\n")
+    corpus = write_toy_excerpts(tmp_path)
     queries = tmp_path / "q.json"
     queries.write_text(json.dumps([
         {"query": "How much will the harbour bridge cost?", "answer": "40 million", "question_type": "inference_query",
