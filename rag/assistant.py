@@ -274,13 +274,18 @@ class Assistant:
             return citation
         return replace(citation, page=self.index.document(citation.doc_id).page_at(citation.start))
 
+    @staticmethod
+    def key_term_coverage(question: str, passages: Sequence[Passage]) -> float:
+        """Share of the question's key terms found in the passages (texts or titles)."""
+        terms = set(key_terms(question))
+        covered = {t for t in terms if any(t in p.text.lower() or t in p.title.lower() for p in passages)}
+        return len(covered) / len(terms) if terms else 0.0
+
     def _pre_abstain(self, question: str, passages: Sequence[Passage], top_dense: float) -> str | None:
         """Decide, before spending LLM time, that the corpus cannot answer."""
         if not passages:
             return "nothing in the index matches the question"
-        terms = set(key_terms(question))
-        covered = {t for t in terms if any(t in p.text.lower() or t in p.title.lower() for p in passages)}
-        coverage = len(covered) / len(terms) if terms else 0.0
+        coverage = self.key_term_coverage(question, passages)
         if top_dense < self.settings.min_relevance and coverage < self.settings.min_coverage:
             return "no passage is close to the question"
         return None

@@ -227,7 +227,11 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
                   "citations": len(answer.citations), "quotes": [c.quote for c in answer.citations],
                   "citations_on_gold": sum(citation_matches_gold(c.quote, q["facts"]) for c in answer.citations),
                   "quotes_exact": all(exact), "unsupported": list(answer.unsupported), "conflicts": answer.conflicts,
-                  "seconds": round(times[-1], 2), "first_token_s": round(answer.timings.get("first_token", 0.0), 2)}
+                  "seconds": round(times[-1], 2), "first_token_s": round(answer.timings.get("first_token", 0.0), 2),
+                  # retrieval signals, for calibrating abstention offline
+                  "top_dense": round(float(stream.top_dense), 4), "confidence": round(answer.confidence, 4),
+                  "coverage": round(assistant.key_term_coverage(stream.standalone_question, stream.passages), 4),
+                  "pre_abstained": stream.abstain_reason is not None}
         records.append(record)
         v, u = record["verified"], record["unverified"]
         log(f"  answer {i}/{len(queries)} [{q['question_type']}]: verified lenient={int(v['lenient'])} "
