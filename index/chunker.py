@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .documents import Chunk, Document, chunk_id_for
-from .tokens import count_tokens
+from .tokens import count_tokens, prefix_chars
 
 __all__ = ["ChunkerSettings", "Span", "chunk_document", "split_sentences"]
 
@@ -49,8 +49,14 @@ class Span:
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and
 # whitespace, when the next character can start a sentence. Common abbreviations
-# ("Mr.", "U.S.") are not ends.
-_SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+# ("Mr.", "U.S.") are not ends. A match starts only where a run of . ! ? starts,
+# and its quantifiers never give back: otherwise a long run of dots without a
+# sentence after it ("....." x 20,000) is rescanned from every dot, quadratic time.
+_SENTENCE_END = re.compile(r"""(?<![.!?])[.!?]++["'”’)\]]*+\s++(?=["'“‘(\[]?[A-Z0-9])""")
+# An abbreviation is at most this many characters before its period ("Sept", "e.g", initials
+# are found from inside too), so the check looks back this far, not to the sentence start:
+# a line of "Mr. Mr. Mr. ..." would otherwise be rescanned from its start at every period.
+_ABBREVIATION_WINDOW = 40
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|Gen|Sen|Rep|Gov|Lt|Col|Sgt|Capt|Inc|Ltd|Co|Corp|vs|No|Vol|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|etc|e\.g|i\.e)|\b[A-Z](?:\.[A-Z])*)\.$"
@@ -69,7 +75,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         first = True
         cursor = p_start
         for match in _SENTENCE_END.finditer(text, p_start, p_end):
-            if text[match.start():match.end()].rstrip().endswith(".") and _ABBREVIATION.search(text, cursor, match.start() + 1):
+            if text[match.start():match.end()].rstrip().endswith(".") and _ABBREVIATION.search(
+                    text, max(cursor, match.start() - _ABBREVIATION_WINDOW), match.start() + 1):
                 continue  # "Mr. Smith", "U.S. troops": not a sentence end
             _append_trimmed(spans, text, cursor, match.end(), first)
             first = False
@@ -94,8 +101,16 @@ def _split_long(text: str, span: Span, max_tokens: int) -> Iterator[Span]:
     while start < span.end:
         # Grow by words until the budget is reached; tokens ≈ chars/4 gives the first guess.
         guess = min(span.end, start + max_tokens * 4)
-        while guess < span.end and not text[guess].isspace():
+        # Finish the word, but only within a bounded reach: a run without whitespace
+        # (a base64 blob, a minified line) is cut inside. Scanning to the run's end for
+        # every piece made a few MB without spaces take hours.
+        reach = min(span.end, guess + max_tokens * 4)
+        while guess < reach and not text[guess].isspace():
             guess += 1
+        if guess == reach < span.end and not text[reach].isspace():
+            # Inside such a run, cut where the budget's last token ends: one tokenization
+            # instead of shrinking by quarters (BPE is slow on one long word).
+            guess = start + max(1, prefix_chars(text[start:guess], max_tokens))
         while count_tokens(text[start:guess]) > max_tokens:
             cut = text.rfind(" ", start + 1, start + max(1, (guess - start) * 3 // 4))
             guess = cut if cut > start else start + max(1, (guess - start) * 3 // 4)

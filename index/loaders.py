@@ -12,9 +12,11 @@ Extra formats register themselves in :data:`LOADERS`, and a content sniffer in
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urlparse
@@ -49,6 +51,19 @@ class Skipped:
 
     path: str
     reason: str
+
+    def __post_init__(self) -> None:
+        # A file name that is not valid UTF-8 reaches Python as lone surrogates, which
+        # print() and JSON output cannot encode: report it with U+FFFD in their place.
+        object.__setattr__(self, "path", _printable(self.path))
+        object.__setattr__(self, "reason", _printable(self.reason))
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _printable(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def read_text_file(path: Path) -> str:
@@ -115,8 +130,22 @@ def parse_news(text: str, path: str, doc_id: str) -> Document | None:
     )
 
 
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
-_FRONT_MATTER_FIELD = re.compile(r"^(\w+):\s*(.+?)\s*$", re.M)
+# One ATX heading line: up to 3 spaces, 1-6 '#', a space, the rest of the line. Possessive
+# quantifiers and the closing '#'s stripped in Python keep it linear: the former pattern
+# "\s+(.+?)\s*#*\s*$" backtracked for minutes over a heading with a long run of spaces.
+_MD_HEADING = re.compile(r"^[ \t]{0,3}+#{1,6}+[ \t]++(.+)$", re.M)
+# "key: value" front matter lines (the value is stripped in Python, for the same reason).
+_FRONT_MATTER_FIELD = re.compile(r"^(\w++):[ \t]*+(.*)$", re.M)
+
+
+def _first_heading(text: str, start: int) -> str | None:
+    """Text of the first Markdown heading at or after ``start``, without its closing '#'s."""
+    for match in _MD_HEADING.finditer(text, start):
+        line = match.group(1).rstrip()
+        title = line.rstrip("#").rstrip() or line
+        if title:
+            return title
+    return None
 
 
 def _load_text(path: Path, doc_id: str) -> Document:
@@ -140,10 +169,10 @@ def _load_markdown(path: Path, doc_id: str) -> Document:
     if text.startswith("---\n"):
         end = text.find("\n---", 4)
         if end != -1:
-            meta = {k.lower(): v.strip("\"'") for k, v in _FRONT_MATTER_FIELD.findall(text[4:end])}
+            fields = ((k, v.strip()) for k, v in _FRONT_MATTER_FIELD.findall(text[4:end]))
+            meta = {k.lower(): v.strip("\"'") for k, v in fields if v}
             body_start = min(len(text), end + 4)
-    heading = _MD_HEADING.search(text, body_start)
-    title = meta.get("title") or (heading.group(1) if heading else path.stem)
+    title = meta.get("title") or _first_heading(text, body_start) or path.stem
     date = _iso_date(meta.get("date", ""))
     url = meta.get("url")
     return Document(
@@ -206,6 +235,35 @@ def loader_for(path: Path) -> Loader | None:
     return LOADERS.get(path.suffix.lower())
 
 
+_LINK_LOOP = "symbolic link loop (the link leads back to itself)"
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _special_file(path: Path) -> str | None:
+    """What ``path`` is when it is neither a regular file nor a folder, else None.
+
+    Such files are skipped before anything opens them: reading a FIFO with no writer
+    blocks forever, and a device never ends.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or a dangling link: load_file reports the error
+    return next((kind for test, kind in _SPECIAL_KINDS if test(mode)), None)
+
+
+def _missing_reason(path: Path) -> str:
+    """Why ``path``, which does not exist, cannot be read: said the same way load_file says it."""
+    if not path.is_symlink():
+        return "no such file or folder"
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return _LINK_LOOP if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+    return "no such file or folder"
+
+
 def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) -> Iterator[Path]:
     """Yield supported files under ``paths`` (recursive, sorted, symlink loops safe).
 
@@ -216,7 +274,11 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) 
     for raw in paths:
         root = Path(raw).expanduser()
         if not root.exists():
-            skipped.append(Skipped(str(root), "no such file or folder"))
+            skipped.append(Skipped(str(root), _missing_reason(root)))
+            continue
+        special = _special_file(root)
+        if special:
+            skipped.append(Skipped(str(root), f"not a regular file: {special}"))
             continue
         if root.is_file():
             if root.suffix.lower() in LOADERS or loader_for(root) is not None:
@@ -241,7 +303,10 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) 
                 if name.startswith("."):
                     continue
                 path = Path(dirpath) / name
-                if path.suffix.lower() in LOADERS or loader_for(path) is not None:
+                special = _special_file(path)
+                if special:
+                    skipped.append(Skipped(str(path), f"not a regular file: {special}"))
+                elif path.suffix.lower() in LOADERS or loader_for(path) is not None:
                     yield path
                 else:
                     skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
@@ -249,14 +314,26 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) 
 
 def load_file(path: Path) -> list[Document]:
     """Load one file into its documents; raises :class:`LoaderError` with the reason."""
+    if _SURROGATE.search(str(path)):
+        # The store and every citation need the path as text; bytes that are not UTF-8
+        # cannot be written there and the file could not be opened again from it.
+        raise LoaderError(f"{path}: the file name is not valid UTF-8; rename the file to index it")
     try:
         resolved = path.resolve()
-        size = resolved.stat().st_size
+        info = resolved.stat()
+    except RuntimeError:  # what Path.resolve() raises in a symlink loop before Python 3.13
+        raise LoaderError(f"{path}: {_LINK_LOOP}") from None
     except OSError as exc:
-        raise LoaderError(f"{path}: {exc.strerror or exc}") from None
+        reason = _LINK_LOOP if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise LoaderError(f"{path}: {reason}") from None
+    size = info.st_size
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((kind for test, kind in _SPECIAL_KINDS if test(info.st_mode)), "a folder")
+        raise LoaderError(f"{path}: not a regular file: {kind}")
     if size > MAX_FILE_BYTES:
         raise LoaderError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit per file")
-    loader = loader_for(resolved)
+    # A link's own name counts too: iter_files accepted "notes.txt" -> "/data/notes" by it.
+    loader = loader_for(resolved) or LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoaderError(f"{path}: unsupported file type {path.suffix or '(none)'}")
     try:
@@ -269,8 +346,26 @@ def load_file(path: Path) -> list[Document]:
         raise
     except (OSError, ValueError, UnicodeError) as exc:
         raise LoaderError(f"{path}: {exc}") from None
+    except RecursionError:  # JSON arrays or XML elements nested thousands deep
+        raise LoaderError(f"{path}: nested too deeply to read") from None
+    except MemoryError:  # freed again once this file's objects are dropped; the next file may fit
+        raise LoaderError(f"{path}: not enough memory to read it") from None
     docs = result if isinstance(result, list) else [result]
-    return [d for d in docs if d.text[d.body_start:].strip()]
+    return [_without_surrogates(d) for d in docs if d.text[d.body_start:].strip()]
+
+
+def _without_surrogates(doc: Document) -> Document:
+    """The document with lone UTF-16 surrogates replaced by U+FFFD.
+
+    JSON may spell them (``"\\ud800"``), but the embedder's tokenizer and SQLite
+    reject them, and the whole batch would fail. One code point for one keeps every
+    offset (``body_start``, pages) valid.
+    """
+    fields = {name: _printable(value) for name in ("text", "title", "url", "source", "date")
+              if isinstance(value := getattr(doc, name), str) and _SURROGATE.search(value)}
+    if any(isinstance(v, str) and _SURROGATE.search(v) for v in doc.metadata.values()):
+        fields["metadata"] = {k: _printable(v) if isinstance(v, str) else v for k, v in doc.metadata.items()}
+    return replace(doc, **fields) if fields else doc
 
 
 def load_path(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Document], list[Skipped]]:

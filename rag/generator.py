@@ -10,7 +10,10 @@ prompt is paid for once per process, not once per question.
 from __future__ import annotations
 
 import os
+import re
+import resource
 import threading
+from pathlib import Path
 from typing import Iterator, Protocol, Sequence, runtime_checkable
 
 from .errors import ContextOverflowError, ModelLoadError
@@ -18,6 +21,65 @@ from .errors import ContextOverflowError, ModelLoadError
 __all__ = ["Generator", "LlamaGenerator", "Message"]
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+
+# Address space llama.cpp maps to load a model: a multiple of the file plus a fixed part
+# (weights mapped, Q4_K weights repacked into a second copy, KV cache, compute buffers,
+# thread stacks). Measured at n_ctx 4096: the 0.5B model (468 MiB file) took 1239 MiB more,
+# the 1.5B model (1065 MiB) 2480 MiB. When ggml cannot get it, it aborts the process
+# (SIGABRT, no Python exception), so the shortfall is checked before loading.
+_ADDRESS_SPACE_PER_BYTE = 2
+_ADDRESS_SPACE_FIXED = 384 << 20
+_SMALL_MODEL_BYTES = 600 << 20  # the packaged small model is 491 MB: suggest it for anything bigger
+_PHYSICAL, _ADDRESS_SPACE = 0, 1
+
+
+def _number_in(path: str, pattern: str) -> int | None:
+    """The first group of ``pattern`` in the file at ``path`` as an int, or None."""
+    try:
+        match = re.search(pattern, Path(path).read_text(), re.M)
+    except OSError:
+        return None
+    return int(match.group(1)) if match else None
+
+
+def _memory_limits() -> list[tuple[int, int, str]]:
+    """(bytes left, kind, what limits it) for each memory limit this process can see."""
+    limits: list[tuple[int, int, str]] = []
+    available_kb = _number_in("/proc/meminfo", r"^MemAvailable:\s+(\d+) kB")
+    if available_kb is not None:
+        limits.append((available_kb * 1024, _PHYSICAL, "the free memory of this machine"))
+    cgroup_max = _number_in("/sys/fs/cgroup/memory.max", r"^(\d+)$")  # "max" (no limit) reads as None
+    cgroup_used = _number_in("/sys/fs/cgroup/memory.current", r"^(\d+)$")
+    if cgroup_max is not None and cgroup_used is not None:
+        cache = _number_in("/sys/fs/cgroup/memory.stat", r"^file (\d+)$") or 0  # page cache is reclaimable
+        limits.append((max(0, cgroup_max - cgroup_used + cache), _PHYSICAL, "the container's memory limit"))
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    mapped_kb = _number_in("/proc/self/status", r"^VmSize:\s+(\d+) kB")
+    if soft != resource.RLIM_INFINITY and mapped_kb is not None:
+        limits.append((max(0, soft - mapped_kb * 1024), _ADDRESS_SPACE, "the address-space limit (ulimit -v)"))
+    return limits
+
+
+def memory_shortfall(model_path: str) -> str | None:
+    """Why ``model_path`` cannot fit in the memory left to this process, or None when it may.
+
+    Errs towards loading: physical memory must hold the file at least once (llama.cpp
+    needs more, but page cache and swap blur any sharper bound); the address space
+    must hold the measured multiple above.
+    """
+    try:
+        size = os.path.getsize(model_path)
+    except OSError:
+        return None
+    needs = {_PHYSICAL: size, _ADDRESS_SPACE: _ADDRESS_SPACE_PER_BYTE * size + _ADDRESS_SPACE_FIXED}
+    for left, kind, what in _memory_limits():
+        if left < needs[kind]:
+            advice = "close other programs or raise the limit"
+            if size > _SMALL_MODEL_BYTES:
+                advice += ", or use the smaller model: --model small (0.5 GB)"
+            return (f"{os.path.basename(model_path)} needs about {needs[kind] / 1e9:.1f} GB of memory, "
+                    f"but {what} leaves {left / 1e9:.1f} GB; {advice}")
+    return None
 
 
 @runtime_checkable
@@ -51,6 +113,9 @@ class LlamaGenerator:
                     from llama_cpp import Llama
                 except ImportError as exc:  # pragma: no cover - hard dependency
                     raise ModelLoadError(f"llama-cpp-python is not installed: {exc}") from exc
+                shortfall = memory_shortfall(self.model_path)
+                if shortfall:
+                    raise ModelLoadError(f"not enough memory to load the model: {shortfall}")
                 try:
                     self._llm = Llama(
                         model_path=self.model_path,
@@ -60,12 +125,18 @@ class LlamaGenerator:
                         seed=self.seed,
                         verbose=False,
                     )
-                except (ValueError, RuntimeError, OSError) as exc:
-                    raise ModelLoadError(
-                        f"could not load {self.model_path} ({exc}); the file may be damaged, or there is not "
-                        "enough memory for it: try --model small"
-                    ) from exc
+                except (ValueError, RuntimeError, OSError, MemoryError) as exc:
+                    raise ModelLoadError(self._load_failure(exc)) from exc
             return self._llm
+
+    def _load_failure(self, exc: BaseException) -> str:
+        """What to do when llama.cpp refused the file: usually a damaged or partial download."""
+        detail = str(exc) or type(exc).__name__
+        if isinstance(exc, MemoryError):
+            return f"not enough memory to load {self.model_path} ({detail}); close other programs or use --model small"
+        return (f"could not load {self.model_path} ({detail}): the file is damaged or incomplete, or memory ran out. "
+                "Download the GGUF file again (a packaged model, default or small, is re-assembled on the next run "
+                "once its file is deleted), or use --model small if memory is short")
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -92,6 +163,6 @@ class LlamaGenerator:
                 if "context window" in str(exc) or "exceed" in str(exc):
                     raise ContextOverflowError(
                         f"the prompt does not fit the model's {self.n_ctx}-token context ({exc}); "
-                        "ask with fewer passages (--k) or start a new conversation"
+                        "shorten the question, ask with fewer passages (--k), or start a new conversation"
                     ) from exc
                 raise

@@ -35,6 +35,8 @@ def check_zip(path: Path, member: str, kind: str) -> None:
                 raise LoaderError(f"{path}: {member} inflates to {info.file_size / 1e6:.0f} MB; refusing to read it")
     except zipfile.BadZipFile as exc:
         raise LoaderError(f"{path}: not a {kind} file ({exc})") from None
+    except NotImplementedError as exc:  # a damaged header claims a zip version or feature zipfile lacks
+        raise LoaderError(f"{path}: broken {kind} file ({exc})") from None
 
 
 def load_docx(path: Path, doc_id: str) -> Document:

@@ -24,6 +24,7 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 _P, _H = f"{{{_TEXT}}}p", f"{{{_TEXT}}}h"
 _SPACE, _TAB, _BREAK = f"{{{_TEXT}}}s", f"{{{_TEXT}}}tab", f"{{{_TEXT}}}line-break"
+_MAX_SPACES = 16
 _SKIP = {f"{{{_OFFICE}}}annotation", f"{{{_TEXT}}}note-citation", f"{{{_TEXT}}}tracked-changes"}
 
 
@@ -32,7 +33,9 @@ def _inline_text(element: ET.Element, out: list[str]) -> None:
         out.append(element.text)
     for child in element:
         if child.tag == _SPACE:
-            out.append(" " * int(child.get(f"{{{_TEXT}}}c", "1")))
+            # text:c repeats the space; clean_line collapses runs anyway, and a huge count
+            # ("1000000000") must not allocate gigabytes.
+            out.append(" " * min(_MAX_SPACES, max(1, int(child.get(f"{{{_TEXT}}}c", "1")))))
         elif child.tag in (_TAB, _BREAK):
             out.append(" ")
         elif child.tag not in _SKIP and child.tag not in (_P, _H):
@@ -64,8 +67,10 @@ def load_odt(path: Path, doc_id: str) -> Document:
         with zipfile.ZipFile(path) as archive:
             content = ET.fromstring(archive.read("content.xml"))
             meta = ET.fromstring(archive.read("meta.xml")) if "meta.xml" in archive.namelist() else None
-    except (zipfile.BadZipFile, ET.ParseError, KeyError) as exc:
-        raise LoaderError(f"{path}: broken ODT ({exc})") from None
+    except (OSError, RecursionError, MemoryError):
+        raise  # load_file reports these with their own reason
+    except Exception as exc:  # noqa: BLE001 - zipfile raises zlib.error, EOFError, NotImplementedError... on damage
+        raise LoaderError(f"{path}: broken ODT ({type(exc).__name__}: {exc})") from None
     body = content.find(f"{{{_OFFICE}}}body")
     lines: list[str] = []
     headings: list[str] = []

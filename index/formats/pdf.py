@@ -39,6 +39,9 @@ _BULLET = re.compile(r"^(?:[-\u2022\u25aa\u25e6\u2023\u2043*\u00b7\u2013]\s|\(?\
 _PAGE_NUMBER = re.compile(r"^[-\u2013\u2014\s]*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?[-\u2013\u2014\s]*$", re.I)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _TRAILING_WORD = re.compile(r"([^\W\d_]+)-$")
+# _TRAILING_WORD is only tried on a line's last characters: searched over a whole long
+# line or paragraph it retries from every letter, quadratic in the length.
+_TAIL_CHARS = 64
 _LEADING_WORD = re.compile(r"^([^\W\d_]+)")
 _SENTENCE_END = re.compile(r"[.!?:;\"'\u201d\u2019)\]]$")
 
@@ -171,12 +174,19 @@ def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
     return result
 
 
+def _trailing_word(line: str) -> re.Match | None:
+    """The word broken by a hyphen at the end of ``line`` ("exam-"), or None."""
+    if not line.endswith("-"):
+        return None
+    return _TRAILING_WORD.search(line, max(0, len(line) - _TAIL_CHARS))
+
+
 def _join(left: str, right: str, vocabulary: set[str]) -> str:
     """Join two lines of one paragraph, undoing line-end hyphenation."""
     if not left:
         return right
     if left.endswith("-") and left[-2:-1].isalnum():
-        before, after = _TRAILING_WORD.search(left), _LEADING_WORD.match(right)
+        before, after = _trailing_word(left), _LEADING_WORD.match(right)
         if not right[:1].islower() or not (before and after):
             return left + right  # "COVID-" + "19", "Anglo-" + "Saxon": the hyphen belongs to the text
         joined, hyphenated = (before.group(1) + after.group(1)).lower(), f"{before.group(1)}-{after.group(1)}".lower()
@@ -203,7 +213,7 @@ def _paragraphs(lines: list[str], vocabulary: set[str]) -> list[str]:
             paragraphs.append(current)
             current = ""
         current = _join(current, line, vocabulary)
-        if len(line) < _SHORT_LINE * full and not _TRAILING_WORD.search(line):  # "exam-" goes on
+        if len(line) < _SHORT_LINE * full and not _trailing_word(line):  # "exam-" goes on
             paragraphs.append(current)
             current = ""
     if current:
