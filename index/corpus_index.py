@@ -28,8 +28,8 @@ import numpy as np
 
 from .chunker import ChunkerSettings, chunk_document
 from .documents import Chunk, Document
-from .embedder import Embedder, SentenceTransformerEmbedder
-from .errors import DocumentNotFoundError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from .embedder import DEFAULT_EMBEDDER, Embedder, SentenceTransformerEmbedder, parse_embedder_name
+from .errors import DocumentNotFoundError, EmbedderError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .loaders import Skipped, iter_files, load_file
 from .store import ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
@@ -110,6 +110,38 @@ class IndexReport:
         }
 
 
+def _embedder_record(embedder: Embedder) -> dict:
+    """The manifest's note of the embedder: its id and dimension, and the folder of a user's own model,
+    so that ``rag ask`` opens an index built with ``--embedder DIR`` without being told the folder again."""
+    record = {"id": embedder.id, "dim": embedder.dim}
+    folder = getattr(embedder, "path", None)
+    if folder is not None and getattr(embedder, "model_id", DEFAULT_EMBEDDER) != DEFAULT_EMBEDDER:
+        record["path"] = os.path.abspath(folder)  # as named: a symlinked folder keeps its name, which is the id
+    return record
+
+
+def _embedder_that_built(path: Path, built_with: dict) -> Embedder:
+    """The embedder an index names in its manifest: the packaged default, or the recorded folder."""
+    name, backend = parse_embedder_name(built_with["id"])
+    folder = built_with.get("path")
+    if name != DEFAULT_EMBEDDER and not folder:
+        raise IndexMismatchError(
+            f"index at {path} was built with embedder {built_with['id']!r}; pass that embedder (--embedder DIR) "
+            "to use it, or build a new index: rag index PATH... --index NEW_DIR"
+        )
+    try:
+        embedder = SentenceTransformerEmbedder(folder or DEFAULT_EMBEDDER, backend=backend)
+    except EmbedderError as exc:
+        raise EmbedderError(f"index at {path} was built with the embedder in {folder}, which cannot be loaded now "
+                            f"({exc}); restore that folder or rebuild the index") from None
+    if embedder.id != built_with["id"]:
+        raise IndexMismatchError(
+            f"index at {path} was built with embedder {built_with['id']!r}, but {folder or DEFAULT_EMBEDDER} now gives "
+            f"{embedder.id!r}; pass the original embedder (--embedder DIR) or rebuild the index"
+        )
+    return embedder
+
+
 class CorpusIndex:
     """Documents -> chunks -> vectors + BM25, persisted in one directory."""
 
@@ -143,7 +175,7 @@ class CorpusIndex:
             embedder = embedder or SentenceTransformerEmbedder()
             manifest = {
                 "format_version": FORMAT_VERSION,
-                "embedder": {"id": embedder.id, "dim": embedder.dim},
+                "embedder": _embedder_record(embedder),
                 "chunker": asdict(chunker or ChunkerSettings()),
                 "tokenizer": ENCODING_NAME,
                 "package_version": _package_version(),
@@ -166,11 +198,7 @@ class CorpusIndex:
                 f"{FORMAT_VERSION}; rebuild it with: rag index PATH... --index NEW_DIR"
             )
         if embedder is None:
-            embedder = SentenceTransformerEmbedder()
-            if built_with["id"] != embedder.id:
-                raise IndexMismatchError(
-                    f"index at {path} was built with embedder {built_with['id']!r}; pass that embedder (--embedder) to use it"
-                )
+            embedder = _embedder_that_built(path, built_with)
         differences = []
         if built_with["id"] != embedder.id:
             differences.append(f"embedder {built_with['id']!r} (index) vs {embedder.id!r} (requested)")
@@ -181,7 +209,8 @@ class CorpusIndex:
         if differences:
             raise IndexMismatchError(
                 f"index at {path} was built with different settings: {'; '.join(differences)}. "
-                "Use matching settings or build a new index in another directory."
+                "Use the settings it was built with, or build a new index in another directory: "
+                "rag index PATH... --index NEW_DIR"
             )
         if not (path / STORE).exists():
             raise IndexCorruptError(f"{path / STORE} is missing; rebuild the index with rag index")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from index import CorpusIndex, Embedder, IndexReport, Progress, SearchFilter, SentenceTransformerEmbedder
+from index.embedder import DEFAULT_EMBEDDER
 
 from .attribution import Attribution, attribute, best_quotes, strip_markers
 from .conflicts import describe, find_conflicts
@@ -173,11 +174,19 @@ class Assistant:
     @property
     def index(self) -> CorpusIndex:
         if self._index is None:
-            embedder = self.embedder
-            with self._lock:
-                if self._index is None:
-                    self._index = CorpusIndex.open(self.settings.index_dir, embedder)
+            self._open_index(create=False)
         return self._index
+
+    def _open_index(self, create: bool) -> None:
+        # With the default embedder setting, an existing index's manifest says which embedder built
+        # it (a user's own folder included); a named embedder must match it; a new index gets the setting.
+        named = self.settings.embedder not in (DEFAULT_EMBEDDER, "default")
+        exists = (Path(self.settings.index_dir).expanduser() / "manifest.json").exists()
+        embedder = self.embedder if (self._embedder is not None or named or not exists) else None
+        with self._lock:
+            if self._index is None:
+                self._index = CorpusIndex.open(self.settings.index_dir, embedder, create=create)
+                self._embedder = self._index.embedder
 
     @property
     def retriever(self) -> Retriever:
@@ -200,7 +209,7 @@ class Assistant:
     def build(self, paths: Sequence[str | Path], progress: Callable[[Progress], None] | None = None, prune: bool = True) -> IndexReport:
         """Index (or update the index with) the files under ``paths``; creates the index if needed."""
         if self._index is None:
-            self._index = CorpusIndex.open(self.settings.index_dir, self.embedder, create=True)
+            self._open_index(create=True)
         return self._index.index_paths([str(p) for p in paths], progress=progress, prune=prune)
 
     def remove(self, doc_ids: Sequence[str]) -> list[str]:

