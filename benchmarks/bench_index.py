@@ -1,6 +1,10 @@
 """Index build throughput, memory and size, and the cost of an incremental re-run, per embedder backend.
 
     nice -n 10 .venv/bin/python benchmarks/bench_index.py [--corpus DIR ...] [--backends torch,onnx-int8]
+    nice -n 10 .venv/bin/python benchmarks/bench_index.py --backends onnx --batches 16:16,64:256 --rounds 2
+
+``--batches DOCS:CHUNKS,...`` compares commit batch sizes (index.corpus_index COMMIT_DOCS and
+COMMIT_CHUNKS): a batch is embedded and committed when it holds DOCS documents or CHUNKS chunks.
 
 Defaults: ../shared/data/multihop-rag/excerpts (326 news articles) and the seed
 corpus ../shared/corpus/seed. For each corpus and backend, in a fresh process
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,9 +46,13 @@ def folder_bytes(path: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in path.iterdir() if p.is_file()}
 
 
-def run_case(corpus: Path, backend: str, workdir: Path) -> dict:
-    from index import CorpusIndex
+def run_case(corpus: Path, backend: str, workdir: Path, batches: str | None = None) -> dict:
+    from index import CorpusIndex, corpus_index
     from index.embedder import SentenceTransformerEmbedder
+
+    if batches:
+        docs_per_batch, chunks_per_batch = (int(x) for x in batches.split(":"))
+        corpus_index.COMMIT_DOCS, corpus_index.COMMIT_CHUNKS = docs_per_batch, chunks_per_batch
 
     emb = SentenceTransformerEmbedder(backend=backend)
     t0 = time.perf_counter()
@@ -78,6 +87,7 @@ def run_case(corpus: Path, backend: str, workdir: Path) -> dict:
     # A fresh process opening the finished index for a query: what `rag ask` pays before retrieval.
     return {
         "corpus": str(corpus), "backend": emb.backend, "embedder_id": emb.id,
+        "commit_batch": {"documents": corpus_index.COMMIT_DOCS, "chunks": corpus_index.COMMIT_CHUNKS},
         "files": len(list(docs.rglob("*"))), "documents": stats["documents"], "chunks": stats["chunks"],
         "model_load_seconds": round(load, 2), "rss_after_model_load_mib": round(rss_model, 1),
         "full_build": {"seconds": round(full, 2), "embed_seconds": round(report.embed_seconds, 2),
@@ -97,10 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", action="append", help="folder to index (repeatable); default: MultiHop-RAG excerpts and the seed corpus")
     p.add_argument("--backends", default="torch,onnx-int8", help="embedder backends, side by side")
-    p.add_argument("--case", nargs=3, metavar=("CORPUS", "BACKEND", "WORKDIR"), help=argparse.SUPPRESS)
+    p.add_argument("--batches", help="commit batch sizes to compare, DOCS:CHUNKS,... (default: the product's)")
+    p.add_argument("--rounds", type=int, default=1, help="repeat every case, interleaved (default 1)")
+    p.add_argument("--case", nargs=4, metavar=("CORPUS", "BACKEND", "WORKDIR", "BATCHES"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.case:
-        print(json.dumps(run_case(Path(args.case[0]), args.case[1], Path(args.case[2]))))
+        print(json.dumps(run_case(Path(args.case[0]), args.case[1], Path(args.case[2]), args.case[3] or None)))
         return 0
     corpora = [Path(c).expanduser() for c in args.corpus] if args.corpus else DEFAULT_CORPORA
     backends = [b for b in args.backends.split(",") if b]
@@ -109,25 +121,38 @@ def main(argv: list[str] | None = None) -> int:
 
     for backend in backends:
         SentenceTransformerEmbedder(backend=backend).backend
+    batch_options = [b for b in (args.batches or "").split(",") if b] or [""]
+    cases = [(corpus, backend, batches) for corpus in corpora for _ in range(args.rounds)
+             for backend in backends for batches in batch_options]
     results = []
-    for corpus in corpora:
-        for backend in backends:
-            with tempfile.TemporaryDirectory() as tmp:
-                proc = subprocess.run([sys.executable, __file__, "--case", str(corpus), backend, tmp],
-                                      capture_output=True, text=True, cwd=ROOT)
-            if proc.returncode != 0:
-                print(f"{corpus.name} {backend}: failed\n{proc.stderr[-2000:]}", flush=True)
-                results.append({"corpus": str(corpus), "backend": backend, "error": proc.stderr[-2000:]})
-                continue
-            row = json.loads(proc.stdout.strip().splitlines()[-1])
-            results.append(row)
-            b, u, c = row["full_build"], row["unchanged_rerun"], row["one_file_changed"]
-            print(f"{corpus.name:10s} {row['embedder_id']:28s} {row['documents']:4d} docs {row['chunks']:5d} chunks  "
-                  f"build {b['seconds']:7.1f} s ({b['documents_per_s']:5.1f} docs/s, {b['chunks_per_s']:6.1f} chunks/s, "
-                  f"embedding {100 * (b['embed_share'] or 0):.0f}%)  peak RSS {row['peak_rss_mib']:6.0f} MiB  "
-                  f"disk {row['disk']['total_bytes'] / 2**20:5.1f} MiB ({row['disk']['bytes_per_chunk']} B/chunk)  "
-                  f"unchanged re-run {u['seconds']:.2f} s = {100 * u['ratio_to_full']:.2f}%  "
-                  f"one file changed {c['seconds']:.2f} s", flush=True)
+    for corpus, backend, batches in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = subprocess.run([sys.executable, __file__, "--case", str(corpus), backend, tmp, batches],
+                                  capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            print(f"{corpus.name} {backend}: failed\n{proc.stderr[-2000:]}", flush=True)
+            results.append({"corpus": str(corpus), "backend": backend, "error": proc.stderr[-2000:]})
+            continue
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        results.append(row)
+        b, u, c = row["full_build"], row["unchanged_rerun"], row["one_file_changed"]
+        batch = row["commit_batch"]
+        print(f"{corpus.name:10s} {row['embedder_id']:28s} batch {batch['documents']}:{batch['chunks']} "
+              f"{row['documents']:4d} docs {row['chunks']:5d} chunks  "
+              f"build {b['seconds']:7.1f} s ({b['documents_per_s']:5.1f} docs/s, {b['chunks_per_s']:6.1f} chunks/s, "
+              f"embedding {100 * (b['embed_share'] or 0):.0f}%)  peak RSS {row['peak_rss_mib']:6.0f} MiB  "
+              f"disk {row['disk']['total_bytes'] / 2**20:5.1f} MiB ({row['disk']['bytes_per_chunk']} B/chunk)  "
+              f"unchanged re-run {u['seconds']:.2f} s = {100 * u['ratio_to_full']:.2f}%  "
+              f"one file changed {c['seconds']:.2f} s", flush=True)
+    batch_medians: dict[str, dict[str, float]] = {}
+    for row in results:
+        if "error" not in row:
+            key = f"{row['commit_batch']['documents']}:{row['commit_batch']['chunks']}"
+            batch_medians.setdefault(f"{Path(row['corpus']).name} {row['backend']}", {}).setdefault(key, []).append(
+                row["full_build"]["seconds"])
+    batch_medians = {case: {k: statistics.median(v) for k, v in by_batch.items()} for case, by_batch in batch_medians.items()}
+    if len(batch_options) > 1:
+        print("median build seconds by commit batch (documents:chunks):", json.dumps(batch_medians))
     by = {}
     for row in results:
         if "error" not in row:
@@ -136,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
                 for corpus, times in by.items() if "torch" in times}
     if speedups:
         print("build speed-up vs torch:", json.dumps(speedups))
-    path = write_results("index", {"config": {"corpora": [str(c) for c in corpora], "backends": backends},
-                                   "results": results, "speedup_vs_torch": speedups})
+    path = write_results("index", {"config": {"corpora": [str(c) for c in corpora], "backends": backends,
+                                              "batches": batch_options, "rounds": args.rounds},
+                                   "results": results, "speedup_vs_torch": speedups,
+                                   "median_build_seconds_by_batch": batch_medians})
     print(f"results: {path}")
     return 0
 
