@@ -37,19 +37,24 @@ def main() -> int:
     conversations = json.loads((ROOT / "tests/data/sample_conversations.json").read_text())[: args.limit]
     assistant = Assistant(Settings(index_dir=Path(args.index or tempfile.mkdtemp(prefix="rag-conv-")), model=args.model))
     assistant.build([ROOT / "rag/sample_corpus"])
-    rows, rewrite_times, followups, rewritten = [], [], 0, 0
+    rows, rewrite_times, followups, rewritten, rejected = [], [], 0, 0, 0
     started = time.perf_counter()
+    first_tokens, answer_times = [], []
     for conv in conversations:
         chat = assistant.conversation(persist=False)
         turns = []
         for i, turn in enumerate(conv["turns"]):
-            before = chat.rewrites
+            before, rejected_before = chat.rewrites, chat.rewrites_rejected
             answer = chat.ask(turn["question"])
+            rejected += chat.rewrites_rejected - rejected_before
             if i > 0:
                 followups += 1
                 if chat.rewrites > before:
                     rewritten += 1
                     rewrite_times.append(answer.timings.get("rewrite", 0.0))
+            if "first_token" in answer.timings:
+                first_tokens.append(answer.timings["first_token"])
+            answer_times.append(answer.timings.get("total", 0.0) + answer.timings.get("rewrite", 0.0))
             turns.append({"question": turn["question"], "standalone": answer.standalone_question, "answer": answer.text,
                           "ok": _ok(answer, turn["expected"]) if turn["expected"] else None})
             print(f"{conv['id']}.{i + 1} {'OK ' if turns[-1]['ok'] else '-- ' if turns[-1]['ok'] is None else 'BAD'} "
@@ -64,6 +69,9 @@ def main() -> int:
         "follow_up_turns": followups,
         "rewritten_share": rewritten / followups if followups else 0.0,
         "rewrite_median_s": statistics.median(rewrite_times) if rewrite_times else 0.0,
+        "rewrites_rejected_for_the_fallback": rejected,
+        "median_first_token_s": statistics.median(first_tokens) if first_tokens else None,
+        "median_answer_s": statistics.median(answer_times) if answer_times else None,
         "wall_s": time.perf_counter() - started,
     }
     print(json.dumps(summary, indent=2))

@@ -43,6 +43,7 @@ MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 # "...in June 2027.According to..." - a sentence end the model wrote without a space.
 _MISSING_SPACE = re.compile(r"([a-z0-9\]][.!?])([A-Z][a-z])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -79,7 +80,10 @@ def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = fr
         return 0.0
     found = claim_terms & stemmed_terms(evidence)
     score = len(found) / len(claim_terms)
-    missing_numbers = _numbers(claim) - _numbers(evidence)
+    # A year the question itself gave ("in November 2025") is context, not a claim the passage must
+    # repeat (articles say "on 14 November" under a dated headline). Other numbers from the question
+    # still count: "Did it cost 5 million?" must not be confirmed by a passage that says 4.2.
+    missing_numbers = {n for n in _numbers(claim) - _numbers(evidence) if not (_YEAR.fullmatch(n) and n in question_terms)}
     if missing_numbers:
         score *= 0.5
     return score

@@ -38,13 +38,14 @@ from typing import TYPE_CHECKING, Iterator
 from index.tokens import count_tokens
 
 from .errors import RagError
-from .prompts import REWRITE_PROMPT
+from .prompts import NO_ANSWER, rewrite_messages
 from .types import Answer
 
 if TYPE_CHECKING:
     from .assistant import AnswerStream, Assistant
 
-__all__ = ["Conversation", "Turn", "needs_rewrite", "resolve_relative_period", "list_conversations"]
+__all__ = ["Conversation", "Turn", "needs_rewrite", "usable_rewrite", "context_fallback", "resolve_relative_period",
+           "list_conversations"]
 
 HISTORY_TOKENS = 350
 """Token budget of the history in the rewrite prompt."""
@@ -68,6 +69,20 @@ def needs_rewrite(question: str, has_history: bool) -> bool:
     if not has_history:
         return False
     return bool(_FOLLOW_UP.search(question) or _ELLIPSIS_START.match(question.strip()) or len(question.split()) <= 3)
+
+
+def usable_rewrite(question: str, rewritten: str) -> bool:
+    """Whether the model's rewrite is a question and not an answer, a refusal or a ramble."""
+    if not rewritten or len(rewritten) > 4 * len(question) + 200:
+        return False
+    if NO_ANSWER.lower().rstrip(".") in rewritten.lower() or "[" in rewritten:
+        return False  # an answer with citations, or the no-answer phrase
+    return rewritten.endswith("?") or not question.strip().endswith("?")
+
+
+def context_fallback(question: str, previous: str) -> str:
+    """A standalone form without the LLM: the follow-up, then the question it follows."""
+    return f"{question.strip()} (following: {previous.strip()})"
 
 
 def _shift_month(d: date, months: int) -> date:
@@ -138,6 +153,7 @@ class Conversation:
     id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
     persist: bool = True
     rewrites: int = 0
+    rewrites_rejected: int = 0
     rewrite_seconds: float = 0.0
 
     # ---- persistence ------------------------------------------------------------------
@@ -219,15 +235,17 @@ class Conversation:
 
     def _llm_rewrite(self, question: str) -> str:
         t0 = time.perf_counter()
-        prompt = REWRITE_PROMPT.format(history=self._history_text(), question=question)
-        pieces = self.assistant.generator.stream([{"role": "user", "content": prompt}], max_tokens=60)
+        messages = rewrite_messages(self._history_text(), question)
+        pieces = self.assistant.generator.stream(messages, max_tokens=60)
         rewritten = "".join(pieces).strip().split("\n")[0].strip().strip('"').strip()
         self.rewrites += 1
         self.rewrite_seconds += time.perf_counter() - t0
-        # A rewrite that lost the question (empty, or an answer instead) is not used.
-        if not rewritten or len(rewritten) > 4 * len(question) + 200:
-            return question
-        return rewritten
+        if usable_rewrite(question, rewritten):
+            return rewritten
+        # The model answered, refused or rambled instead of rewriting: search with the follow-up
+        # and the question it follows, which names what the pronouns point at.
+        self.rewrites_rejected += 1
+        return context_fallback(question, self.turns[-1].standalone_question)
 
     # ---- asking -----------------------------------------------------------------------
     def stream(self, question: str, **kwargs) -> "ConversationStream":

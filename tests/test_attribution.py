@@ -106,3 +106,15 @@ def test_hyphenated_numbers_and_plural_units_match():
     bridge = _plain_passage("Its lead engineer said the new crossing will be a 320-metre cable-stayed bridge.", "h")
     result = attribute("The new bridge will be 320 metres long [1].", [bridge], question="How long will the new cable-stayed bridge be?")
     assert [c.chunk_id for c in result.citations] == ["h"]
+
+
+def test_year_from_the_question_need_not_be_repeated_by_the_passage():
+    """Articles date events by their headline date ("on 14 November"); the question's year is context."""
+    doc = "Storm Brenna\n20251120\nhttps://c.example/s\nStorm Brenna brought down trees across Port Alder on 14 November.\n"
+    passages = [_passage(doc, "c-0", "Storm Brenna")]
+    question = "Which storm hit the town in November 2025?"
+    result = attribute("Storm Brenna hit the town in November 2025 [1].", passages, question=question)
+    assert result.citations and not result.unsupported
+    # A year the question did not give is still a claim the passage must make.
+    result = attribute("Storm Brenna hit the town in November 2024 [1].", passages, question=question)
+    assert not result.citations and result.unsupported
