@@ -64,20 +64,11 @@ _RELATIVE = re.compile(
 )
 
 
-def _names_nothing(question: str) -> bool:
-    """A short question without a single name ("Who runs the company?", "How did the strike end?")
-    points at something the conversation named: a definite description, not a pronoun."""
-    words = re.findall(r"[A-Za-z][\w'-]*|\d+", question)
-    named = [w for w in words[1:] if w[0].isupper() or w[0].isdigit()]
-    return len(words) <= 8 and not named
-
-
 def needs_rewrite(question: str, has_history: bool) -> bool:
     """True when the question likely depends on earlier turns."""
     if not has_history:
         return False
-    return bool(_FOLLOW_UP.search(question) or _ELLIPSIS_START.match(question.strip()) or len(question.split()) <= 3
-                or _names_nothing(question))
+    return bool(_FOLLOW_UP.search(question) or _ELLIPSIS_START.match(question.strip()) or len(question.split()) <= 3)
 
 
 def usable_rewrite(question: str, rewritten: str) -> bool:
