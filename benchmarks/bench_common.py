@@ -45,7 +45,18 @@ def git_commit() -> str | None:
 
 
 def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
+    """Peak resident memory of this process image so far, in MiB.
+
+    VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a case started from a
+    driver process would report the driver's peak whenever it was the larger.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
