@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["Document", "Chunk", "chunk_id_for", "content_hash", "document_id_for"]
+__all__ = ["Document", "Chunk", "chunk_id_for", "content_hash", "document_id_for", "file_sha256"]
 
 
 def content_hash(text: str) -> str:
     """sha256 of the UTF-8 text: used to skip unchanged documents and store duplicates once."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def document_id_for(source: str) -> str:

@@ -39,6 +39,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from .documents import file_sha256
 from .errors import EmbedderError
 
 __all__ = [
@@ -271,19 +272,11 @@ def _model_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _export_is_valid(folder: Path, fingerprint: str, backend: str) -> bool:
     try:
         info = json.loads((folder / "export.json").read_text())
         return (info.get("format") == _EXPORT_FORMAT and info.get("source_fingerprint") == fingerprint
-                and info.get("backend") == backend and _sha256(folder / "model.onnx") == info.get("model_sha256"))
+                and info.get("backend") == backend and file_sha256(folder / "model.onnx") == info.get("model_sha256"))
     except (OSError, ValueError):
         return False
 
@@ -407,7 +400,7 @@ def _build_export(embedder: SentenceTransformerEmbedder, folder: Path, backend: 
         if not cosine >= _MIN_COSINE[backend]:
             raise EmbedderError(f"exported {backend} model disagrees with PyTorch (min cosine {cosine:.4f})")
         info["verified_min_cosine"] = round(cosine, 6)
-        info["model_sha256"] = _sha256(final)
+        info["model_sha256"] = file_sha256(final)
         (tmp / "export.json").write_text(json.dumps(info, indent=2))
         try:
             os.replace(tmp, folder)  # atomic publish; a concurrent exporter may have won the race

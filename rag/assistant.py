@@ -49,6 +49,13 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text))
 
 
+def key_term_coverage(question: str, passages: Sequence[Passage]) -> float:
+    """Share of the question's key terms found in the passages (texts or titles)."""
+    terms = set(key_terms(question))
+    covered = {t for t in terms if any(t in p.text.lower() or t in p.title.lower() for p in passages)}
+    return len(covered) / len(terms) if terms else 0.0
+
+
 class Filters(SearchFilter):
     """Metadata filters for ``ask``/``search`` (dates ISO ``YYYY-MM-DD``, inclusive)."""
 
@@ -91,7 +98,8 @@ class AnswerStream:
         self.timings["retrieval"] = time.perf_counter() - started
         self.passages: tuple[Passage, ...] = result.passages
         self.top_dense = result.top_dense
-        self.abstain_reason = assistant._pre_abstain(self.standalone_question, result.passages, result.top_dense)
+        self.coverage = key_term_coverage(self.standalone_question, result.passages)
+        self.abstain_reason = assistant._pre_abstain(result.passages, result.top_dense, self.coverage)
         self.evidence = None
         self._messages: list[dict] = []
         if self.abstain_reason is None:
@@ -283,18 +291,10 @@ class Assistant:
             return citation
         return replace(citation, page=self.index.document(citation.doc_id).page_at(citation.start))
 
-    @staticmethod
-    def key_term_coverage(question: str, passages: Sequence[Passage]) -> float:
-        """Share of the question's key terms found in the passages (texts or titles)."""
-        terms = set(key_terms(question))
-        covered = {t for t in terms if any(t in p.text.lower() or t in p.title.lower() for p in passages)}
-        return len(covered) / len(terms) if terms else 0.0
-
-    def _pre_abstain(self, question: str, passages: Sequence[Passage], top_dense: float) -> str | None:
+    def _pre_abstain(self, passages: Sequence[Passage], top_dense: float, coverage: float) -> str | None:
         """Decide, before spending LLM time, that the corpus cannot answer."""
         if not passages:
             return "nothing in the index matches the question"
-        coverage = self.key_term_coverage(question, passages)
         if top_dense < self.settings.min_relevance and coverage < self.settings.min_coverage:
             return "no passage is close to the question"
         return None

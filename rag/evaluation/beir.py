@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 from index import ChunkerSettings, CorpusIndex, Document, Embedder, Progress
 from index.corpus_index import FORMAT_VERSION
+from index.documents import file_sha256
 
 from ..errors import RagError
 
@@ -107,14 +108,6 @@ def cache_root() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "rag-news" / "eval"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def index_key(corpus_sha256: str, embedder_id: str, chunker: ChunkerSettings) -> str:

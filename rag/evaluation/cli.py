@@ -307,12 +307,13 @@ def _run_rgb(args: argparse.Namespace) -> int:
 
     _log(f"answering {len(rows)} RGB questions with the {args.model} model (correct rate {args.correct_rate:g}, "
          f"noise rate {args.noise_rate:g})")
-    result = evaluate_rgb(assistant_for, _embedder(args.embedder), rows, noise_rate=args.noise_rate,
+    embedder = _embedder(args.embedder)
+    result = evaluate_rgb(assistant_for, embedder, rows, noise_rate=args.noise_rate,
                           correct_rate=args.correct_rate, index_dir=args.index_dir, log=_log)
     model_id = holder["assistant"].model_id
     record = {"suite": "rgb", "data": str(args.data), "arguments": _arguments(args),
               "config": {"k": settings.k, "context_tokens": settings.context_tokens},
-              "models": {"llm": model_id, "embedder": _embedder(args.embedder).id}, **result}
+              "models": {"llm": model_id, "embedder": embedder.id}, **result}
     path = write_results(record, f"rgb-en_fact-{args.model}", args.results_dir)
     if args.json:
         print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))

@@ -230,7 +230,7 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
                   "seconds": round(times[-1], 2), "first_token_s": round(answer.timings.get("first_token", 0.0), 2),
                   # retrieval signals, for calibrating abstention offline
                   "top_dense": round(float(stream.top_dense), 4), "confidence": round(answer.confidence, 4),
-                  "coverage": round(assistant.key_term_coverage(stream.standalone_question, stream.passages), 4),
+                  "coverage": round(stream.coverage, 4),
                   "pre_abstained": stream.abstain_reason is not None}
         records.append(record)
         v, u = record["verified"], record["unverified"]
