@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant, Settings  # noqa: E402
+from rag.evaluation.citations import quote_is_exact  # noqa: E402
 
 
 def main() -> int:
@@ -39,6 +40,7 @@ def main() -> int:
     assistant = Assistant(settings)
     assistant.build([args.corpus])
     rows = []
+    file_texts: dict[str, str] = {}
     for q in questions:
         t0 = time.perf_counter()
         a = assistant.ask(q["question"])
@@ -47,7 +49,7 @@ def main() -> int:
             ok = (not a.abstained) and all(e.lower() in a.text.lower() for e in q["expected"])
         else:
             ok = a.abstained
-        offsets_ok = all(open(c.path, encoding="utf-8").read()[c.start:c.end] == c.quote for c in a.citations)
+        offsets_ok = all(quote_is_exact(c, file_texts) for c in a.citations)
         rows.append({"id": q["id"], "answerable": q["answerable"], "ok": ok, "abstained": a.abstained,
                      "offsets_ok": offsets_ok, "answer": a.text, "wall": wall, "timings": a.timings,
                      "unsupported": list(a.unsupported)})

@@ -92,3 +92,18 @@ def test_rgb_loader_rejects_other_files(tmp_path):
     bad.write_text(json.dumps({"query": "q"}) + "\n")
     with pytest.raises(RagError, match="not an RGB en_fact file"):
         load_rgb(bad)
+
+
+def test_quote_is_exact_reads_the_file_at_the_offsets(tmp_path):
+    from types import SimpleNamespace
+
+    from rag.evaluation.citations import quote_is_exact
+
+    path = tmp_path / "a.txt"
+    path.write_text("Title\n20250101\nhttps://a.example\nThe bridge opens in June.\n", encoding="utf-8")
+    start = path.read_text().index("The bridge")
+    good = SimpleNamespace(path=str(path), start=start, end=start + 10, quote="The bridge")
+    shifted = SimpleNamespace(path=str(path), start=start + 1, end=start + 11, quote="The bridge")
+    missing = SimpleNamespace(path=str(tmp_path / "gone.txt"), start=0, end=3, quote="The")
+    cache: dict[str, str] = {}
+    assert quote_is_exact(good, cache) and not quote_is_exact(shifted, cache) and not quote_is_exact(missing, cache)

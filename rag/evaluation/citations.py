@@ -32,13 +32,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Sequence
 
 from ..attribution import split_claims
 from ..retrieval import stemmed_terms
 from .metrics import citation_matches_gold
 
-__all__ = ["LEXICAL_COVERAGE", "Statement", "statements", "lexically_entails", "CitationCounts", "judge_statements"]
+__all__ = ["LEXICAL_COVERAGE", "Statement", "statements", "lexically_entails", "CitationCounts", "judge_statements",
+           "quote_is_exact"]
 
 LEXICAL_COVERAGE = 0.6
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -144,3 +146,16 @@ def judge_statements(items: Sequence[Statement], facts: Sequence[str]) -> Citati
                     irrelevant = not lexically_entails(c, s.text) and lexically_entails(rest, s.text)
                     counts.lexical_precise_citations += not irrelevant
     return counts
+
+
+def quote_is_exact(citation, texts: dict[str, str]) -> bool:
+    """The citation's quote is the document file's text at the citation's offsets.
+
+    ``texts`` caches file contents by path across calls, so each file is read once.
+    """
+    if citation.path not in texts:
+        try:
+            texts[citation.path] = Path(citation.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            texts[citation.path] = ""
+    return texts[citation.path][citation.start:citation.end] == citation.quote

@@ -158,16 +158,6 @@ def _score(text: str, abstained: bool, gold: str) -> dict:
             "strict": strict_correct(plain, gold, abstained=abstained)}
 
 
-def _quote_exact(citation, texts: dict[str, str]) -> bool:
-    """The citation's quote is the document file's text at the citation's offsets."""
-    if citation.path not in texts:
-        try:
-            texts[citation.path] = Path(citation.path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            texts[citation.path] = ""
-    return texts[citation.path][citation.start:citation.end] == citation.quote
-
-
 def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] = lambda _: None) -> dict:
     """Generate an answer per query with the product's Assistant and score it, with and without verification.
 
@@ -188,7 +178,7 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
     verified quotes that equal the document file's text at their offsets.
     """
     from ..assistant import is_refusal
-    from .citations import CitationCounts, judge_statements, statements
+    from .citations import CitationCounts, judge_statements, quote_is_exact, statements
 
     records = []
     times: list[float] = []
@@ -217,7 +207,7 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
         if not null:
             for system, c in judged.items():
                 counts[system].add(c)
-        exact = [_quote_exact(c, file_texts) for c in answer.citations]
+        exact = [quote_is_exact(c, file_texts) for c in answer.citations]
         quotes_total += len(exact)
         quotes_exact += sum(exact)
         record = {"id": q["id"], "question_type": q["question_type"], "query": q["query"], "gold": q["answer"],
