@@ -1,6 +1,7 @@
 """Multi-turn accuracy on the project's own conversation set (tests/data/sample_conversations.json).
 
     .venv/bin/python benchmarks/conversations.py --model default [--index DIR] [--json OUT]
+        [--context-tokens N] [--ids c01,c05]
 
 Final-turn accuracy: the last turn's answer contains every expected string
 (case-insensitive). Also reports all-turn accuracy, the share of follow-up
@@ -33,9 +34,17 @@ def main() -> int:
     parser.add_argument("--index")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--json")
+    parser.add_argument("--context-tokens", type=int, help="evidence budget (default: the product's)")
+    parser.add_argument("--ids", help="only these conversations, comma-separated (for looking at failures)")
     args = parser.parse_args()
-    conversations = json.loads((ROOT / "tests/data/sample_conversations.json").read_text())[: args.limit]
-    assistant = Assistant(Settings(index_dir=Path(args.index or tempfile.mkdtemp(prefix="rag-conv-")), model=args.model))
+    conversations = json.loads((ROOT / "tests/data/sample_conversations.json").read_text())
+    if args.ids:
+        conversations = [c for c in conversations if c["id"] in args.ids.split(",")]
+    conversations = conversations[: args.limit]
+    settings = Settings(index_dir=Path(args.index or tempfile.mkdtemp(prefix="rag-conv-")), model=args.model)
+    if args.context_tokens:
+        settings = settings.with_overrides(context_tokens=args.context_tokens)
+    assistant = Assistant(settings)
     assistant.build([ROOT / "rag/sample_corpus"])
     rows, rewrite_times, followups, rewritten, rejected = [], [], 0, 0, 0
     started = time.perf_counter()
@@ -63,6 +72,7 @@ def main() -> int:
     scored = [t for r in rows for t in r["turns"] if t["ok"] is not None]
     summary = {
         "model": args.model,
+        "context_tokens": settings.context_tokens,
         "conversations": len(rows),
         "final_turn_accuracy": sum(bool(r["final_ok"]) for r in rows) / len(rows),
         "all_turn_accuracy": sum(t["ok"] for t in scored) / len(scored),

@@ -28,7 +28,8 @@ from .context import build_evidence, passage_heading
 from .errors import RagError
 from .generator import Generator, LlamaGenerator
 from .models import model_id, resolve_model
-from .prompts import CONFLICT_NOTE, NO_ANSWER, SYSTEM_PROMPT, format_passages, user_message
+from .prompts import CONFLICT_NOTE, NO_ANSWER, SYSTEM_PROMPT, VERDICT_HINT, format_passages, user_message
+from .questions import is_verdict_question
 from .retrieval import Retriever, key_terms
 from .settings import Settings
 from .types import Answer, Citation, Lookup, Passage
@@ -109,7 +110,8 @@ class AnswerStream:
             self._messages = [
                 {"role": "system", "content": SYSTEM_PROMPT},
                 *history,
-                {"role": "user", "content": user_message(format_passages(blocks), self.standalone_question)},
+                {"role": "user", "content": user_message(format_passages(blocks), self.standalone_question,
+                                                         VERDICT_HINT if is_verdict_question(self.standalone_question) else "")},
             ]
         self.status = "generating" if self.abstain_reason is None else "done"
 

@@ -19,6 +19,18 @@ A marker ``[n]`` is kept when passage n supports the claim at least
 does not support the claim, is replaced by the best supporting passage if that
 reaches ``add_threshold``, else dropped. A claim left without support is
 reported in ``unsupported`` (the UI marks it) rather than silently kept as fact.
+
+Two shapes of multi-hop answers get their own rule. A claim that joins two
+sources ("A reported X, while B reported Y") is supported by a pair of
+sentences from two passages when together they reach ``add_threshold`` and each
+adds words the other lacks; it cites both. In the answer to a yes/no question
+(:func:`rag.questions.is_verdict_question`), a sentence that adds nothing to the
+question but a verdict ("Yes.", "No, the reports are consistent.") is a
+conclusion: no passage can state it, so it cites the facts the answer gives
+with it, and is unsupported when none of them is supported. The verdict word
+itself is not checked: that would take entailment, which the lexical verifier
+does not do.
+
 Each citation quotes the exact passage sentence that supports its claim, with
 offsets into the document.
 """
@@ -34,6 +46,7 @@ import numpy as np
 from index import split_sentences
 
 from .context import is_instruction_like
+from .questions import is_verdict_question, verdict_of
 from .retrieval import stemmed_terms
 from .types import Citation, Passage
 
@@ -44,6 +57,8 @@ MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 _MISSING_SPACE = re.compile(r"([a-z0-9\]][.!?])([A-Z][a-z])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_LIST_MARKER = re.compile(r"\(?\d{1,2}[.)]")
+_LIST_MARKER_START = re.compile(r"^\s*\(?\d{1,2}[.)]\s+")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -65,20 +80,38 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
-def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = frozenset()) -> float:
+# Words that frame a claim ("The Verge article suggests that ...") rather than state it: no passage
+# sentence repeats them, so they are not asked of it. Who reported is checked against the passage's
+# title and source instead (see ``frame``).
+_REPORTING = frozenset(stemmed_terms(
+    "article articles report reports reported reporting suggest suggests suggested say says said state states stated "
+    "mention mentions mentioned according indicate indicates indicated highlight highlights highlighted note notes "
+    "noted publish published write writes wrote discuss discusses discussed describe describes described detail "
+    "details detailed outline outlines outlined explain explains explained"
+))
+
+
+def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = frozenset(), frame: str = "") -> float:
     """Lexical support of ``claim`` by ``evidence`` in 0..1 (see module docstring).
 
     Words the claim merely repeats from the question prove nothing ("The bridge
     will be painted white" repeats "bridge" and "painted"); when the claim adds
-    words of its own, only those are checked.
+    words of its own, only those are checked. ``frame`` is the evidence's title
+    and source (``"The Verge" `` is found in ``theverge.com``): a claim may name
+    who reported it, and that name must match where the evidence comes from.
     """
-    claim_terms = stemmed_terms(claim)
+    claim = verdict_of(_LIST_MARKER_START.sub("", claim))[1]  # "Yes, ..." is checked for what follows the yes
+    claim_terms = stemmed_terms(claim) - _REPORTING
     novel = claim_terms - question_terms
     if novel:
         claim_terms = novel
     if not claim_terms:
         return 0.0
     found = claim_terms & stemmed_terms(evidence)
+    if frame:
+        frame_lower = frame.lower()
+        frame_terms = stemmed_terms(frame)
+        found |= {t for t in claim_terms - found if t in frame_terms or (len(t) >= 4 and t in frame_lower)}
     score = len(found) / len(claim_terms)
     # A year the question itself gave ("in November 2025") is context, not a claim the passage must
     # repeat (articles say "on 14 November" under a dated headline). Other numbers from the question
@@ -96,7 +129,13 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
     spans = split_sentences(text)
     sentences = [text[s.start:s.end] for s in spans]
     claims: list[tuple[str, list[int]]] = []
+    list_marker = ""  # "1." of a numbered list, split off as a sentence of its own
     for sentence in sentences:
+        if _LIST_MARKER.fullmatch(sentence.strip()):
+            list_marker = sentence.strip()
+            continue
+        if list_marker:
+            sentence, list_marker = f"{list_marker} {sentence.strip()}", ""
         leading = re.match(r"^(\s*\[\d{1,3}\])+", sentence)
         if leading and claims:
             claims[-1][1].extend(int(n) for n in re.findall(r"\d+", leading.group(0)))
@@ -119,6 +158,10 @@ class _Candidate:
     start: int  # offsets in the document
     end: int
     text: str
+
+    @property
+    def frame(self) -> str:
+        return f"{self.passage.title} {self.passage.source or ''}"
 
 
 def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
@@ -143,20 +186,34 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     if not candidates:
         return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0)
 
-    lexical = np.array([[claim_support(claim, cand.text, question_terms) for cand in candidates] for claim, _ in claims])
-    scores = lexical
+    lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame) for cand in candidates]
+                        for claim, _ in claims])
+    semantic = np.zeros_like(lexical)
     if embed is not None:
         vectors = embed([c for c, _ in claims] + [cand.text for cand in candidates])
         claim_vecs, cand_vecs = vectors[: len(claims)], vectors[len(claims):]
         semantic = np.clip(claim_vecs @ cand_vecs.T, 0.0, 1.0)
-        scores = 0.6 * lexical + 0.4 * semantic
+    scores = 0.6 * lexical + 0.4 * semantic if embed is not None else lexical
     # A sentence whose own words are mostly absent from the passage is not supported by it,
     # however similar it sounds.
     scores = np.where(lexical >= min_lexical, scores, 0.0)
+    verdict_question = bool(question) and is_verdict_question(question)
 
     citations: list[Citation] = []
     by_quote: dict[tuple[str, int], int] = {}
-    out_sentences: list[str] = []
+
+    def cite(cand: _Candidate, support: float) -> int:
+        key = (cand.passage.chunk_id, cand.start)
+        if key not in by_quote:
+            p = cand.passage
+            citations.append(Citation(n=len(citations) + 1, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title,
+                                      date=p.date, url=p.url, path=p.path, start=cand.start, end=cand.end,
+                                      quote=cand.text, support=support, page=p.page))
+            by_quote[key] = len(citations)
+        return by_quote[key]
+
+    numbers_of: dict[int, list[int]] = {}  # claim index -> citation numbers (supported claims only)
+    conclusions: list[int] = []
     unsupported: list[str] = []
     supports: list[float] = []
     for i, (claim, markers) in enumerate(claims):
@@ -170,30 +227,77 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
             best_n = max(best_by_passage, key=lambda n: scores[i, best_by_passage[n]])
             if scores[i, best_by_passage[best_n]] >= add_threshold:
                 kept = [best_n]
-        if not kept:
-            unsupported.append(claim)
-            out_sentences.append(claim)
-            supports.append(float(scores[i].max()))
+        if kept:
+            supports.append(max(float(scores[i, best_by_passage[n]]) for n in kept))
+            numbers_of[i] = [cite(candidates[best_by_passage[n]], float(scores[i, best_by_passage[n]])) for n in kept]
             continue
-        supports.append(max(float(scores[i, best_by_passage[n]]) for n in kept))
-        numbers = []
-        for n in kept:
-            cand = candidates[best_by_passage[n]]
-            key = (cand.passage.chunk_id, cand.start)
-            if key not in by_quote:
-                citations.append(
-                    Citation(
-                        n=len(citations) + 1, chunk_id=cand.passage.chunk_id, doc_id=cand.passage.doc_id,
-                        title=cand.passage.title, date=cand.passage.date, url=cand.passage.url,
-                        path=cand.passage.path, start=cand.start, end=cand.end, quote=cand.text,
-                        support=float(scores[i, best_by_passage[n]]), page=cand.passage.page,
-                    )
-                )
-                by_quote[key] = len(citations)
-            numbers.append(by_quote[key])
-        out_sentences.append(_with_markers(claim, numbers))
-    text = " ".join(out_sentences)
-    return Attribution(text, tuple(citations), tuple(unsupported), float(np.mean(supports)) if supports else 0.0)
+        pair = _joint_support(claim, i, candidates, lexical, semantic if embed is not None else None, question_terms,
+                              add_threshold, min_lexical)
+        if pair is not None:
+            (j, k), support = pair
+            supports.append(support)
+            numbers_of[i] = [cite(candidates[j], support), cite(candidates[k], support)]
+            continue
+        if verdict_question and is_conclusion(claim, question_terms):
+            conclusions.append(i)
+            continue
+        unsupported.append(claim)
+        supports.append(float(scores[i].max()))
+
+    # A verdict ("Yes.", "No, the reports agree.") rests on the facts given with it: it cites them,
+    # and stands only if at least one of them is supported.
+    facts = sorted({n for numbers in numbers_of.values() for n in numbers})
+    for i in conclusions:
+        if facts:
+            numbers_of[i] = facts
+        else:
+            unsupported.append(claims[i][0])
+    out_sentences = [_with_markers(claim, numbers_of[i]) if i in numbers_of else claim for i, (claim, _) in enumerate(claims)]
+    unsupported.sort(key=lambda claim: next(i for i, (c, _) in enumerate(claims) if c == claim))
+    return Attribution(" ".join(out_sentences), tuple(citations), tuple(unsupported),
+                       float(np.mean(supports)) if supports else 0.0)
+
+
+# Words that state a verdict rather than a fact ("the reports are consistent", "yes, both agree").
+_VERDICT_TERMS = frozenset(stemmed_terms(
+    "yes no not both neither either consistent consistency inconsistent same similar different differ change changed "
+    "agree agrees disagree true false before after article articles report reports reported suggest suggests "
+    "mention mentions"
+))
+
+
+def is_conclusion(claim: str, question_terms: frozenset[str]) -> bool:
+    """A sentence of a verdict answer that adds no fact to the question: a verdict word and a restatement."""
+    _, rest = verdict_of(claim)
+    return not (stemmed_terms(rest) - question_terms - _VERDICT_TERMS - _REPORTING)
+
+
+def _joint_support(claim: str, i: int, candidates: Sequence[_Candidate], lexical: np.ndarray, semantic: np.ndarray | None,
+                   question_terms: frozenset[str], threshold: float, min_lexical: float,
+                   top: int = 4) -> tuple[tuple[int, int], float] | None:
+    """Support of a claim that joins two passages ("A reported X, while B reported Y").
+
+    The best sentence of each of the ``top`` most overlapping passages is paired with the best of
+    another; a pair supports the claim when the two sentences together reach ``threshold`` and each
+    contributes words the other lacks. Returns the two candidate indices and the support, or None.
+    """
+    best: dict[int, int] = {}
+    for j, cand in enumerate(candidates):
+        if cand.passage_number not in best or lexical[i, j] > lexical[i, best[cand.passage_number]]:
+            best[cand.passage_number] = j
+    ranked = sorted(best.values(), key=lambda j: -lexical[i, j])[:top]
+    found = None
+    for a in range(len(ranked)):
+        for b in range(a + 1, len(ranked)):
+            j, k = ranked[a], ranked[b]
+            joint = claim_support(claim, f"{candidates[j].text} {candidates[k].text}", question_terms,
+                                  f"{candidates[j].frame} {candidates[k].frame}")
+            if joint < min_lexical or joint <= max(lexical[i, j], lexical[i, k]):
+                continue  # too little found, or one sentence says all the other does: not a two-source claim
+            support = joint if semantic is None else 0.6 * joint + 0.4 * max(semantic[i, j], semantic[i, k])
+            if support >= threshold and (found is None or support > found[1]):
+                found = ((j, k), float(support))
+    return found
 
 
 def _with_markers(claim: str, numbers: list[int]) -> str:
@@ -210,7 +314,7 @@ def best_quotes(text: str, passages: Sequence[Passage], embed: Embed | None = No
     candidates = _candidates(passages)
     if not claim or not candidates:
         return []
-    scores = np.array([claim_support(claim, cand.text) for cand in candidates])
+    scores = np.array([claim_support(claim, cand.text, frame=cand.frame) for cand in candidates])
     if embed is not None:
         vectors = embed([claim] + [cand.text for cand in candidates])
         scores = 0.6 * scores + 0.4 * np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)

@@ -7,8 +7,8 @@ Small models follow short, concrete rules better than long ones.
 
 from __future__ import annotations
 
-__all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "REWRITE_SYSTEM", "rewrite_messages", "format_passages",
-           "user_message"]
+__all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "REWRITE_SYSTEM", "VERDICT_HINT", "rewrite_messages",
+           "format_passages", "user_message"]
 
 NO_ANSWER = "The documents do not answer this question."
 """The fixed phrase for "the corpus does not hold the answer" (the model is told to use it verbatim)."""
@@ -54,5 +54,12 @@ def format_passages(passages: list[tuple[int, str, str]]) -> str:
     return "\n\n".join(f"[{n}] {heading}\n{text}" for n, heading, text in passages)
 
 
-def user_message(evidence: str, question: str) -> str:
-    return f"Passages:\n{evidence}\n\nQuestion: {question}"
+VERDICT_HINT = ("Begin your answer with Yes or No (or with the option you choose, if the question offers options). "
+                "Then state the fact from each passage that decides it, one sentence per passage, with its number.")
+"""Follows a yes/no question (:func:`rag.questions.is_verdict_question`): without it small models restate
+the question ("The article suggests that X, while the other suggests Y") instead of answering it."""
+
+
+def user_message(evidence: str, question: str, hint: str = "") -> str:
+    message = f"Passages:\n{evidence}\n\nQuestion: {question}"
+    return f"{message}\n{hint}" if hint else message

@@ -85,20 +85,21 @@ def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]
 
 
 def _stem(word: str) -> str:
-    """Crude English suffix stripping: enough to match "budgeted"/"budget", "metres"/"metre"."""
+    """Crude English suffix stripping: enough to match "budgeted"/"budget", "metres"/"metre",
+    "approve"/"approved" (a final silent "e" goes too)."""
     if len(word) <= 4 or word[-1].isdigit():
         return word
     if word.endswith("ing") and len(word) > 6:
-        return word[:-3]
-    if word.endswith("ied") or word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("ed") and len(word) > 5:
-        return word[:-2]
-    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+        word = word[:-3]
+    elif word.endswith("ied") or word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif word.endswith("ed") and len(word) > 5:
+        word = word[:-2]
+    elif word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def stemmed_terms(text: str) -> set[str]:

@@ -118,3 +118,72 @@ def test_year_from_the_question_need_not_be_repeated_by_the_passage():
     # A year the question did not give is still a claim the passage must make.
     result = attribute("Storm Brenna hit the town in November 2024 [1].", passages, question=question)
     assert not result.citations and result.unsupported
+
+
+COUNCIL_VOTE = "The Port Alder council approved the bridge budget by nine votes to two on Tuesday."
+PAPER_VOTE = "The Alder Courier reported that the bridge budget passed after a two-hour debate."
+QUESTION_VOTE = "Did the Port Alder council approve the bridge budget?"
+
+
+def test_verdict_answer_cites_the_facts_it_rests_on():
+    passages = [_plain_passage(COUNCIL_VOTE, "v"), _plain_passage(PAPER_VOTE, "w")]
+    result = attribute("Yes. The council approved the bridge budget by nine votes to two [1].", passages,
+                       question=QUESTION_VOTE)
+    assert not result.unsupported
+    assert result.text == "Yes [1]. The council approved the bridge budget by nine votes to two [1]."
+    assert [c.chunk_id for c in result.citations] == ["v"]
+
+
+def test_verdict_restating_the_question_needs_a_passage_that_says_it():
+    said = attribute("Yes, the council approved the bridge budget.", [_plain_passage(COUNCIL_VOTE, "v")], question=QUESTION_VOTE)
+    assert not said.unsupported and [c.chunk_id for c in said.citations] == ["v"]
+    silent = attribute("Yes, the council approved the bridge budget.", [_plain_passage(UNRELATED, "c")], question=QUESTION_VOTE)
+    assert silent.unsupported == ("Yes, the council approved the bridge budget.",)
+
+
+def test_verdict_alone_or_with_an_invented_fact_is_unsupported():
+    passages = [_plain_passage(COUNCIL_VOTE, "v"), _plain_passage(PAPER_VOTE, "w")]
+    assert attribute("Yes.", passages, question=QUESTION_VOTE).unsupported == ("Yes.",)
+    result = attribute("Yes. The council approved the budget unanimously after a public inquiry [1].", passages,
+                       question=QUESTION_VOTE)
+    assert result.citations == () and len(result.unsupported) == 2
+
+
+def test_restating_an_open_question_is_not_a_verdict():
+    # Only yes/no questions have conclusions: after "Which ...?" a restatement is a claim to check.
+    passages = [_plain_passage(PAPER_VOTE, "w")]
+    answer = "The council approved the bridge budget. The Alder Courier reported a two-hour debate."
+    result = attribute(answer, passages, question="Which council approved the bridge budget?")
+    assert result.unsupported == ("The council approved the bridge budget.",)
+    result = attribute(answer, passages, question="Did the council approve the bridge budget?")
+    assert not result.unsupported and result.text.startswith("The council approved the bridge budget [1].")
+
+
+def test_claim_joining_two_sources_cites_both():
+    passages = [_plain_passage(COUNCIL_VOTE, "v"), _plain_passage(PAPER_VOTE, "w"), _plain_passage(UNRELATED, "c")]
+    claim = "The council approved the budget by nine votes to two, while the Alder Courier reported a two-hour debate."
+    result = attribute(claim, passages, question="How did the bridge budget pass?")
+    assert not result.unsupported
+    assert sorted(c.chunk_id for c in result.citations) == ["v", "w"]
+    # Either source alone does not carry it.
+    assert attribute(claim, passages[:1], question="How did the bridge budget pass?").unsupported
+
+
+def test_who_reported_is_checked_against_the_source():
+    courier = Passage(chunk_id="k", doc_id="k", title="Bridge budget passes", date=None, url="https://aldercourier.example/x",
+                      path="", source="aldercourier.example", text=PAPER_VOTE.removeprefix("The Alder Courier reported that "),
+                      start=0, end=0, score=1.0)
+    gazette = Passage(chunk_id="g", doc_id="g", title="Council news", date=None, url="https://gazette.example/y",
+                      path="", source="gazette.example", text=UNRELATED, start=0, end=0, score=1.0)
+    question = "How did the bridge budget pass?"
+    result = attribute("The Courier article reports that the bridge budget passed after a two-hour debate.", [gazette, courier],
+                       question=question)
+    assert [c.chunk_id for c in result.citations] == ["k"]
+    assert claim_support("The Courier reported a two-hour debate.", courier.text, frame="Council news gazette.example") < \
+        claim_support("The Courier reported a two-hour debate.", courier.text, frame="Bridge budget passes aldercourier.example")
+
+
+def test_numbered_list_items_are_claims_with_their_numbers():
+    claims = split_claims("The sponsors are:\n1. Kestrel Bank\n2. Moor Shipping")
+    assert [c for c, _ in claims] == ["The sponsors are:", "1. Kestrel Bank", "2. Moor Shipping"]
+    assert claim_support("1. Kestrel Bank", "Kestrel Bank and Moor Shipping paid for it.") == 1.0

@@ -1,0 +1,36 @@
+"""What form of answer a question asks for.
+
+A *verdict* question asks for yes/no or for one of the options it names ("Does
+the article say...?", "Between the June and the July report, was the focus
+consistent?", "...before or after...?"). Its answer is a verdict followed by
+the facts that decide it; the verdict word itself is not a fact a passage can
+state, so the verifier treats it as a conclusion drawn from those facts.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_verdict_question", "verdict_of"]
+
+_AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)"
+# A wh-word at the start or after a lead-in clause ("Considering X, which ...") asks for an entity.
+_WH = re.compile(r"(?:^|,)\s*(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+# "Does ...?" at the start, or a lead-in clause and then the auxiliary: "Between A and B, is there ...?"
+_VERDICT = re.compile(rf"^\s*{_AUX}\b|^[^?]*,\s*{_AUX}\s+\w", re.I)
+_VERDICT_WORD = re.compile(r"^\s*(yes|no)\b[\s,.;:!-]*", re.I)
+
+def is_verdict_question(question: str) -> bool:
+    """Whether ``question`` asks for yes/no (or a choice between named options) rather than an entity."""
+    question = question.strip()
+    if not question or _WH.search(question):
+        return False
+    return bool(_VERDICT.search(question))
+
+
+def verdict_of(sentence: str) -> tuple[str, str]:
+    """``("yes"|"no"|"", rest)``: the leading verdict word of an answer sentence and what follows it."""
+    match = _VERDICT_WORD.match(sentence)
+    if not match:
+        return "", sentence
+    return match.group(1).lower(), sentence[match.end():]
