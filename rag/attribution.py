@@ -12,7 +12,11 @@ suffix stemming) found in the passage sentence, counting only the words the
 claim adds to the question when it adds any; ``semantic`` is the
 cosine similarity of the two sentence embeddings. A number in the claim that
 the passage sentence does not contain halves the score (numbers and dates are
-where small models invent).
+where small models invent). A claim that states a number must also be about
+what the passage sentence is about: at least half of the words it repeats from
+the question (its subject) must be in that sentence, the two before it, or the
+article's title; "A ferry ticket costs 1.9 million pounds" is not supported by
+"the strike cost the company 1.9 million pounds" (``anchor_share``).
 
 A marker ``[n]`` is kept when passage n supports the claim at least
 ``keep_threshold``; a marker that points at no given passage, or at one that
@@ -58,6 +62,7 @@ _MISSING_SPACE = re.compile(r"([a-z0-9\]][.!?])([A-Z][a-z])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _LIST_MARKER = re.compile(r"\(?\d{1,2}[.)]")
+_CONTEXT_SENTENCES = 2  # sentences before a quote that may name its subject ("It opens in June.")
 _LIST_MARKER_START = re.compile(r"^\s*\(?\d{1,2}[.)]\s+")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -158,6 +163,7 @@ class _Candidate:
     start: int  # offsets in the document
     end: int
     text: str
+    before: str = ""  # the article's sentences just before this one (see _candidates)
 
     @property
     def frame(self) -> str:
@@ -168,15 +174,44 @@ def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
     out = []
     for number, passage in enumerate(passages, 1):
         for span in split_sentences(passage.text):
-            if is_instruction_like(passage.text[span.start:span.end]):
+            text = passage.text[span.start:span.end]
+            if is_instruction_like(text):
                 continue  # text addressed to the model is never evidence
-            out.append(_Candidate(number, passage, passage.start + span.start, passage.start + span.end,
-                                  passage.text[span.start:span.end]))
+            out.append(_Candidate(number, passage, passage.start + span.start, passage.start + span.end, text))
+    # What comes just before each sentence in its article (from any of the given passages: chunks
+    # overlap, so a sentence that opens one chunk may close the previous one).
+    by_doc: dict[str, dict[int, str]] = {}
+    for cand in out:
+        by_doc.setdefault(cand.passage.doc_id, {})[cand.start] = cand.text
+    for cand in out:
+        earlier = sorted(start for start in by_doc[cand.passage.doc_id] if start < cand.start)[-_CONTEXT_SENTENCES:]
+        cand.before = " ".join(by_doc[cand.passage.doc_id][start] for start in earlier)
     return out
 
 
+def _anchored(claim: str, cand: _Candidate, question_terms: frozenset[str], share: float) -> bool:
+    """Whether a claim that states a number is about what the passage sentence is about.
+
+    The words a claim repeats from the question name its subject ("the cost of a ferry ticket").
+    A number found in a sentence about something else ("the strike cost the company 1.9 million
+    pounds") does not support it: at least ``share`` of those subject words must be in the
+    sentence, the two before it in its article, or the article's title.
+    """
+    claim = verdict_of(_LIST_MARKER_START.sub("", claim))[1]
+    terms = stemmed_terms(claim) - _REPORTING
+    if not share or not _numbers(claim) or not (terms - question_terms):
+        return True
+    subject = (terms & question_terms) - _VERDICT_TERMS
+    subject = {t for t in subject if not _NUMBER.fullmatch(t)}
+    if len(subject) < 2:
+        return True
+    window = stemmed_terms(f"{cand.passage.title} {cand.before} {cand.text}")
+    return len(subject & window) / len(subject) >= share
+
+
 def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = None, question: str = "",
-              keep_threshold: float = 0.45, add_threshold: float = 0.55, min_lexical: float = 0.5) -> Attribution:
+              keep_threshold: float = 0.45, add_threshold: float = 0.55, min_lexical: float = 0.5,
+              anchor_share: float = 0.5) -> Attribution:
     """Verify and resolve the citations of ``answer`` (see module docstring)."""
     claims = split_claims(answer)
     candidates = _candidates(passages)
@@ -186,7 +221,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     if not candidates:
         return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0)
 
-    lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame) for cand in candidates]
+    lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame)
+                         if _anchored(claim, cand, question_terms, anchor_share) else 0.0 for cand in candidates]
                         for claim, _ in claims])
     semantic = np.zeros_like(lexical)
     if embed is not None:
@@ -290,6 +326,8 @@ def _joint_support(claim: str, i: int, candidates: Sequence[_Candidate], lexical
     for a in range(len(ranked)):
         for b in range(a + 1, len(ranked)):
             j, k = ranked[a], ranked[b]
+            if not (lexical[i, j] and lexical[i, k]):
+                continue  # each sentence must share words with the claim (and be about its subject)
             joint = claim_support(claim, f"{candidates[j].text} {candidates[k].text}", question_terms,
                                   f"{candidates[j].frame} {candidates[k].frame}")
             if joint < min_lexical or joint <= max(lexical[i, j], lexical[i, k]):

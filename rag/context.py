@@ -8,7 +8,8 @@ similarity to the question (the same MiniLM embedder as retrieval, each
 sentence prefixed with its article's title; about 0.1 s for 40 sentences)
 plus 0.03 per shared key term (suffix-stemmed, so "budgeted" meets
 "budget"; at most 5), and sentences are taken best first until the
-budget is spent, then shown in document order.
+budget is spent, then shown in document order. A sentence that two
+overlapping chunks of one article share is shown once.
 """
 
 from __future__ import annotations
@@ -100,11 +101,17 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int,
 
     used = 0
     chosen: dict[int, list[tuple[int, int]]] = {}
+    shown_sentences: set[tuple[str, str]] = set()
     for _, _, _, rank, start, end, tokens in scored:
+        # Neighbouring chunks of one article overlap: a sentence they share is shown once.
+        key = (passages[rank].doc_id, passages[rank].text[start:end])
+        if key in shown_sentences:
+            continue
         extra = tokens + (count_tokens(headings[rank]) + 4 if rank not in chosen else 0)
         if used + extra > budget:
             continue
         chosen.setdefault(rank, []).append((start, end))
+        shown_sentences.add(key)
         used += extra
     kept_passages, shown = [], []
     for rank in sorted(chosen):

@@ -187,3 +187,19 @@ def test_numbered_list_items_are_claims_with_their_numbers():
     claims = split_claims("The sponsors are:\n1. Kestrel Bank\n2. Moor Shipping")
     assert [c for c, _ in claims] == ["The sponsors are:", "1. Kestrel Bank", "2. Moor Shipping"]
     assert claim_support("1. Kestrel Bank", "Kestrel Bank and Moor Shipping paid for it.") == 1.0
+
+
+def test_a_number_about_something_else_does_not_support_the_claim():
+    """The verifier's relation check: the number is in the passage, but about another subject."""
+    strike = Passage(chunk_id="s", doc_id="s", title="Ferry strike ends with pay deal", date=None, url=None, path="",
+                     source=None, text=("Ines Navarro said members had backed the deal. Alder Sound Ferries said the "
+                                        "stoppage had cost the company an estimated 1.9 million pounds in lost fares."),
+                     start=0, end=0, score=1.0)
+    question = "How much does a ferry ticket from Port Alder to Merrow Island cost?"
+    invented = "A ferry ticket from Port Alder to Merrow Island costs 1.9 million pounds [1]."
+    assert attribute(invented, [strike], question=question).citations == ()
+    assert attribute(invented, [strike], question=question, anchor_share=0.0).citations  # the rule is what catches it
+    # The same number asked about its own subject is supported.
+    result = attribute("The stoppage cost Alder Sound Ferries 1.9 million pounds [1].", [strike],
+                       question="How much did the stoppage cost Alder Sound Ferries?")
+    assert result.citations and not result.unsupported

@@ -178,3 +178,36 @@ def test_multihop_answers_scored_with_and_without_verification(tmp_path):
     # The null query: whichever gate catches it, the unverified system never abstains more than the product.
     assert unverified["abstention_rate_null"] <= verified["abstention_rate_null"]
     assert set(out["answers"][0]) >= {"draft", "answer", "verified", "unverified", "quotes"}
+
+
+class RecordingGenerator(ScriptedGenerator):
+    """A scripted LLM that also keeps the messages it was sent."""
+
+    def __init__(self, replies: dict[str, str]) -> None:
+        super().__init__(replies)
+        self.sent: list[list[dict]] = []
+
+    def stream(self, messages, max_tokens=256):
+        self.sent.append(messages)
+        yield from super().stream(messages, max_tokens)
+
+
+def test_yes_no_question_gets_the_verdict_hint_and_a_cited_verdict(tmp_path):
+    from rag import Assistant, Settings
+    from rag.prompts import VERDICT_HINT
+
+    corpus = write_toy_excerpts(tmp_path)
+    index, _ = open_corpus_index(corpus, HashingEmbedder(), index_dir=tmp_path / "idx")
+    generator = RecordingGenerator({
+        "Did the council approve": "Yes.\nThe council approved the harbour bridge on Friday [2].",
+        "How much": "It will cost 40 million pounds [1].",
+    })
+    assistant = Assistant(Settings(min_relevance=0.0), index=index, generator=generator)
+    verdict = assistant.ask("Did the council approve the harbour bridge?")
+    assert generator.sent[-1][-1]["content"].endswith(VERDICT_HINT)
+    assert not verdict.abstained and not verdict.unsupported
+    # The verdict cites the fact it rests on; the model's wrong [2] is re-anchored to the bridge article.
+    assert verdict.text.startswith("Yes [1].") and [c.doc_id for c in verdict.citations] == [verdict.citations[0].doc_id]
+    assert "a.txt" in verdict.citations[0].path
+    plain = assistant.ask("How much will the harbour bridge cost?")
+    assert VERDICT_HINT not in generator.sent[-1][-1]["content"] and not plain.abstained

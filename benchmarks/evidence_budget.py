@@ -1,0 +1,92 @@
+"""How much of the answer survives evidence compression, at several prompt budgets (no LLM).
+
+    .venv/bin/python benchmarks/evidence_budget.py --budgets 160,240,320,400,480
+    .venv/bin/python benchmarks/evidence_budget.py --multihop ../shared/data/multihop-rag/queries.dev.json \\
+        --corpus ../shared/data/multihop-rag/excerpts --budgets 160,240,320,400,480
+
+For each question the product retrieves its passages and builds the prompt's
+evidence exactly as ``ask`` does, at each budget, and checks what the model
+would be shown:
+
+* sample corpus (``tests/data/sample_questions.json``): the share of
+  answerable questions whose expected strings are all in the evidence;
+* MultiHop-RAG: the share of gold evidence facts found in the evidence
+  (METRICS.md's normalisation: spaces and newlines dropped), over answerable
+  queries, and the share of queries with all their facts shown.
+
+It measures the retrieval + compression ceiling, not the model: an answer whose
+sentence was cut cannot be right. Prints a table and writes a results file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench_common import write_results  # noqa: E402
+from rag import Assistant, Settings  # noqa: E402
+from rag.evaluation.metrics import contains_fact  # noqa: E402
+
+
+def _shown(assistant: Assistant, question: str) -> str | None:
+    stream = assistant.stream(question)
+    return None if stream.evidence is None else "\n".join(stream.evidence.texts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--budgets", default="160,240,320,400,480")
+    parser.add_argument("--multihop", help="MultiHop-RAG queries file (else: the sample corpus questions)")
+    parser.add_argument("--corpus", help="MultiHop-RAG excerpts folder")
+    parser.add_argument("--index", help="index to reuse")
+    args = parser.parse_args()
+    budgets = [int(b) for b in args.budgets.split(",")]
+    rows = []
+    started = time.perf_counter()
+    if args.multihop:
+        from index import SentenceTransformerEmbedder
+        from rag.evaluation.multihop import load_queries, open_corpus_index
+
+        index, _ = open_corpus_index(args.corpus, SentenceTransformerEmbedder(), index_dir=args.index)
+        queries = [q for q in load_queries(args.multihop) if q["facts"]]
+        for budget in budgets:
+            assistant = Assistant(Settings(context_tokens=budget), index=index)
+            facts = found = complete = 0
+            for q in queries:
+                shown = _shown(assistant, q["query"]) or ""
+                hits = sum(contains_fact(shown, f) for f in q["facts"])
+                facts, found, complete = facts + len(q["facts"]), found + hits, complete + (hits == len(q["facts"]))
+            rows.append({"budget": budget, "queries": len(queries), "facts_shown": found / facts,
+                         "queries_all_facts_shown": complete / len(queries)})
+        name = f"evidence-budget-{Path(args.multihop).stem}"
+    else:
+        index_dir = args.index or tempfile.mkdtemp(prefix="rag-budget-")
+        builder = Assistant(Settings(index_dir=index_dir))
+        builder.build([ROOT / "rag/sample_corpus"])
+        questions = [q for q in json.loads((ROOT / "tests/data/sample_questions.json").read_text()) if q.get("answerable", True)]
+        for budget in budgets:
+            assistant = Assistant(Settings(index_dir=index_dir, context_tokens=budget))
+            missing = []
+            for q in questions:
+                shown = (_shown(assistant, q["question"]) or "").lower()
+                if not all(e.lower() in shown for e in q["expected"]):
+                    missing.append(q["id"])
+            rows.append({"budget": budget, "questions": len(questions),
+                         "answer_shown": 1 - len(missing) / len(questions), "missing": missing})
+        name = "evidence-budget-sample"
+    for row in rows:
+        print("  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
+    path = write_results(name, {"rows": rows, "wall_s": time.perf_counter() - started})
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
