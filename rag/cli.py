@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
     p.add_argument("--k", type=int, help="passages given to the model (default 4)")
+    _add_budget_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_index_arg(p)
     _add_filter_args(p)
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="read one question per line on stdin, print one JSON answer per line")
     p.add_argument("--resume", metavar="ID", help="continue a saved conversation")
     p.add_argument("--list", action="store_true", help="list saved conversations and exit")
+    _add_budget_arg(p)
     _add_index_arg(p)
 
     p = sub.add_parser("docs", help="list the documents in the index")
@@ -98,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
     p.add_argument("--password", help="require this password (user 'rag'); recommended with --host 0.0.0.0")
+    _add_budget_arg(p)
     _add_index_arg(p)
 
     from .evaluation.cli import add_eval_parser  # light module: no heavy imports at parse time
@@ -108,7 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings().with_overrides(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
-                                     embedder=getattr(args, "embedder", None))
+                                     embedder=getattr(args, "embedder", None),
+                                     context_tokens=getattr(args, "context_tokens", None))
+
+
+def _evidence_budget(value: str) -> int:
+    """``--context-tokens``: a whole number of tokens the evidence may take in the prompt."""
+    try:
+        tokens = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 50 <= tokens <= 3000:
+        raise argparse.ArgumentTypeError(f"{tokens} is outside 50-3000 (the model's context is 4,096 tokens)")
+    return tokens
+
+
+def _add_budget_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--context-tokens", type=_evidence_budget, metavar="N",
+                   help="evidence budget in tokens (default 480; 240 answers about twice as fast on a CPU and "
+                        "shows less evidence: docs/BENCHMARKS.md)")
 
 
 def _filters(args: argparse.Namespace):

@@ -65,8 +65,10 @@ class Settings:
     """Share of the reranker's (min-max normalised) score in the final score of reranked chunks."""
 
     context_tokens: int = 480
-    """Token budget of the evidence in the prompt. At ~31 prompt tokens/s (1.5B model, 2 cores),
-    480 tokens keep the time to first token near 15-20 s; see docs/BENCHMARKS.md."""
+    """Token budget of the evidence in the prompt. Prompt evaluation is the wait on a CPU (~31
+    tokens/s for the 1.5B model on 2 cores): 480 gave a median first token of 13.6 s on the sample
+    corpus, 240 gave 6.6 s but lost one of 18 answers there and a sixth of MultiHop dev's gold facts
+    from the evidence, so 480 is the default (docs/BENCHMARKS.md, "What the time goes to")."""
 
     max_answer_tokens: int = 200
     """Upper bound on the answer length; answers are a few sentences."""

@@ -37,6 +37,8 @@ def test_index_dir_from_environment(tmp_path):
 def test_usage_errors(tmp_path):
     _one_line_error(run("index", "--index", str(tmp_path / "i")), 2, "name files or folders")
     _one_line_error(run("search", "q", "--since", "last week", "--index", str(tmp_path)), 2, "--since must be a date")
+    bad_budget = run("ask", "q", "--context-tokens", "10", "--index", str(tmp_path))
+    assert bad_budget.returncode == 2 and "10 is outside 50-3000" in bad_budget.stderr
     assert run().returncode == 2
 
 
