@@ -22,23 +22,27 @@ from typing import Callable, Iterator, Sequence
 from index import CorpusIndex, Embedder, IndexReport, Progress, SearchFilter, SentenceTransformerEmbedder
 from index.embedder import DEFAULT_EMBEDDER
 
-from .attribution import Attribution, attribute, best_quotes, strip_markers
+from .attribution import Attribution, attribute, best_quotes, split_claims, strip_markers
 from .conflicts import describe, find_conflicts
 from .context import build_evidence, passage_heading
 from .errors import RagError
 from .generator import Generator, LlamaGenerator
 from .models import model_id, resolve_model
 from .prompts import CONFLICT_NOTE, NO_ANSWER, SYSTEM_PROMPT, VERDICT_HINT, format_passages, user_message
-from .questions import is_verdict_question
+from .questions import is_verdict_question, verdict_of
 from .retrieval import Retriever, key_terms
 from .settings import Settings
 from .types import Answer, Citation, Lookup, Passage
 
 __all__ = ["Assistant", "AnswerStream", "Filters", "is_refusal"]
 
-# Phrases with which models decline; matched case-insensitively in the raw output.
+# Phrases with which models decline, matched case-insensitively in the answer's opening sentence. A
+# later sentence saying "the Wired report does not mention these items" is part of an answer, not a
+# refusal: the verifier judges it.
 _REFUSAL = re.compile(
-    r"documents do not answer|do(?:es)? not (?:contain|mention|provide|say|include|specify|state)|"
+    r"documents do not answer|"
+    r"(?:documents?|passages?|context|sources?|texts?|information)(?: (?:given|provided|above))?"
+    r" (?:do(?:es)? not|don't|doesn't) (?:contain|mention|provide|say|include|specify|state|answer|discuss)|"
     r"(?:no|not enough|insufficient) information|cannot (?:be )?(?:find|found|answer|determine)|"
     r"can't (?:find|answer|determine)|not (?:mentioned|stated|specified) in|unable to (?:find|answer|determine)",
     re.I,
@@ -46,8 +50,16 @@ _REFUSAL = re.compile(
 
 
 def is_refusal(text: str) -> bool:
-    """Whether a model's raw output declines to answer (then the answer is an abstention)."""
-    return bool(_REFUSAL.search(text))
+    """Whether a model's raw output declines to answer (then the answer is an abstention).
+
+    The opening sentence decides (after a bare "Yes"/"No", which small models put before anything):
+    "The documents do not answer this question." is a refusal; "Yes. X [1]. The second report does
+    not mention Y." is an answer.
+    """
+    claims = [c for c, _ in split_claims(text)]
+    while claims and not verdict_of(claims[0])[1].strip():
+        claims.pop(0)
+    return bool(claims) and bool(_REFUSAL.search(claims[0]))
 
 
 def key_term_coverage(question: str, passages: Sequence[Passage]) -> float:

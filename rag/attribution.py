@@ -112,19 +112,27 @@ def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = fr
         claim_terms = novel
     if not claim_terms:
         return 0.0
-    found = claim_terms & stemmed_terms(evidence)
-    if frame:
-        frame_lower = frame.lower()
-        frame_terms = stemmed_terms(frame)
-        found |= {t for t in claim_terms - found if t in frame_terms or (len(t) >= 4 and t in frame_lower)}
-    score = len(found) / len(claim_terms)
+    score = len(_found(claim_terms, evidence, frame)) / len(claim_terms)
     # A year the question itself gave ("in November 2025") is context, not a claim the passage must
     # repeat (articles say "on 14 November" under a dated headline). Other numbers from the question
     # still count: "Did it cost 5 million?" must not be confirmed by a passage that says 4.2.
-    missing_numbers = {n for n in _numbers(claim) - _numbers(evidence) if not (_YEAR.fullmatch(n) and n in question_terms)}
+    # Numbers of the article's title and date count too: the model saw them in the passage heading.
+    missing_numbers = {n for n in _numbers(claim) - _numbers(evidence) - _numbers(frame)
+                       if not (_YEAR.fullmatch(n) and n in question_terms)}
     if missing_numbers:
         score *= 0.5
     return score
+
+
+def _found(terms: set[str], evidence: str, frame: str = "") -> set[str]:
+    """The terms that ``evidence`` contains, or its ``frame`` (title, source, date: "verge" is found
+    in ``theverge.com``)."""
+    found = terms & stemmed_terms(evidence)
+    if frame:
+        frame_lower = frame.lower()
+        frame_terms = stemmed_terms(frame)
+        found |= {t for t in terms - found if t in frame_terms or (len(t) >= 4 and t in frame_lower)}
+    return found
 
 
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
@@ -167,7 +175,20 @@ class _Candidate:
 
     @property
     def frame(self) -> str:
-        return f"{self.passage.title} {self.passage.source or ''}"
+        """Title, source and date of the article: what its heading in the prompt showed the model."""
+        return f"{self.passage.title} {self.passage.source or ''} {_spelled_date(self.passage.date)}"
+
+
+_MONTHS = ("January February March April May June July August September October November December").split()
+
+
+def _spelled_date(date: str | None) -> str:
+    """``2023-09-28`` as ``2023-09-28 September 28 2023``, so "reported on September 28, 2023" meets it."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return date or ""
+    year, month, day = match.groups()
+    return f"{date} {_MONTHS[int(month) - 1]} {int(day)} {year}"
 
 
 def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
@@ -195,7 +216,7 @@ def _anchored(claim: str, cand: _Candidate, question_terms: frozenset[str], shar
     The words a claim repeats from the question name its subject ("the cost of a ferry ticket").
     A number found in a sentence about something else ("the strike cost the company 1.9 million
     pounds") does not support it: at least ``share`` of those subject words must be in the
-    sentence, the two before it in its article, or the article's title.
+    sentence, the two before it in its article, or the article's title, source and date.
     """
     claim = verdict_of(_LIST_MARKER_START.sub("", claim))[1]
     terms = stemmed_terms(claim) - _REPORTING
@@ -205,8 +226,7 @@ def _anchored(claim: str, cand: _Candidate, question_terms: frozenset[str], shar
     subject = {t for t in subject if not _NUMBER.fullmatch(t)}
     if len(subject) < 2:
         return True
-    window = stemmed_terms(f"{cand.passage.title} {cand.before} {cand.text}")
-    return len(subject & window) / len(subject) >= share
+    return len(_found(subject, f"{cand.before} {cand.text}", cand.frame)) / len(subject) >= share
 
 
 def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = None, question: str = "",

@@ -203,3 +203,28 @@ def test_a_number_about_something_else_does_not_support_the_claim():
     result = attribute("The stoppage cost Alder Sound Ferries 1.9 million pounds [1].", [strike],
                        question="How much did the stoppage cost Alder Sound Ferries?")
     assert result.citations and not result.unsupported
+
+
+def test_refusal_is_read_from_the_opening_sentence():
+    from rag.assistant import is_refusal
+
+    assert is_refusal("The documents do not answer this question.")
+    assert is_refusal("No\nThe documents do not answer this question.")  # a bare verdict first changes nothing
+    assert is_refusal("The provided passages don't say who won.")
+    # An answer that says one source is silent on something is still an answer.
+    assert not is_refusal("Yes\nThe Verge lists travel adapters [1].\nThe Wired report does not mention these items.")
+    assert not is_refusal("No. The Courier article does not discuss the bridge; it covers the ferry strike [2].")
+    assert not is_refusal("The bridge is 320 metres long [1].")
+
+
+def test_the_article_date_supports_a_claim_about_when_it_reported():
+    report = Passage(chunk_id="r", doc_id="r", title="Ferry talks collapse", date="2025-09-23", url=None, path="",
+                     source="valleypost.example", text="Crews at Alder Sound Ferries began an indefinite strike on Monday.",
+                     start=0, end=0, score=1.0)
+    question = "When did the Valley Post report the ferry strike?"
+    said = attribute("The Valley Post reported on September 23, 2025 that crews began an indefinite strike.", [report],
+                     question=question)
+    assert said.citations and not said.unsupported
+    wrong = attribute("The Valley Post reported on October 23, 2025 that crews began an indefinite strike.", [report],
+                      question=question)
+    assert wrong.support < said.support
