@@ -28,8 +28,8 @@ from .context import build_evidence, passage_heading
 from .errors import RagError
 from .generator import Generator, LlamaGenerator
 from .models import model_id, resolve_model
-from .prompts import CONFLICT_NOTE, NO_ANSWER, SYSTEM_PROMPT, VERDICT_HINT, format_passages, user_message
-from .questions import is_verdict_question, verdict_of
+from .prompts import CONFLICT_NOTE, NO_ANSWER, NOW_HINT, SYSTEM_PROMPT, VERDICT_HINT, format_passages, user_message
+from .questions import asks_about_now, is_verdict_question, verdict_of
 from .retrieval import Retriever, key_terms
 from .settings import Settings
 from .types import Answer, Citation, Lookup, Passage
@@ -116,14 +116,20 @@ class AnswerStream:
         self.evidence = None
         self._messages: list[dict] = []
         if self.abstain_reason is None:
-            self.evidence = build_evidence(result.passages, self.standalone_question, settings.context_tokens,
+            evidence_passages, hints = result.passages, []
+            if is_verdict_question(self.standalone_question):
+                hints.append(VERDICT_HINT)
+            if asks_about_now(self.standalone_question) and len({p.date for p in result.passages if p.date}) > 1:
+                # "What is the budget now?": the newest report first (undated last, ties by rank).
+                evidence_passages = tuple(sorted(result.passages, key=lambda p: p.date or "", reverse=True))
+                hints.append(NOW_HINT)
+            self.evidence = build_evidence(evidence_passages, self.standalone_question, settings.context_tokens,
                                            embed=retriever.index.embedder.embed)
             blocks = [(i + 1, passage_heading(p), text) for i, (p, text) in enumerate(zip(self.evidence.passages, self.evidence.texts))]
             self._messages = [
                 {"role": "system", "content": SYSTEM_PROMPT},
                 *history,
-                {"role": "user", "content": user_message(format_passages(blocks), self.standalone_question,
-                                                         VERDICT_HINT if is_verdict_question(self.standalone_question) else "")},
+                {"role": "user", "content": user_message(format_passages(blocks), self.standalone_question, " ".join(hints))},
             ]
         self.status = "generating" if self.abstain_reason is None else "done"
 

@@ -7,8 +7,8 @@ Small models follow short, concrete rules better than long ones.
 
 from __future__ import annotations
 
-__all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "REWRITE_SYSTEM", "VERDICT_HINT", "rewrite_messages",
-           "format_passages", "user_message"]
+__all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "REWRITE_SYSTEM", "VERDICT_HINT", "NOW_HINT",
+           "rewrite_messages", "format_passages", "user_message"]
 
 NO_ANSWER = "The documents do not answer this question."
 """The fixed phrase for "the corpus does not hold the answer" (the model is told to use it verbatim)."""
@@ -58,6 +58,11 @@ VERDICT_HINT = ("Begin your answer with Yes or No (or with the option you choose
                 "Then state the fact from each passage that decides it, one sentence per passage, with its number.")
 """Follows a yes/no question (:func:`rag.questions.is_verdict_question`): without it small models restate
 the question ("The article suggests that X, while the other suggests Y") instead of answering it."""
+
+
+NOW_HINT = "The passages are ordered newest first. If they give different figures, the newest one is the current one."
+"""Follows a question about the present (:func:`rag.questions.asks_about_now`): small models otherwise
+take the first figure they read, which may be an older report's."""
 
 
 def user_message(evidence: str, question: str, hint: str = "") -> str:

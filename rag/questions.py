@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_verdict_question", "verdict_of"]
+__all__ = ["is_verdict_question", "verdict_of", "asks_about_now"]
 
 _AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)"
 # A wh-word at the start or after a lead-in clause ("Considering X, which ...") asks for an entity.
 _WH = re.compile(r"(?:^|,)\s*(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
 # "Does ...?" at the start, or a lead-in clause and then the auxiliary: "Between A and B, is there ...?"
 _VERDICT = re.compile(rf"^\s*{_AUX}\b|^[^?]*,\s*{_AUX}\s+\w", re.I)
+# "What is the budget now?": the present state of something the corpus may report more than once.
+_NOW = re.compile(r"\b(?:now|currently|current|latest|still|today|these days|at the moment|at present)\b", re.I)
 _VERDICT_WORD = re.compile(r"^\s*(yes|no)\b[\s,.;:!-]*", re.I)
 
 def is_verdict_question(question: str) -> bool:
@@ -34,3 +36,9 @@ def verdict_of(sentence: str) -> tuple[str, str]:
     if not match:
         return "", sentence
     return match.group(1).lower(), sentence[match.end():]
+
+
+def asks_about_now(question: str) -> bool:
+    """Whether ``question`` asks for the present state ("now", "currently", "latest"): then the most
+    recent of several dated reports is the answer, and the passages are ordered newest first."""
+    return bool(_NOW.search(question))

@@ -211,3 +211,24 @@ def test_yes_no_question_gets_the_verdict_hint_and_a_cited_verdict(tmp_path):
     assert "a.txt" in verdict.citations[0].path
     plain = assistant.ask("How much will the harbour bridge cost?")
     assert VERDICT_HINT not in generator.sent[-1][-1]["content"] and not plain.abstained
+
+
+def test_question_about_now_shows_the_newest_report_first(tmp_path):
+    from rag import Assistant, Settings
+    from rag.prompts import NOW_HINT
+
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    (corpus / "old.txt").write_text("Bridge budget set\n20250909\nhttps://g.example/a\nThe bridge budget is 48.5 million pounds.\n")
+    (corpus / "new.txt").write_text("Bridge budget rises\n20251212\nhttps://g.example/b\nThe bridge budget has risen to 53.1 million pounds.\n")
+    index, _ = open_corpus_index(corpus, HashingEmbedder(), index_dir=tmp_path / "idx")
+    generator = RecordingGenerator({"budget": "The bridge budget has risen to 53.1 million pounds [1]."})
+    assistant = Assistant(Settings(min_relevance=0.0), index=index, generator=generator)
+    stream = assistant.stream("What is the bridge budget now?")
+    assert [p.date for p in stream.evidence.passages] == ["2025-12-12", "2025-09-09"]
+    answer = stream.answer
+    assert generator.sent[-1][-1]["content"].endswith(NOW_HINT)
+    assert "53.1" in answer.text and not answer.abstained
+    # Without "now" the retrieval order stands and no hint is added.
+    assistant.ask("What was the bridge budget?")
+    assert NOW_HINT not in generator.sent[-1][-1]["content"]
