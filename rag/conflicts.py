@@ -1,10 +1,14 @@
-"""Notice when the passages disagree on a number the answer relies on.
+"""Notice when the passages disagree on a number or a name the answer relies on.
 
 Two sentences from different documents conflict when they are about the same
 thing (most of the shorter sentence's content words appear in the other, or
 their embeddings are close) and each gives a different value for the same
 quantity: the same unit word follows a different number ("4.2 million
-pounds" vs "6 million pounds", "52 percent" vs "48 percent").
+pounds" vs "6 million pounds", "52 percent" vs "48 percent"). They also
+conflict when they are the same sentence but for a swapped name or number (at
+least 75% of their words aligned, and every difference a name or a number
+replaced by another: "won by Annie Ernaux" vs "won by Jon Fosse"), which is how
+a copied report with one fact changed looks.
 
 Only conflicts that touch a sentence the answer cites are reported; the answer
 then says so and cites both sides instead of silently picking one.
@@ -12,6 +16,7 @@ then says so and cites both sides instead of silently picking one.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
@@ -23,7 +28,7 @@ from index import split_sentences
 from .retrieval import key_terms
 from .types import Citation, Passage
 
-__all__ = ["Conflict", "describe", "find_conflicts", "quantities"]
+__all__ = ["Conflict", "describe", "find_conflicts", "quantities", "swapped"]
 
 _QUANTITY = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(%|[A-Za-z]+)")
 _IGNORED_UNITS = frozenset({"am", "pm", "and", "or", "of", "to", "the", "in", "on", "at", "a", "an"})
@@ -56,6 +61,36 @@ def _phrase(text: str, value: str, unit: str) -> str:
     return found.group(0) if found else f"{value} {unit}"
 
 
+_NAMEISH = re.compile(r"^(?:[A-Z0-9][\w'’.&-]*|of|de|la|van|von|der|and|the|\d[\d,.]*)$")
+_EDGE_PUNCT = "\"'“”‘’()[],.;:!?"
+
+
+def swapped(a: str, b: str, min_ratio: float = 0.75) -> tuple[str, str] | None:
+    """``(in a, in b)`` when ``b`` is ``a`` with one or two names or numbers replaced, else None."""
+    wa, wb = a.split(), b.split()
+    if len(wa) < 5 or len(wb) < 5:
+        return None
+    matcher = difflib.SequenceMatcher(a=[w.strip(_EDGE_PUNCT).lower() for w in wa],
+                                      b=[w.strip(_EDGE_PUNCT).lower() for w in wb], autojunk=False)
+    if matcher.ratio() < min_ratio:
+        return None
+    changes = [(wa[i1:i2], wb[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    if not changes or len(changes) > 2:
+        return None
+    for old, new in changes:
+        old_words = [w.strip(_EDGE_PUNCT) for w in old]
+        new_words = [w.strip(_EDGE_PUNCT) for w in new]
+        if not all(old_words) or not all(new_words) or not old_words or not new_words:
+            return None  # a word added or dropped is rewording, not a swapped fact
+        if not all(_NAMEISH.match(w) for w in old_words + new_words):
+            return None
+        if not any(w[0].isupper() or w[0].isdigit() for w in old_words) or \
+                not any(w[0].isupper() or w[0].isdigit() for w in new_words):
+            return None
+    old, new = changes[0]
+    return " ".join(w.strip(_EDGE_PUNCT) for w in old), " ".join(w.strip(_EDGE_PUNCT) for w in new)
+
+
 def _content(text: str) -> set[str]:
     return {w for w in key_terms(text) if not any(ch.isdigit() for ch in w)}
 
@@ -74,10 +109,12 @@ def _same_topic(a: str, b: str, cosine: float | None) -> bool:
 
 def find_conflicts(citations: Sequence[Citation], passages: Sequence[Passage],
                    embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> list[Conflict]:
+    found = _swaps(citations, passages)
+    seen: set[tuple[str, int]] = {(c.other.chunk_id, c.other.start) for c in found}
     cited = [(c, quantities(c.quote)) for c in citations]
     cited = [(c, q) for c, q in cited if q]
     if not cited:
-        return []
+        return found
     others: list[tuple[Passage, int, int, str]] = []
     for p in passages:
         for span in split_sentences(p.text):
@@ -85,13 +122,11 @@ def find_conflicts(citations: Sequence[Citation], passages: Sequence[Passage],
             if quantities(sentence):
                 others.append((p, p.start + span.start, p.start + span.end, sentence))
     if not others:
-        return []
+        return found
     cosines = None
     if embed is not None:
         vectors = embed([c.quote for c, _ in cited] + [o[3] for o in others])
         cosines = vectors[: len(cited)] @ vectors[len(cited):].T
-    found: list[Conflict] = []
-    seen: set[tuple[str, int]] = set()
     for i, (citation, cited_q) in enumerate(cited):
         for j, (p, start, end, sentence) in enumerate(others):
             if p.doc_id == citation.doc_id or (p.chunk_id, start) in seen:
@@ -109,6 +144,30 @@ def find_conflicts(citations: Sequence[Citation], passages: Sequence[Passage],
     return found
 
 
+def _swaps(citations: Sequence[Citation], passages: Sequence[Passage]) -> list[Conflict]:
+    """Conflicts of the swapped-name kind (module docstring): other documents' sentences that are a
+    cited sentence with a name or number replaced."""
+    found: list[Conflict] = []
+    seen: set[tuple[str, int]] = set()
+    for citation in citations:
+        for p in passages:
+            if p.doc_id == citation.doc_id:
+                continue
+            for span in split_sentences(p.text):
+                start = p.start + span.start
+                if (p.chunk_id, start) in seen:
+                    continue
+                pair = swapped(citation.quote, p.text[span.start:span.end])
+                if pair is None:
+                    continue
+                other = Citation(n=0, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, date=p.date, url=p.url,
+                                 path=p.path, start=start, end=p.start + span.end, quote=p.text[span.start:span.end],
+                                 page=p.page)
+                found.append(Conflict(citation, other, "", pair[0], pair[1]))
+                seen.add((p.chunk_id, start))
+    return found
+
+
 def describe(conflicts: Sequence[Conflict], citations: list[Citation], note: str) -> tuple[str, list[Citation]]:
     """A sentence naming each disagreement with both sides cited; new citations are appended."""
     parts = []
@@ -117,7 +176,10 @@ def describe(conflicts: Sequence[Conflict], citations: list[Citation], note: str
         if other is None:
             other = replace(conflict.other, n=len(citations) + 1)
             citations.append(other)
-        said = _phrase(conflict.cited.quote, conflict.cited_value, conflict.unit)
-        other_said = _phrase(conflict.other.quote, conflict.other_value, conflict.unit)
+        if conflict.unit:
+            said = _phrase(conflict.cited.quote, conflict.cited_value, conflict.unit)
+            other_said = _phrase(conflict.other.quote, conflict.other_value, conflict.unit)
+        else:  # a swapped name: the values are the words themselves
+            said, other_said = conflict.cited_value, conflict.other_value
         parts.append(f"{said} [{conflict.cited.n}] versus {other_said} [{other.n}]")
     return f"{note} " + "; ".join(parts) + ".", citations

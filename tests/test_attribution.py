@@ -228,3 +228,21 @@ def test_the_article_date_supports_a_claim_about_when_it_reported():
     wrong = attribute("The Valley Post reported on October 23, 2025 that crews began an indefinite strike.", [report],
                       question=question)
     assert wrong.support < said.support
+
+
+def test_a_copied_report_with_a_swapped_name_is_a_conflict():
+    from rag.conflicts import describe, find_conflicts, swapped
+
+    true = _plain_passage("The 2025 Coastal Young Scientists Prize was won by Noor Haddad and Felix Brennan of Alder Bay.", "t")
+    planted = _plain_passage("The 2025 Coastal Young Scientists Prize was won by Maria Lopez and Felix Brennan of Alder Bay.", "p")
+    other = _plain_passage("The prize was presented at a ceremony in the Town Hall on 28 November.", "o")
+    result = attribute("Noor Haddad and Felix Brennan won the 2025 prize [1].", [true, planted, other],
+                       question="Who won the 2025 Coastal Young Scientists Prize?")
+    conflicts = find_conflicts(list(result.citations), [true, planted, other])
+    assert [(c.cited.chunk_id, c.other.chunk_id, c.cited_value, c.other_value) for c in conflicts] == [
+        ("t", "p", "Noor Haddad", "Maria Lopez")]
+    note, citations = describe(conflicts, list(result.citations), "The sources disagree:")
+    assert note == "The sources disagree: Noor Haddad [1] versus Maria Lopez [2]."
+    # Rewording, or one word changed that is not a name, is not a conflict.
+    assert swapped("Mayor Helena Brandt called the vote historic.", "Mayor Helena Brandt called the vote a mistake.") is None
+    assert swapped(STORM_A, "Storm Brenna caused an estimated 4.2 million pounds of damage in Port Alder, the council said.") is None
