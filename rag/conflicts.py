@@ -88,7 +88,7 @@ def swapped(a: str, b: str, min_ratio: float = 0.75) -> tuple[str, str] | None:
                 not any(w[0].isupper() or w[0].isdigit() for w in new_words):
             return None
     old, new = changes[0]
-    return " ".join(w.strip(_EDGE_PUNCT) for w in old), " ".join(w.strip(_EDGE_PUNCT) for w in new)
+    return " ".join(old).strip(_EDGE_PUNCT), " ".join(new).strip(_EDGE_PUNCT)
 
 
 def _content(text: str) -> set[str]:
@@ -111,6 +111,7 @@ def find_conflicts(citations: Sequence[Citation], passages: Sequence[Passage],
                    embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> list[Conflict]:
     found = _swaps(citations, passages)
     seen: set[tuple[str, int]] = {(c.other.chunk_id, c.other.start) for c in found}
+    seen |= {(c.cited.chunk_id, c.cited.start) for c in found}
     cited = [(c, quantities(c.quote)) for c in citations]
     cited = [(c, q) for c, q in cited if q]
     if not cited:
@@ -148,14 +149,15 @@ def _swaps(citations: Sequence[Citation], passages: Sequence[Passage]) -> list[C
     """Conflicts of the swapped-name kind (module docstring): other documents' sentences that are a
     cited sentence with a name or number replaced."""
     found: list[Conflict] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[frozenset] = set()  # unordered pairs of sentences: two cited sides make one conflict
     for citation in citations:
         for p in passages:
             if p.doc_id == citation.doc_id:
                 continue
             for span in split_sentences(p.text):
                 start = p.start + span.start
-                if (p.chunk_id, start) in seen:
+                pair_key = frozenset({(citation.doc_id, citation.start), (p.doc_id, start)})
+                if pair_key in seen:
                     continue
                 pair = swapped(citation.quote, p.text[span.start:span.end])
                 if pair is None:
@@ -164,7 +166,7 @@ def _swaps(citations: Sequence[Citation], passages: Sequence[Passage]) -> list[C
                                  path=p.path, start=start, end=p.start + span.end, quote=p.text[span.start:span.end],
                                  page=p.page)
                 found.append(Conflict(citation, other, "", pair[0], pair[1]))
-                seen.add((p.chunk_id, start))
+                seen.add(pair_key)
     return found
 
 

@@ -243,6 +243,10 @@ def test_a_copied_report_with_a_swapped_name_is_a_conflict():
         ("t", "p", "Noor Haddad", "Maria Lopez")]
     note, citations = describe(conflicts, list(result.citations), "The sources disagree:")
     assert note == "The sources disagree: Noor Haddad [1] versus Maria Lopez [2]."
+    # Both sides cited: still one conflict.
+    both = attribute("Noor Haddad and Felix Brennan won the 2025 prize [1]. Maria Lopez and Felix Brennan won it [2].",
+                     [true, planted, other], question="Who won the 2025 Coastal Young Scientists Prize?")
+    assert len(both.citations) == 2 and len(find_conflicts(list(both.citations), [true, planted, other])) == 1
     # Rewording, or one word changed that is not a name, is not a conflict.
     assert swapped("Mayor Helena Brandt called the vote historic.", "Mayor Helena Brandt called the vote a mistake.") is None
     assert swapped(STORM_A, "Storm Brenna caused an estimated 4.2 million pounds of damage in Port Alder, the council said.") is None
