@@ -105,7 +105,7 @@ def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = fr
     and source (``"The Verge" `` is found in ``theverge.com``): a claim may name
     who reported it, and that name must match where the evidence comes from.
     """
-    claim = verdict_of(_LIST_MARKER_START.sub("", claim))[1]  # "Yes, ..." is checked for what follows the yes
+    claim = _claim_body(claim)
     claim_terms = stemmed_terms(claim) - _REPORTING
     novel = claim_terms - question_terms
     if novel:
@@ -122,6 +122,11 @@ def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = fr
     if missing_numbers:
         score *= 0.5
     return score
+
+
+def _claim_body(claim: str) -> str:
+    """What a claim asserts: without a leading list number ("1.") or verdict word ("Yes, ...")."""
+    return verdict_of(_LIST_MARKER_START.sub("", claim))[1]
 
 
 def _found(terms: set[str], evidence: str, frame: str = "") -> set[str]:
@@ -178,6 +183,12 @@ class _Candidate:
         """Title, source and date of the article: what its heading in the prompt showed the model."""
         return f"{self.passage.title} {self.passage.source or ''} {_spelled_date(self.passage.date)}"
 
+    def citation(self, n: int, support: float) -> Citation:
+        """This sentence as citation ``[n]``: its exact text and document offsets."""
+        p = self.passage
+        return Citation(n=n, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, date=p.date, url=p.url, path=p.path,
+                        start=self.start, end=self.end, quote=self.text, support=support, page=p.page)
+
 
 _MONTHS = ("January February March April May June July August September October November December").split()
 
@@ -218,7 +229,7 @@ def _anchored(claim: str, cand: _Candidate, question_terms: frozenset[str], shar
     pounds") does not support it: at least ``share`` of those subject words must be in the
     sentence, the two before it in its article, or the article's title, source and date.
     """
-    claim = verdict_of(_LIST_MARKER_START.sub("", claim))[1]
+    claim = _claim_body(claim)
     terms = stemmed_terms(claim) - _REPORTING
     if not share or not _numbers(claim) or not (terms - question_terms):
         return True
@@ -261,16 +272,13 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     def cite(cand: _Candidate, support: float) -> int:
         key = (cand.passage.chunk_id, cand.start)
         if key not in by_quote:
-            p = cand.passage
-            citations.append(Citation(n=len(citations) + 1, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title,
-                                      date=p.date, url=p.url, path=p.path, start=cand.start, end=cand.end,
-                                      quote=cand.text, support=support, page=p.page))
+            citations.append(cand.citation(len(citations) + 1, support))
             by_quote[key] = len(citations)
         return by_quote[key]
 
     numbers_of: dict[int, list[int]] = {}  # claim index -> citation numbers (supported claims only)
     conclusions: list[int] = []
-    unsupported: list[str] = []
+    unsupported: list[int] = []  # claim indices
     supports: list[float] = []
     for i, (claim, markers) in enumerate(claims):
         best_by_passage: dict[int, int] = {}
@@ -297,7 +305,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         if verdict_question and is_conclusion(claim, question_terms):
             conclusions.append(i)
             continue
-        unsupported.append(claim)
+        unsupported.append(i)
         supports.append(float(scores[i].max()))
 
     # A verdict ("Yes.", "No, the reports agree.") rests on the facts given with it: it cites them,
@@ -307,19 +315,17 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         if facts:
             numbers_of[i] = facts
         else:
-            unsupported.append(claims[i][0])
+            unsupported.append(i)
     out_sentences = [_with_markers(claim, numbers_of[i]) if i in numbers_of else claim for i, (claim, _) in enumerate(claims)]
-    unsupported.sort(key=lambda claim: next(i for i, (c, _) in enumerate(claims) if c == claim))
-    return Attribution(" ".join(out_sentences), tuple(citations), tuple(unsupported),
+    return Attribution(" ".join(out_sentences), tuple(citations), tuple(claims[i][0] for i in sorted(unsupported)),
                        float(np.mean(supports)) if supports else 0.0)
 
 
 # Words that state a verdict rather than a fact ("the reports are consistent", "yes, both agree").
 _VERDICT_TERMS = frozenset(stemmed_terms(
     "yes no not both neither either consistent consistency inconsistent same similar different differ change changed "
-    "agree agrees disagree true false before after article articles report reports reported suggest suggests "
-    "mention mentions"
-))
+    "agree agrees disagree true false before after"
+))  # (reporting words, "article", "suggests", are in _REPORTING, which both users subtract as well)
 
 
 def is_conclusion(claim: str, question_terms: frozenset[str]) -> bool:
@@ -380,11 +386,5 @@ def best_quotes(text: str, passages: Sequence[Passage], embed: Embed | None = No
     for j, cand in enumerate(candidates):
         if cand.passage_number not in best or scores[j] > scores[best[cand.passage_number]]:
             best[cand.passage_number] = j
-    quotes = []
-    for j in sorted(best.values(), key=lambda j: -scores[j]):
-        cand = candidates[j]
-        p = cand.passage
-        quotes.append(Citation(n=len(quotes) + 1, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, date=p.date,
-                               url=p.url, path=p.path, start=cand.start, end=cand.end, quote=cand.text,
-                               support=float(scores[j]), page=p.page))
-    return quotes
+    ranked = sorted(best.values(), key=lambda j: -scores[j])
+    return [candidates[j].citation(n, float(scores[j])) for n, j in enumerate(ranked, 1)]

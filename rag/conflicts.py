@@ -109,19 +109,15 @@ def _same_topic(a: str, b: str, cosine: float | None) -> bool:
 
 def find_conflicts(citations: Sequence[Citation], passages: Sequence[Passage],
                    embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> list[Conflict]:
-    found = _swaps(citations, passages)
+    sentences = _sentences(passages)
+    found = _swaps(citations, sentences)
     seen: set[tuple[str, int]] = {(c.other.chunk_id, c.other.start) for c in found}
     seen |= {(c.cited.chunk_id, c.cited.start) for c in found}
     cited = [(c, quantities(c.quote)) for c in citations]
     cited = [(c, q) for c, q in cited if q]
     if not cited:
         return found
-    others: list[tuple[Passage, int, int, str]] = []
-    for p in passages:
-        for span in split_sentences(p.text):
-            sentence = p.text[span.start:span.end]
-            if quantities(sentence):
-                others.append((p, p.start + span.start, p.start + span.end, sentence))
+    others = [s for s in sentences if quantities(s[3])]
     if not others:
         return found
     cosines = None
@@ -137,36 +133,47 @@ def find_conflicts(citations: Sequence[Citation], passages: Sequence[Passage],
             other_q = quantities(sentence)
             for unit, values in cited_q.items():
                 if unit in other_q and not (values & other_q[unit]):
-                    other = Citation(n=0, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, date=p.date, url=p.url,
-                                     path=p.path, start=start, end=end, quote=sentence, page=p.page)
+                    other = _citation(p, start, end, sentence)
                     found.append(Conflict(citation, other, unit, sorted(values)[0], sorted(other_q[unit])[0]))
                     seen.add((p.chunk_id, start))
                     break
     return found
 
 
-def _swaps(citations: Sequence[Citation], passages: Sequence[Passage]) -> list[Conflict]:
+Sentence = tuple[Passage, int, int, str]  # passage, start and end in its document, text
+
+
+def _sentences(passages: Sequence[Passage]) -> list[Sentence]:
+    out = []
+    for p in passages:
+        for span in split_sentences(p.text):
+            out.append((p, p.start + span.start, p.start + span.end, p.text[span.start:span.end]))
+    return out
+
+
+def _citation(p: Passage, start: int, end: int, sentence: str) -> Citation:
+    """The other side of a conflict, numbered when the note is written (:func:`describe`)."""
+    return Citation(n=0, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, date=p.date, url=p.url, path=p.path,
+                    start=start, end=end, quote=sentence, page=p.page)
+
+
+def _swaps(citations: Sequence[Citation], sentences: Sequence[Sentence]) -> list[Conflict]:
     """Conflicts of the swapped-name kind (module docstring): other documents' sentences that are a
     cited sentence with a name or number replaced."""
     found: list[Conflict] = []
     seen: set[frozenset] = set()  # unordered pairs of sentences: two cited sides make one conflict
     for citation in citations:
-        for p in passages:
+        for p, start, end, sentence in sentences:
             if p.doc_id == citation.doc_id:
                 continue
-            for span in split_sentences(p.text):
-                start = p.start + span.start
-                pair_key = frozenset({(citation.doc_id, citation.start), (p.doc_id, start)})
-                if pair_key in seen:
-                    continue
-                pair = swapped(citation.quote, p.text[span.start:span.end])
-                if pair is None:
-                    continue
-                other = Citation(n=0, chunk_id=p.chunk_id, doc_id=p.doc_id, title=p.title, date=p.date, url=p.url,
-                                 path=p.path, start=start, end=p.start + span.end, quote=p.text[span.start:span.end],
-                                 page=p.page)
-                found.append(Conflict(citation, other, "", pair[0], pair[1]))
-                seen.add(pair_key)
+            pair_key = frozenset({(citation.doc_id, citation.start), (p.doc_id, start)})
+            if pair_key in seen:
+                continue
+            pair = swapped(citation.quote, sentence)
+            if pair is None:
+                continue
+            found.append(Conflict(citation, _citation(p, start, end, sentence), "", pair[0], pair[1]))
+            seen.add(pair_key)
     return found
 
 

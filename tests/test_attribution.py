@@ -250,3 +250,16 @@ def test_a_copied_report_with_a_swapped_name_is_a_conflict():
     # Rewording, or one word changed that is not a name, is not a conflict.
     assert swapped("Mayor Helena Brandt called the vote historic.", "Mayor Helena Brandt called the vote a mistake.") is None
     assert swapped(STORM_A, "Storm Brenna caused an estimated 4.2 million pounds of damage in Port Alder, the council said.") is None
+
+
+def test_two_sources_cannot_carry_a_number_about_something_else():
+    """Joining passages must not get round the relation check: the number's sentence is about the strike."""
+    strike = Passage(chunk_id="s", doc_id="s", title="Ferry strike ends with pay deal", date=None, url=None, path="",
+                     source=None, text="Alder Sound Ferries said the stoppage had cost the company an estimated 1.9 "
+                                       "million pounds in lost fares.", start=0, end=0, score=1.0)
+    route = Passage(chunk_id="r", doc_id="r", title="Ferry crews walk out", date=None, url=None, path="", source=None,
+                    text="About 1,400 passengers use the Merrow Island route from Port Alder on a typical weekday.",
+                    start=0, end=0, score=1.0)
+    result = attribute("A ferry ticket from Port Alder to Merrow Island costs 1.9 million pounds.", [strike, route],
+                       question="How much does a ferry ticket from Port Alder to Merrow Island cost?")
+    assert result.citations == () and result.unsupported
