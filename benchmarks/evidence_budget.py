@@ -10,6 +10,10 @@ would be shown:
 
 * sample corpus (``tests/data/sample_questions.json``): the share of
   answerable questions whose expected strings are all in the evidence;
+  with ``--conversations RESULTS``, also the turns of the conversation set
+  (``tests/data/sample_conversations.json``), each searched with the
+  standalone question recorded in a ``benchmarks/conversations.py`` results
+  file (so the LLM's rewrite is replayed, not re-run);
 * MultiHop-RAG: the share of gold evidence facts found in the evidence
   (METRICS.md's normalisation: spaces and newlines dropped), over answerable
   queries, and the share of queries with all their facts shown.
@@ -40,13 +44,36 @@ def _shown(assistant: Assistant, question: str) -> str | None:
     return None if stream.evidence is None else "\n".join(stream.evidence.texts)
 
 
+def _all_shown(assistant: Assistant, question: str, expected: list[str]) -> bool:
+    shown = (_shown(assistant, question) or "").lower()
+    return all(e.lower() in shown for e in expected)
+
+
+def _conversation_turns(results: Path) -> list[dict]:
+    """Turns with expected strings, each with the standalone question a conversations run recorded."""
+    recorded = {r["id"]: r["turns"] for r in json.loads(results.read_text())["rows"]}
+    turns = []
+    for conv in json.loads((ROOT / "tests/data/sample_conversations.json").read_text()):
+        for i, (turn, run) in enumerate(zip(conv["turns"], recorded.get(conv["id"], []))):
+            if turn["expected"]:
+                turns.append({"id": f"{conv['id']}.{i + 1}", "standalone": run["standalone"], "expected": turn["expected"]})
+    return turns
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--budgets", default="160,240,320,400,480")
     parser.add_argument("--multihop", help="MultiHop-RAG queries file (else: the sample corpus questions)")
     parser.add_argument("--corpus", help="MultiHop-RAG excerpts folder")
     parser.add_argument("--index", help="index to reuse")
+    parser.add_argument("--conversations", help="a conversations.py results file: also check its turns' standalone questions")
+    parser.add_argument("--term-weight", type=float,
+                        help="override rag.context.TERM_WEIGHT (score per rare shared key term), for tuning")
     args = parser.parse_args()
+    if args.term_weight is not None:
+        import rag.context
+
+        rag.context.TERM_WEIGHT = args.term_weight
     budgets = [int(b) for b in args.budgets.split(",")]
     rows = []
     started = time.perf_counter()
@@ -71,15 +98,17 @@ def main() -> int:
         builder = Assistant(Settings(index_dir=index_dir))
         builder.build([ROOT / "rag/sample_corpus"])
         questions = [q for q in json.loads((ROOT / "tests/data/sample_questions.json").read_text()) if q.get("answerable", True)]
+        turns = _conversation_turns(Path(args.conversations)) if args.conversations else []
         for budget in budgets:
             assistant = Assistant(Settings(index_dir=index_dir, context_tokens=budget))
-            missing = []
-            for q in questions:
-                shown = (_shown(assistant, q["question"]) or "").lower()
-                if not all(e.lower() in shown for e in q["expected"]):
-                    missing.append(q["id"])
-            rows.append({"budget": budget, "questions": len(questions),
-                         "answer_shown": 1 - len(missing) / len(questions), "missing": missing})
+            missing = [q["id"] for q in questions if not _all_shown(assistant, q["question"], q["expected"])]
+            row = {"budget": budget, "questions": len(questions),
+                   "answer_shown": 1 - len(missing) / len(questions), "missing": missing}
+            if turns:
+                missed_turns = [t["id"] for t in turns if not _all_shown(assistant, t["standalone"], t["expected"])]
+                row.update({"turns": len(turns), "turn_answer_shown": 1 - len(missed_turns) / len(turns),
+                            "missing_turns": missed_turns})
+            rows.append(row)
         name = "evidence-budget-sample"
     for row in rows:
         print("  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))

@@ -6,14 +6,16 @@ sentences that matter, not whole chunks. When the passages fit the budget
 they go in whole; otherwise every sentence is scored by its cosine
 similarity to the question (the same MiniLM embedder as retrieval, each
 sentence prefixed with its article's title; about 0.1 s for 40 sentences)
-plus 0.03 per shared key term (suffix-stemmed, so "budgeted" meets
-"budget"; at most 5), and sentences are taken best first until the
-budget is spent, then shown in document order. A sentence that two
+plus up to 0.2 per shared key term (suffix-stemmed, so "budgeted" meets
+"budget"), weighted by how few of the candidate sentences hold the term,
+and sentences are taken best first until the budget is spent, then shown
+in document order. A sentence that two
 overlapping chunks of one article share is shown once.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
@@ -70,6 +72,31 @@ def _sanitize(passage: Passage) -> Passage:
     return replace(passage, text=_DOC_MARKER.sub("", " ".join(kept)))
 
 
+TERM_WEIGHT = 0.2
+"""Score added per shared key term, times its rarity (:func:`_rarity`). Swept with
+``benchmarks/evidence_budget.py --term-weight`` over 0.03-0.3 (docs/BENCHMARKS.md): 0.2 showed the
+most gold facts at 240 tokens and lost none at 480."""
+
+
+def _rarity(shared: Sequence[set[str]]) -> dict[str, float]:
+    """Weight of each question term by how few candidate sentences hold it: 1 for a term one
+    sentence has, falling to 0 for a term every sentence has.
+
+    A name every retrieved article repeats ("Port Alder") says nothing about which sentence
+    answers; the one word only one sentence has ("manager") usually does. MiniLM's cosine
+    misses this: it rated the mayor's election sentences above "Manager Callum Reyes, ..."
+    for "Who is the manager of Port Alder Rovers?".
+    """
+    n = len(shared)
+    counts: dict[str, int] = {}
+    for terms in shared:
+        for t in terms:
+            counts[t] = counts.get(t, 0) + 1
+    if n <= 1:
+        return {t: 1.0 for t in counts}
+    return {t: math.log((n + 1) / c) / math.log(n + 1) for t, c in counts.items()}
+
+
 def build_evidence(passages: Sequence[Passage], question: str, budget: int,
                    embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> Evidence:
     originals = list(passages)
@@ -91,12 +118,13 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int,
         # 48.5 million pounds" only matches a question about the bridge through its title.
         vectors = embed([question, *(f"{passages[rank].title}: {text}" for (rank, _), text in zip(sentences, texts))])
         cosines = vectors[1:] @ vectors[0]
+    shared = [terms & stemmed_terms(text) for text in texts]
+    rarity = _rarity(shared)
     scored = []  # (score, passage rank, sentence position, rank, start, end, tokens)
-    for (rank, span), text, cosine in zip(sentences, texts, cosines):
-        overlap = len(terms & stemmed_terms(text))
-        # Key terms only nudge the order (the cosine of a sentence that merely repeats
-        # the question's words is high already); they decide alone when there is no embedder.
-        scored.append((float(cosine) + 0.03 * min(overlap, 5), -rank, -span.start, rank, span.start, span.end, count_tokens(text)))
+    for (rank, span), text, cosine, common in zip(sentences, texts, cosines, shared):
+        lexical = sum(rarity[t] for t in common)
+        scored.append((float(cosine) + TERM_WEIGHT * min(lexical, 5.0), -rank, -span.start, rank, span.start, span.end,
+                       count_tokens(text)))
     scored.sort(reverse=True)
 
     used = 0
