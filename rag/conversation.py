@@ -44,7 +44,7 @@ from .types import Answer
 if TYPE_CHECKING:
     from .assistant import AnswerStream, Assistant
 
-__all__ = ["Conversation", "Turn", "needs_rewrite", "usable_rewrite", "context_fallback", "resolve_relative_period",
+__all__ = ["Conversation", "Turn", "needs_rewrite", "names_nothing", "usable_rewrite", "context_fallback", "resolve_relative_period",
            "list_conversations"]
 
 HISTORY_TOKENS = 350
@@ -64,11 +64,24 @@ _RELATIVE = re.compile(
 )
 
 
+def names_nothing(question: str) -> bool:
+    """No name (a capitalised word after the first) and no number or date: "Who runs the company?",
+    "How did the strike end?". In a conversation such a question is about what was discussed."""
+    words = question.strip().split()
+    return not any(w[:1].isupper() for w in words[1:]) and not re.search(r"\d", question)
+
+
 def needs_rewrite(question: str, has_history: bool) -> bool:
-    """True when the question likely depends on earlier turns."""
+    """True when the question likely depends on earlier turns.
+
+    Besides pronouns and elliptical starts, a question that names nothing counts: "Who runs the
+    company?" after a question about Brightwater Analytics searched the whole corpus for "the
+    company" and answered with the ferry operator's chief executive.
+    """
     if not has_history:
         return False
-    return bool(_FOLLOW_UP.search(question) or _ELLIPSIS_START.match(question.strip()) or len(question.split()) <= 3)
+    return bool(_FOLLOW_UP.search(question) or _ELLIPSIS_START.match(question.strip()) or len(question.split()) <= 3
+                or names_nothing(question))
 
 
 def usable_rewrite(question: str, rewritten: str) -> bool:

@@ -29,6 +29,12 @@ def test_standalone_questions_need_no_rewrite():
     assert needs_rewrite("Which firm does he work for?", True)
     assert needs_rewrite("And the cost?", True)
     assert not needs_rewrite("Which firm does he work for?", False)
+    # A question that names nothing is about the conversation's subject...
+    assert needs_rewrite("Who runs the company?", True)
+    assert needs_rewrite("How did the strike end?", True)
+    # ...but one that names a person, place or date stands alone.
+    assert not needs_rewrite("Who runs Brightwater Analytics?", True)
+    assert not needs_rewrite("What did the council approve in 2025?", True)
 
 
 class _NoLLM:
@@ -72,6 +78,24 @@ def test_follow_up_with_the_real_small_model(small_assistant, tmp_path):
     assert second.standalone_question != "Which firm does he work for?"
     assert "Kestrel" in second.text, (second.standalone_question, second.text)
     assert conv.rewrites == 1
+
+
+@pytest.mark.slow
+def test_alternating_prompts_restore_their_kv_state(small_assistant):
+    """Rewrite and answer prompts take turns in a conversation; each gets its own KV state back."""
+    generator = small_assistant.generator
+    answer = [{"role": "system", "content": "You answer in one short sentence."},
+              {"role": "user", "content": "Passages:\n[1] The Alder Harbour Bridge will be 320 metres long.\n\n"
+                                          "Question: How long will the bridge be?"}]
+    rewrite = [{"role": "system", "content": "You rewrite questions. Reply with the question only."},
+               {"role": "user", "content": "Rewrite: and how long is it?"}]
+    generator.snapshots.forget()
+    first = "".join(generator.stream(answer, max_tokens=24))
+    "".join(generator.stream(rewrite, max_tokens=24))
+    assert generator.snapshots.restored_tokens == 0  # nothing saved yet under the rewrite prompt
+    again = "".join(generator.stream(answer, max_tokens=24))
+    assert generator.snapshots.restored_tokens > 20  # the answer prompt's state came back
+    assert again == first  # and it is the same state: greedy decoding gives the same words
 
 
 @pytest.mark.slow
