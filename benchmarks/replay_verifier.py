@@ -11,8 +11,9 @@ seconds: the passages are retrieved and compressed again exactly as ``ask``
 does, and the answer is verified twice, with the rule off and on. Prints the
 answers whose outcome (answered or not, unsupported sentences) changes, and
 the number answered per label (right/wrong, answerable/unanswerable as the
-results file scored them). The rule compared is ``anchor_share`` (a number
-must be about the question's subject; rag/attribution.py).
+results file scored them). The rule compared is ``--rule``: ``anchor_share``
+(a number must be about the question's subject) or ``name_share`` (so must a
+name); see rag/attribution.py.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def main() -> int:
     parser.add_argument("results", help="a results file written by sample_qa.py, conversations.py or rag eval multihop --answers")
     parser.add_argument("--context-tokens", type=int, help="the evidence budget the recorded run used")
     parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
-    parser.add_argument("--anchor-share", type=float, default=0.5)
+    parser.add_argument("--rule", choices=["anchor_share", "name_share"], default="anchor_share")
+    parser.add_argument("--share", "--anchor-share", type=float, default=0.5, help="the rule's setting when on")
     args = parser.parse_args()
     record = json.loads(Path(args.results).read_text())
     if args.kind == "multihop":
@@ -85,7 +87,7 @@ def main() -> int:
         else:
             items = [(f"{r['id']}.{i + 1}", t["standalone"], t["answer"], "right" if t["ok"] else "wrong")
                      for r in record["rows"] for i, t in enumerate(r["turns"]) if not t["answer"].startswith(NO_ANSWER)]
-    _replay(assistant, items, "anchor_share", args.anchor_share)
+    _replay(assistant, items, args.rule, args.share)
     return 0
 
 

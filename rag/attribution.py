@@ -16,7 +16,13 @@ where small models invent). A claim that states a number must also be about
 what the passage sentence is about: at least half of the words it repeats from
 the question (its subject) must be in that sentence, the two before it, or the
 article's title; "A ferry ticket costs 1.9 million pounds" is not supported by
-"the strike cost the company 1.9 million pounds" (``anchor_share``).
+"the strike cost the company 1.9 million pounds" (``anchor_share``). The same holds for a claim that names someone or
+something the question does not ("Daniel Osei is the manager of Port Alder
+Rovers" against "Daniel Osei ... was elected mayor"; ``name_share``), with
+the subject words weighted by rarity among the passage sentences ("Port
+Alder", in every sentence, barely counts; "manager", in one, decides) and
+the sentence after the quote also counted ("...awarded to Kestrel and Moor
+Engineering. Its lead engineer, Tomasz Wierzbicki, said ...").
 
 A marker ``[n]`` is kept when passage n supports the claim at least
 ``keep_threshold``; a marker that points at no given passage, or at one that
@@ -41,6 +47,7 @@ offsets into the document.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -62,6 +69,7 @@ _MISSING_SPACE = re.compile(r"([a-z0-9\]][.!?])([A-Z][a-z])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _LIST_MARKER = re.compile(r"\(?\d{1,2}[.)]")
+_NAME_SUBJECT_MAX = 6  # subject words up to which a name's relation is checked (see _anchored)
 _CONTEXT_SENTENCES = 2  # sentences before a quote that may name its subject ("It opens in June.")
 _LIST_MARKER_START = re.compile(r"^\s*\(?\d{1,2}[.)]\s+")
 
@@ -177,6 +185,11 @@ class _Candidate:
     end: int
     text: str
     before: str = ""  # the article's sentences just before this one (see _candidates)
+    after: str = ""  # and the one just after it
+
+    @property
+    def window(self) -> str:
+        return f"{self.before} {self.text} {self.after}"
 
     @property
     def frame(self) -> str:
@@ -216,33 +229,74 @@ def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
     for cand in out:
         by_doc.setdefault(cand.passage.doc_id, {})[cand.start] = cand.text
     for cand in out:
-        earlier = sorted(start for start in by_doc[cand.passage.doc_id] if start < cand.start)[-_CONTEXT_SENTENCES:]
+        starts = sorted(by_doc[cand.passage.doc_id])
+        earlier = [start for start in starts if start < cand.start][-_CONTEXT_SENTENCES:]
+        later = [start for start in starts if start > cand.start][:1]
         cand.before = " ".join(by_doc[cand.passage.doc_id][start] for start in earlier)
+        cand.after = " ".join(by_doc[cand.passage.doc_id][start] for start in later)
     return out
 
 
-def _anchored(claim: str, cand: _Candidate, question_terms: frozenset[str], share: float) -> bool:
-    """Whether a claim that states a number is about what the passage sentence is about.
+def _names(claim: str, question_terms: frozenset[str]) -> set[str]:
+    """The names a claim states that the question does not: its capitalised words' terms."""
+    capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", _claim_body(claim)))
+    return stemmed_terms(capitalised) - question_terms - _REPORTING - _VERDICT_TERMS
+
+
+def _subject(claim: str, question_terms: frozenset[str]) -> set[str]:
+    """The words a claim repeats from the question: what it is about ("the cost of a ferry ticket")."""
+    subject = (stemmed_terms(_claim_body(claim)) & question_terms) - _REPORTING - _VERDICT_TERMS
+    return {t for t in subject if not _NUMBER.fullmatch(t)}
+
+
+def _subject_weights(candidates: Sequence[_Candidate], question_terms: frozenset[str]) -> dict[str, float]:
+    """Each question term's rarity among the candidates' windows: 1 when one window holds it, near 0
+    when all do, 0 when none does (a word no passage has, "mediated" against "mediator", tells no
+    sentence from another; see :func:`_anchored`)."""
+    n = len(candidates)
+    counts = dict.fromkeys(question_terms, 0)
+    for cand in candidates:
+        for t in _found(set(question_terms), cand.window, cand.frame):
+            counts[t] += 1
+    return {t: (math.log((n + 1) / c) / math.log(n + 1) if n > 1 else 1.0) if c else 0.0 for t, c in counts.items()}
+
+
+def _anchored(claim: str, cand: _Candidate, question_terms: frozenset[str], share: float, name_share: float,
+              weights: dict[str, float]) -> bool:
+    """Whether a claim that states a number or a name is about what the passage sentence is about.
 
     The words a claim repeats from the question name its subject ("the cost of a ferry ticket").
     A number found in a sentence about something else ("the strike cost the company 1.9 million
     pounds") does not support it: at least ``share`` of those subject words must be in the
-    sentence, the two before it in its article, or the article's title, source and date.
+    sentence, the two before it, or the article's title, source and date. Nor does a name found in
+    a sentence about something else ("Daniel Osei" in a sentence about the mayor, for "the manager
+    of Port Alder Rovers"): at least ``name_share`` of the subject words, weighted by rarity
+    (``weights``), must be in the sentence, the two before it, the one after it, or the frame.
+    Weighting matters for names because a who-question's subject is mostly the names every
+    retrieved article repeats ("Port Alder"); the word that tells the articles apart is rare.
     """
-    claim = _claim_body(claim)
-    terms = stemmed_terms(claim) - _REPORTING
-    if not share or not _numbers(claim) or not (terms - question_terms):
+    terms = stemmed_terms(_claim_body(claim)) - _REPORTING
+    if not terms - question_terms:
         return True
-    subject = (terms & question_terms) - _VERDICT_TERMS
-    subject = {t for t in subject if not _NUMBER.fullmatch(t)}
+    subject = _subject(claim, question_terms)
     if len(subject) < 2:
         return True
-    return len(_found(subject, f"{cand.before} {cand.text}", cand.frame)) / len(subject) >= share
+    if share and _numbers(_claim_body(claim)):
+        if len(_found(subject, f"{cand.before} {cand.text}", cand.frame)) / len(subject) < share:
+            return False
+    # A multi-part question's subject ("which company, reported by TechCrunch, ... and ...") spans
+    # several articles, and no one window holds it: names are checked for short subjects only.
+    if name_share and len(subject) <= _NAME_SUBJECT_MAX and _names(claim, question_terms):
+        total = sum(weights.get(t, 0.0) for t in subject)
+        found = _found(subject, cand.window, cand.frame)
+        if total >= 0.05 and sum(weights.get(t, 0.0) for t in found) / total < name_share:
+            return False  # (below 0.05 every subject word is everywhere or nowhere: nothing to tell them apart)
+    return True
 
 
 def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = None, question: str = "",
               keep_threshold: float = 0.45, add_threshold: float = 0.55, min_lexical: float = 0.5,
-              anchor_share: float = 0.5) -> Attribution:
+              anchor_share: float = 0.5, name_share: float = 0.5) -> Attribution:
     """Verify and resolve the citations of ``answer`` (see module docstring)."""
     claims = split_claims(answer)
     candidates = _candidates(passages)
@@ -252,8 +306,10 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     if not candidates:
         return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0)
 
+    weights = _subject_weights(candidates, question_terms)
     lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame)
-                         if _anchored(claim, cand, question_terms, anchor_share) else 0.0 for cand in candidates]
+                         if _anchored(claim, cand, question_terms, anchor_share, name_share, weights) else 0.0
+                         for cand in candidates]
                         for claim, _ in claims])
     semantic = np.zeros_like(lexical)
     if embed is not None:

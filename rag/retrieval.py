@@ -84,9 +84,14 @@ def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]
     return fused
 
 
+# American spellings of the units and words British-English news uses: "320-meter" meets "320-metre".
+_US_SPELLING = re.compile(r"(met|lit|cent|theat|fib)er(s?)$")
+
+
 def _stem(word: str) -> str:
     """Crude English suffix stripping: enough to match "budgeted"/"budget", "metres"/"metre",
-    "approve"/"approved" (a final silent "e" goes too)."""
+    "approve"/"approved" (a final silent "e" goes too), "meter"/"metre"."""
+    word = _US_SPELLING.sub(r"\1re\2", word)
     if len(word) <= 4 or word[-1].isdigit():
         return word
     if word.endswith("ing") and len(word) > 6:

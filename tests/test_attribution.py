@@ -106,6 +106,9 @@ def test_hyphenated_numbers_and_plural_units_match():
     bridge = _plain_passage("Its lead engineer said the new crossing will be a 320-metre cable-stayed bridge.", "h")
     result = attribute("The new bridge will be 320 metres long [1].", [bridge], question="How long will the new cable-stayed bridge be?")
     assert [c.chunk_id for c in result.citations] == ["h"]
+    # The model may spell the unit the American way.
+    result = attribute("It will be a 320-meter bridge [1].", [bridge], question="How long will the new cable-stayed bridge be?")
+    assert [c.chunk_id for c in result.citations] == ["h"] and not result.unsupported
 
 
 def test_year_from_the_question_need_not_be_repeated_by_the_passage():
@@ -263,3 +266,34 @@ def test_two_sources_cannot_carry_a_number_about_something_else():
     result = attribute("A ferry ticket from Port Alder to Merrow Island costs 1.9 million pounds.", [strike, route],
                        question="How much does a ferry ticket from Port Alder to Merrow Island cost?")
     assert result.citations == () and result.unsupported
+
+
+def _article(chunk_id: str, title: str, text: str) -> Passage:
+    return Passage(chunk_id=chunk_id, doc_id=chunk_id, title=title, date=None, url=None, path="", source=None,
+                   text=text, start=0, end=len(text), score=1.0)
+
+
+def test_a_name_from_a_sentence_about_something_else_does_not_support_the_claim():
+    """The relation check for names: "Daniel Osei" is in the passages, but as the mayor, not the manager."""
+    mayor = _article("m", "Daniel Osei elected mayor of Port Alder",
+                     "Daniel Osei, who served as Port Alder's harbourmaster, was elected mayor on Thursday. "
+                     "Turnout was the highest for a Port Alder election since 1998.")
+    rovers = _article("r", "Rovers beat Kingsmere to reach cup semi-final",
+                      "Port Alder Rovers reached the semi-final with a 3-1 win. "
+                      "Manager Callum Reyes said the squad had grown up a lot.")
+    question = "Who is the manager of Port Alder Rovers?"
+    wrong = "Daniel Osei is the manager of Port Alder Rovers [1]."
+    assert attribute(wrong, [mayor, rovers], question=question).citations == ()
+    assert attribute(wrong, [mayor, rovers], question=question, name_share=0.0).citations  # the rule catches it
+    right = attribute("Callum Reyes is the manager of Port Alder Rovers [2].", [mayor, rovers], question=question)
+    assert right.citations and not right.unsupported and right.citations[0].doc_id == "r"
+
+
+def test_a_name_next_to_the_subject_in_the_following_sentence_is_supported():
+    """The subject may be named in the sentence after the quote ("... Kestrel and Moor. Its lead engineer, X, ...")."""
+    bridge = _article("b", "Council approves Alder Harbour Bridge replacement",
+                      "The council approved the replacement on Tuesday. The contract has been awarded to Kestrel and "
+                      "Moor Engineering. Its lead engineer, Tomasz Wierzbicki, said the crossing will be 320 metres long.")
+    result = attribute("Tomasz Wierzbicki works for Kestrel and Moor Engineering [1].", [bridge],
+                       question="Which firm does Tomasz Wierzbicki work for?")
+    assert result.citations and not result.unsupported
