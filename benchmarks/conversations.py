@@ -1,6 +1,7 @@
 """Multi-turn accuracy on the project's own conversation set (tests/data/sample_conversations.json).
 
     .venv/bin/python benchmarks/conversations.py --model default [--index DIR] [--json OUT]
+    (without --json the run is written to benchmarks/results/conversations-<model>-<UTC>.json)
         [--context-tokens N] [--ids c01,c05]
 
 Final-turn accuracy: the last turn's answer contains every expected string
@@ -21,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_common import write_results  # noqa: E402
 from rag import Assistant, Settings  # noqa: E402
 
 
@@ -87,6 +89,8 @@ def main() -> int:
     print(json.dumps(summary, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))
+    else:  # always keep the run: benchmarks/results/conversations-<model>-<UTC>.json, with machine and commit
+        print(f"results: {write_results(f'conversations-{args.model}', {'summary': summary, 'rows': rows})}")
     return 0
 
 
