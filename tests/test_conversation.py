@@ -116,3 +116,17 @@ def test_chat_json_over_a_pipe_and_resume(sample_index):
     conv_id = listed.stdout.split()[0]
     saved = json.loads((sample_index.path / "conversations" / f"{conv_id}.json").read_text())
     assert len(saved["turns"]) == 2
+
+
+def test_rewrites_that_copy_a_figure_or_change_nothing_are_refused():
+    from rag.conversation import usable_rewrite
+
+    assert usable_rewrite("Which firm does he work for?", "Which firm does Tomasz Wierzbicki work for?")
+    # A figure from an earlier answer copied into the question (the wrong one, as it happened).
+    assert not usable_rewrite("Who gave the higher figure?", "Who gave the higher figure of 4.2 million pounds of damage?")
+    # A year is context, not an answer.
+    assert usable_rewrite("What was his job before?", "What was Daniel Osei's job before the November 2025 election?")
+    # A pronoun-led follow-up returned unchanged still points at nothing...
+    assert not usable_rewrite("Who do they play next, and when?", "Who do they play next, and when?")
+    # ...but a question that names nothing may stay as it is.
+    assert usable_rewrite("How did the strike end?", "How did the strike end?")
