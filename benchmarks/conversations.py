@@ -38,8 +38,11 @@ def main() -> int:
     parser.add_argument("--json")
     parser.add_argument("--context-tokens", type=int, help="evidence budget (default: the product's)")
     parser.add_argument("--ids", help="only these conversations, comma-separated (for looking at failures)")
+    parser.add_argument("--set", default="tests/data/sample_conversations.json",
+                        help="conversation file (tests/data/sample_conversations_heldout.json: the set written after "
+                             "the rewrite and verifier changes of session 13 and never tuned on)")
     args = parser.parse_args()
-    conversations = json.loads((ROOT / "tests/data/sample_conversations.json").read_text())
+    conversations = json.loads((ROOT / args.set).read_text())
     if args.ids:
         conversations = [c for c in conversations if c["id"] in args.ids.split(",")]
     conversations = conversations[: args.limit]
@@ -90,7 +93,8 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))
     else:  # always keep the run: benchmarks/results/conversations-<model>-<UTC>.json, with machine and commit
-        print(f"results: {write_results(f'conversations-{args.model}', {'summary': summary, 'rows': rows})}")
+        name = f"conversations-{args.model}" + ("-heldout" if "heldout" in args.set else "")
+        print(f"results: {write_results(name, {'summary': summary, 'rows': rows, 'set': args.set})}")
     return 0
 
 
