@@ -16,13 +16,14 @@ where small models invent). A claim that states a number must also be about
 what the passage sentence is about: at least half of the words it repeats from
 the question (its subject) must be in that sentence, the two before it, or the
 article's title; "A ferry ticket costs 1.9 million pounds" is not supported by
-"the strike cost the company 1.9 million pounds" (``anchor_share``). The same holds for a claim that names someone or
-something the question does not ("Daniel Osei is the manager of Port Alder
-Rovers" against "Daniel Osei ... was elected mayor"; ``name_share``), with
-the subject words weighted by rarity among the passage sentences ("Port
-Alder", in every sentence, barely counts; "manager", in one, decides) and
-the sentence after the quote also counted ("...awarded to Kestrel and Moor
-Engineering. Its lead engineer, Tomasz Wierzbicki, said ...").
+"the strike cost the company 1.9 million pounds" (``anchor_share``). The same
+holds for a claim that names someone or something the question does not
+("Daniel Osei is the manager of Port Alder Rovers" against "Daniel Osei ...
+was elected mayor"; ``name_share``), with the subject words weighted by rarity
+among the passage sentences ("Port Alder", in every sentence, barely counts;
+"manager", in one, decides) and the sentence after the quote also counted
+("...awarded to Kestrel and Moor Engineering. Its lead engineer, Tomasz
+Wierzbicki, said ...").
 
 A marker ``[n]`` is kept when passage n supports the claim at least
 ``keep_threshold``; a marker that points at no given passage, or at one that
@@ -228,8 +229,9 @@ def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
     by_doc: dict[str, dict[int, str]] = {}
     for cand in out:
         by_doc.setdefault(cand.passage.doc_id, {})[cand.start] = cand.text
+    starts_of = {doc: sorted(sentences) for doc, sentences in by_doc.items()}
     for cand in out:
-        starts = sorted(by_doc[cand.passage.doc_id])
+        starts = starts_of[cand.passage.doc_id]
         earlier = [start for start in starts if start < cand.start][-_CONTEXT_SENTENCES:]
         later = [start for start in starts if start > cand.start][:1]
         cand.before = " ".join(by_doc[cand.passage.doc_id][start] for start in earlier)

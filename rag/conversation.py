@@ -44,8 +44,8 @@ from .types import Answer
 if TYPE_CHECKING:
     from .assistant import AnswerStream, Assistant
 
-__all__ = ["Conversation", "Turn", "needs_rewrite", "names_nothing", "usable_rewrite", "context_fallback", "resolve_relative_period",
-           "list_conversations"]
+__all__ = ["Conversation", "Turn", "needs_rewrite", "names_nothing", "usable_rewrite", "context_fallback",
+           "resolve_relative_period", "list_conversations"]
 
 HISTORY_TOKENS = 350
 """Token budget of the history in the rewrite prompt."""
@@ -85,6 +85,11 @@ def needs_rewrite(question: str, has_history: bool) -> bool:
 
 
 _YEAR_OR_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_PRONOUN = re.compile(r"\b(he|she|him|her|his|they|them|their|it|its)\b", re.I)
+
+
+def _same_words(a: str, b: str) -> bool:
+    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
 
 
 def _added_figures(question: str, rewritten: str) -> set[str]:
@@ -113,12 +118,6 @@ def usable_rewrite(question: str, rewritten: str) -> bool:
         return False
     return rewritten.endswith("?") or not question.strip().endswith("?")
 
-
-_PRONOUN = re.compile(r"\b(he|she|him|her|his|they|them|their|it|its)\b", re.I)
-
-
-def _same_words(a: str, b: str) -> bool:
-    return re.findall(r"\w+", a.lower()) == re.findall(r"\w+", b.lower())
 
 
 def context_fallback(question: str, previous: str) -> str:
