@@ -130,3 +130,41 @@ def test_rewrites_that_copy_a_figure_or_change_nothing_are_refused():
     assert not usable_rewrite("Who do they play next, and when?", "Who do they play next, and when?")
     # ...but a question that names nothing may stay as it is.
     assert usable_rewrite("How did the strike end?", "How did the strike end?")
+
+
+class _FakeLlama:
+    """Just the state a KV snapshot reads and restores."""
+
+    def __init__(self):
+        self.n_tokens = 0
+        self.loaded = []
+
+    def load_state(self, state):
+        self.loaded.append(state)
+        self.n_tokens = state.n_tokens
+
+
+def test_kv_snapshots_keep_one_state_per_system_prompt(monkeypatch):
+    from types import SimpleNamespace
+
+    from rag.generator import KVSnapshots
+
+    monkeypatch.setattr(KVSnapshots, "_save", staticmethod(lambda llm: SimpleNamespace(n_tokens=llm.n_tokens)))
+    snapshots, llm = KVSnapshots(keep=2), _FakeLlama()
+    snapshots.switch(llm, "answer")
+    llm.n_tokens = 300  # the answer prompt was evaluated
+    snapshots.switch(llm, "answer")
+    assert snapshots.restored_tokens == 0 and not llm.loaded  # same prompt family: the live context is the best start
+    snapshots.switch(llm, "rewrite")
+    assert snapshots.restored_tokens == 0  # nothing saved under the rewrite prompt yet
+    llm.n_tokens = 120
+    snapshots.switch(llm, "answer")
+    assert snapshots.restored_tokens == 300 and llm.n_tokens == 300  # the answer state is back
+    snapshots.switch(llm, "rewrite")
+    assert snapshots.restored_tokens == 120
+    snapshots.switch(llm, "third")
+    snapshots.switch(llm, "answer")  # keep=2: "answer" was the least recently saved and is gone
+    assert snapshots.restored_tokens == 0
+    snapshots.forget()
+    snapshots.switch(llm, "rewrite")
+    assert snapshots.restored_tokens == 0  # after a failure nothing is restored
