@@ -132,6 +132,13 @@ def test_ask_cite_upload_and_ask_again(tmp_path, monkeypatch):
             assert page.locator("#rag-evidence .rag-badge.rag-uncited").count() >= 1  # uncited passages, with scores
             expect(page.locator("#rag-evidence")).to_contain_text("cosine")
 
+            # A follow-up in the same conversation: rewritten with the conversation, and the status
+            # line shows what was searched for.
+            answer = _ask(page, "Who is its head librarian?")
+            assert "Okonkwo" in answer, answer
+            status = page.locator("#rag-status .rag-status").inner_text()
+            assert "searched for:" in status and "librar" in status.split("searched for:")[1].lower(), status
+
             # Add documents through the UI: a news article, a hostile file, a binary file.
             articles = tmp_path / "incoming"
             articles.mkdir()
