@@ -48,7 +48,6 @@ offsets into the document.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -59,7 +58,7 @@ from index import split_sentences
 
 from .context import is_instruction_like
 from .questions import is_verdict_question, verdict_of
-from .retrieval import stemmed_terms
+from .retrieval import stemmed_terms, term_rarity
 from .types import Citation, Passage
 
 __all__ = ["Attribution", "attribute", "best_quotes", "claim_support", "MARKER", "strip_markers", "split_claims"]
@@ -239,31 +238,34 @@ def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
     return out
 
 
-def _names(claim: str, question_terms: frozenset[str]) -> set[str]:
-    """The names a claim states that the question does not: its capitalised words' terms."""
-    capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", _claim_body(claim)))
+def _names(body: str, question_terms: frozenset[str]) -> set[str]:
+    """The names a claim body states that the question does not: its capitalised words' terms."""
+    capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", body))
     return stemmed_terms(capitalised) - question_terms - _REPORTING - _VERDICT_TERMS
 
 
-def _subject(claim: str, question_terms: frozenset[str]) -> set[str]:
-    """The words a claim repeats from the question: what it is about ("the cost of a ferry ticket")."""
-    subject = (stemmed_terms(_claim_body(claim)) & question_terms) - _REPORTING - _VERDICT_TERMS
-    return {t for t in subject if not _NUMBER.fullmatch(t)}
+@dataclass(frozen=True)
+class _Relation:
+    """What the relation check (:func:`_anchored`) needs of a claim, worked out once per claim."""
+    subject: frozenset[str]  # the words the claim repeats from the question: what it is about
+    numbers: bool  # the claim states a number
+    names: bool  # the claim names someone or something the question does not
 
 
-def _subject_weights(candidates: Sequence[_Candidate], question_terms: frozenset[str]) -> dict[str, float]:
-    """Each question term's rarity among the candidates' windows: 1 when one window holds it, near 0
-    when all do, 0 when none does (a word no passage has, "mediated" against "mediator", tells no
-    sentence from another; see :func:`_anchored`)."""
-    n = len(candidates)
-    counts = dict.fromkeys(question_terms, 0)
-    for cand in candidates:
-        for t in _found(set(question_terms), cand.window, cand.frame):
-            counts[t] += 1
-    return {t: (math.log((n + 1) / c) / math.log(n + 1) if n > 1 else 1.0) if c else 0.0 for t, c in counts.items()}
+def _relation(claim: str, question_terms: frozenset[str]) -> _Relation | None:
+    """None when the claim adds nothing to the question or repeats fewer than two of its words:
+    then there is no subject to check a sentence against."""
+    body = _claim_body(claim)
+    terms = stemmed_terms(body) - _REPORTING
+    if not terms - question_terms:
+        return None
+    subject = frozenset(t for t in (terms & question_terms) - _VERDICT_TERMS if not _NUMBER.fullmatch(t))
+    if len(subject) < 2:
+        return None
+    return _Relation(subject, bool(_numbers(body)), bool(_names(body, question_terms)))
 
 
-def _anchored(claim: str, cand: _Candidate, question_terms: frozenset[str], share: float, name_share: float,
+def _anchored(relation: _Relation | None, cand: _Candidate, share: float, name_share: float,
               weights: dict[str, float]) -> bool:
     """Whether a claim that states a number or a name is about what the passage sentence is about.
 
@@ -277,18 +279,15 @@ def _anchored(claim: str, cand: _Candidate, question_terms: frozenset[str], shar
     Weighting matters for names because a who-question's subject is mostly the names every
     retrieved article repeats ("Port Alder"); the word that tells the articles apart is rare.
     """
-    terms = stemmed_terms(_claim_body(claim)) - _REPORTING
-    if not terms - question_terms:
+    if relation is None:
         return True
-    subject = _subject(claim, question_terms)
-    if len(subject) < 2:
-        return True
-    if share and _numbers(_claim_body(claim)):
+    subject = set(relation.subject)
+    if share and relation.numbers:
         if len(_found(subject, f"{cand.before} {cand.text}", cand.frame)) / len(subject) < share:
             return False
     # A multi-part question's subject ("which company, reported by TechCrunch, ... and ...") spans
     # several articles, and no one window holds it: names are checked for short subjects only.
-    if name_share and len(subject) <= _NAME_SUBJECT_MAX and _names(claim, question_terms):
+    if name_share and len(subject) <= _NAME_SUBJECT_MAX and relation.names:
         total = sum(weights.get(t, 0.0) for t in subject)
         found = _found(subject, cand.window, cand.frame)
         if total >= 0.05 and sum(weights.get(t, 0.0) for t in found) / total < name_share:
@@ -308,11 +307,14 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     if not candidates:
         return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0)
 
-    weights = _subject_weights(candidates, question_terms)
+    # Each question term's rarity among the sentences' windows (a word no passage has, "mediated"
+    # against "mediator", weighs nothing: it tells no sentence from another).
+    weights = term_rarity([_found(set(question_terms), cand.window, cand.frame) for cand in candidates])
+    relations = [_relation(claim, question_terms) for claim, _ in claims]
     lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame)
-                         if _anchored(claim, cand, question_terms, anchor_share, name_share, weights) else 0.0
+                         if _anchored(relation, cand, anchor_share, name_share, weights) else 0.0
                          for cand in candidates]
-                        for claim, _ in claims])
+                        for (claim, _), relation in zip(claims, relations)])
     semantic = np.zeros_like(lexical)
     if embed is not None:
         vectors = embed([c for c, _ in claims] + [cand.text for cand in candidates])

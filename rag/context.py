@@ -15,7 +15,6 @@ overlapping chunks of one article share is shown once.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
@@ -25,7 +24,7 @@ import numpy as np
 from index import split_sentences
 from index.tokens import count_tokens
 
-from .retrieval import stemmed_terms
+from .retrieval import stemmed_terms, term_rarity
 from .types import Passage
 
 __all__ = ["Evidence", "build_evidence", "is_instruction_like", "passage_heading"]
@@ -73,28 +72,12 @@ def _sanitize(passage: Passage) -> Passage:
 
 
 TERM_WEIGHT = 0.2
-"""Score added per shared key term, times its rarity (:func:`_rarity`). Swept with
+"""Score added per shared key term, times its rarity among the candidate sentences
+(:func:`rag.retrieval.term_rarity`: "Port Alder", in every sentence, barely counts; "manager", in
+one, decides, where MiniLM's cosine rated the mayor's election sentences above "Manager Callum
+Reyes, ..." for "Who is the manager of Port Alder Rovers?"). Swept with
 ``benchmarks/evidence_budget.py --term-weight`` over 0.03-0.3 (docs/BENCHMARKS.md): 0.2 showed the
 most gold facts at 240 tokens and lost none at 480."""
-
-
-def _rarity(shared: Sequence[set[str]]) -> dict[str, float]:
-    """Weight of each question term by how few candidate sentences hold it: 1 for a term one
-    sentence has, falling to 0 for a term every sentence has.
-
-    A name every retrieved article repeats ("Port Alder") says nothing about which sentence
-    answers; the one word only one sentence has ("manager") usually does. MiniLM's cosine
-    misses this: it rated the mayor's election sentences above "Manager Callum Reyes, ..."
-    for "Who is the manager of Port Alder Rovers?".
-    """
-    n = len(shared)
-    counts: dict[str, int] = {}
-    for terms in shared:
-        for t in terms:
-            counts[t] = counts.get(t, 0) + 1
-    if n <= 1:
-        return {t: 1.0 for t in counts}
-    return {t: math.log((n + 1) / c) / math.log(n + 1) for t, c in counts.items()}
 
 
 def build_evidence(passages: Sequence[Passage], question: str, budget: int,
@@ -119,7 +102,7 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int,
         vectors = embed([question, *(f"{passages[rank].title}: {text}" for (rank, _), text in zip(sentences, texts))])
         cosines = vectors[1:] @ vectors[0]
     shared = [terms & stemmed_terms(text) for text in texts]
-    rarity = _rarity(shared)
+    rarity = term_rarity(shared)
     scored = []  # (score, passage rank, sentence position, rank, start, end, tokens)
     for (rank, span), text, cosine, common in zip(sentences, texts, cosines, shared):
         lexical = sum(rarity[t] for t in common)

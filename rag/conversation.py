@@ -84,7 +84,7 @@ def needs_rewrite(question: str, has_history: bool) -> bool:
                 or names_nothing(question))
 
 
-_YEAR_OR_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|they|them|their|it|its)\b", re.I)
 
 
@@ -95,7 +95,7 @@ def _same_words(a: str, b: str) -> bool:
 def _added_figures(question: str, rewritten: str) -> set[str]:
     """Numbers the rewrite has and the follow-up does not, years aside."""
     def figures(text: str) -> set[str]:
-        return {n for n in _YEAR_OR_NUMBER.findall(text) if not re.fullmatch(r"(?:19|20)\d\d", n)}
+        return {n for n in _FIGURE.findall(text) if not re.fullmatch(r"(?:19|20)\d\d", n)}
     return figures(rewritten) - figures(question)
 
 
@@ -117,7 +117,6 @@ def usable_rewrite(question: str, rewritten: str) -> bool:
     if _same_words(question, rewritten) and _PRONOUN.search(question):
         return False
     return rewritten.endswith("?") or not question.strip().endswith("?")
-
 
 
 def context_fallback(question: str, previous: str) -> str:

@@ -17,8 +17,8 @@ import os
 import re
 import resource
 import threading
-from pathlib import Path
 from collections import OrderedDict
+from pathlib import Path
 from typing import Iterator, Protocol, Sequence, runtime_checkable
 
 from .errors import ContextOverflowError, ModelLoadError

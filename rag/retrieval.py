@@ -12,6 +12,7 @@ with ``rag eval retrieval`` / ``rag eval multihop``.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -110,6 +111,20 @@ def _stem(word: str) -> str:
 def stemmed_terms(text: str) -> set[str]:
     """Key terms with a crude suffix stemming, so "budgeted" meets "budget" (for overlap scores)."""
     return {_stem(w) for w in key_terms(text)}
+
+
+def term_rarity(term_sets: Sequence[set[str]]) -> dict[str, float]:
+    """Weight of each term by how few of ``term_sets`` hold it: 1 for a term one set has, falling
+    (log-scaled) towards 0 for a term every set has; 1 for every term when there is one set.
+    Terms no set holds are absent (read them as 0: they tell no set from another)."""
+    n = len(term_sets)
+    counts: dict[str, int] = {}
+    for terms in term_sets:
+        for t in terms:
+            counts[t] = counts.get(t, 0) + 1
+    if n <= 1:
+        return dict.fromkeys(counts, 1.0)
+    return {t: math.log((n + 1) / c) / math.log(n + 1) for t, c in counts.items()}
 
 
 _POOL: ThreadPoolExecutor | None = None
