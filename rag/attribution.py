@@ -42,6 +42,20 @@ with it, and is unsupported when none of them is supported. The verdict word
 itself is not checked: that would take entailment, which the lexical verifier
 does not do.
 
+Multi-part questions ("Which company, covered by Engadget and Polygon, is
+releasing ... on November 16th, featuring minor physical upgrades and ...?")
+get answers that restate them, and no one sentence holds a restatement. Such a
+claim (more than six words repeated from the question) also cites up to three
+sentences that together hold at least ``premise_coverage`` of those words, one
+per part; an answer whose only sentences are a verdict and a restated question
+is supported by such sentences, or not at all (a bare "Yes." stays
+unsupported). The numbers of a question that asks for an entity are premises
+an answer may repeat ("the individual under 30"); a yes/no question's numbers
+are what it asks to confirm, so they stay checked. A name the claim adds (a
+capitalised word the question lacks) that neither the sentence, its
+neighbours, nor its article's title and source mention halves the support,
+as a missing number does.
+
 Each citation quotes the exact passage sentence that supports its claim, with
 offsets into the document.
 """
@@ -72,6 +86,7 @@ _LIST_MARKER = re.compile(r"\(?\d{1,2}[.)]")
 _NAME_SUBJECT_MAX = 6  # subject words up to which a name's relation is checked (see _anchored)
 _CONTEXT_SENTENCES = 2  # sentences before a quote that may name its subject ("It opens in June.")
 _LIST_MARKER_START = re.compile(r"^\s*\(?\d{1,2}[.)]\s+")
+_COVER_SENTENCES = 3  # sentences that may share the parts of a restated question (see _cover)
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -102,9 +117,13 @@ _REPORTING = frozenset(stemmed_terms(
     "noted publish published write writes wrote discuss discusses discussed describe describes described detail "
     "details detailed outline outlines outlined explain explains explained"
 ))
+# "The first article ..., while the second ...": which article, not what it says.
+_ORDINAL_FRAME = re.compile(r"\b(?:the\s+)?(?:first|second|third|former|latter|other|one|both)\s+"
+                            r"(?:article|report|piece|story|source)s?\b", re.I)
 
 
-def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = frozenset(), frame: str = "") -> float:
+def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = frozenset(), frame: str = "",
+                  given_numbers: frozenset[str] = frozenset()) -> float:
     """Lexical support of ``claim`` by ``evidence`` in 0..1 (see module docstring).
 
     Words the claim merely repeats from the question prove nothing ("The bridge
@@ -125,7 +144,7 @@ def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = fr
     # repeat (articles say "on 14 November" under a dated headline). Other numbers from the question
     # still count: "Did it cost 5 million?" must not be confirmed by a passage that says 4.2.
     # Numbers of the article's title and date count too: the model saw them in the passage heading.
-    missing_numbers = {n for n in _numbers(claim) - _numbers(evidence) - _numbers(frame)
+    missing_numbers = {n for n in _numbers(claim) - _numbers(evidence) - _numbers(frame) - given_numbers
                        if not (_YEAR.fullmatch(n) and n in question_terms)}
     if missing_numbers:
         score *= 0.5
@@ -134,7 +153,7 @@ def claim_support(claim: str, evidence: str, question_terms: frozenset[str] = fr
 
 def _claim_body(claim: str) -> str:
     """What a claim asserts: without a leading list number ("1.") or verdict word ("Yes, ...")."""
-    return verdict_of(_LIST_MARKER_START.sub("", claim))[1]
+    return _ORDINAL_FRAME.sub("", verdict_of(_LIST_MARKER_START.sub("", claim))[1])
 
 
 def _found(terms: set[str], evidence: str, frame: str = "") -> set[str]:
@@ -151,12 +170,20 @@ def _found(terms: set[str], evidence: str, frame: str = "") -> set[str]:
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
     """Answer sentences with their markers. A marker group that starts a sentence
     ("... lightly. [1] He said") belongs to the sentence before it."""
+    return [(body, markers) for body, markers, _ in _claims_and_breaks(text)]
+
+
+def _claims_and_breaks(text: str) -> list[tuple[str, list[int], bool]]:
+    """:func:`split_claims`, and for each claim whether a line break follows it in ``text`` (so the
+    verified answer keeps a verdict line, "Yes", apart from the sentence after it)."""
     text = _MISSING_SPACE.sub(r"\1 \2", text)
     spans = split_sentences(text)
-    sentences = [text[s.start:s.end] for s in spans]
-    claims: list[tuple[str, list[int]]] = []
+    claims: list[tuple[str, list[int], bool]] = []
     list_marker = ""  # "1." of a numbered list, split off as a sentence of its own
-    for sentence in sentences:
+    for i, span in enumerate(spans):
+        sentence = text[span.start:span.end]
+        following = text[span.end:spans[i + 1].start] if i + 1 < len(spans) else ""
+        line_break = "\n" in following
         if _LIST_MARKER.fullmatch(sentence.strip()):
             list_marker = sentence.strip()
             continue
@@ -168,12 +195,13 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
             sentence = sentence[leading.end():]
         markers = [int(n) for n in MARKER.findall(sentence)]
         body = strip_markers(sentence)
-        if body and any(body == seen for seen, _ in claims):
+        if body and any(body == seen for seen, _, _ in claims):
             continue  # small models sometimes repeat a sentence verbatim
         if body:
-            claims.append((body, markers))
+            claims.append((body, markers, line_break))
         elif claims:
-            claims[-1][1].extend(markers)
+            body, previous, _ = claims[-1]
+            claims[-1] = (body, previous + markers, line_break)
     return claims
 
 
@@ -252,9 +280,11 @@ class _Relation:
     names: bool  # the claim names someone or something the question does not
 
 
-def _relation(claim: str, question_terms: frozenset[str]) -> _Relation | None:
+def _relation(claim: str, question_terms: frozenset[str],
+              given_numbers: frozenset[str] = frozenset()) -> _Relation | None:
     """None when the claim adds nothing to the question or repeats fewer than two of its words:
-    then there is no subject to check a sentence against."""
+    then there is no subject to check a sentence against. Numbers in ``given_numbers`` (the
+    question's, see :func:`attribute`) are part of the subject, not a number the claim states."""
     body = _claim_body(claim)
     terms = stemmed_terms(body) - _REPORTING
     if not terms - question_terms:
@@ -262,7 +292,7 @@ def _relation(claim: str, question_terms: frozenset[str]) -> _Relation | None:
     subject = frozenset(t for t in (terms & question_terms) - _VERDICT_TERMS if not _NUMBER.fullmatch(t))
     if len(subject) < 2:
         return None
-    return _Relation(subject, bool(_numbers(body)), bool(_names(body, question_terms)))
+    return _Relation(subject, bool(_numbers(body) - given_numbers), bool(_names(body, question_terms)))
 
 
 def _anchored(relation: _Relation | None, cand: _Candidate, share: float, name_share: float,
@@ -295,26 +325,66 @@ def _anchored(relation: _Relation | None, cand: _Candidate, share: float, name_s
     return True
 
 
+def _names_factor(names: set[str], cand: _Candidate) -> float:
+    """0.5 when the claim names someone or something that neither the sentence, its neighbours nor
+    its article's title and source mention ("Huang was compared to Warren Buffett" against "Bankman-
+    Fried was even compared to Warren Buffett"): names, like numbers, are where small models slip."""
+    if names and names - _found(names, cand.window, cand.frame):
+        return 0.5
+    return 1.0
+
+
+def _cover(terms: set[str], candidates: Sequence[_Candidate]) -> tuple[list[int], float]:
+    """Up to :data:`_COVER_SENTENCES` passage sentences that together hold most of ``terms``.
+
+    Greedy: the sentence whose own text holds the most terms not yet held (its title and source
+    count too, but second), while it adds at least two. Returns the candidate indices and the share
+    of ``terms`` held.
+    """
+    if not terms:
+        return [], 0.0
+    left, chosen = set(terms), []
+    while left and len(chosen) < _COVER_SENTENCES:
+        gains = [(len(left & stemmed_terms(cand.text)), len(_found(left, cand.text, cand.frame)), -j)
+                 for j, cand in enumerate(candidates) if j not in chosen]
+        if not gains:
+            break
+        in_text, gain, neg_j = max(gains)
+        if in_text < 1 or gain < 2:
+            break
+        chosen.append(-neg_j)
+        left -= _found(left, candidates[-neg_j].text, candidates[-neg_j].frame)
+    return chosen, 1 - len(left) / len(terms)
+
+
 def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = None, question: str = "",
               keep_threshold: float = 0.45, add_threshold: float = 0.55, min_lexical: float = 0.5,
-              anchor_share: float = 0.5, name_share: float = 0.5) -> Attribution:
+              anchor_share: float = 0.5, name_share: float = 0.5, premise_coverage: float = 0.5) -> Attribution:
     """Verify and resolve the citations of ``answer`` (see module docstring)."""
-    claims = split_claims(answer)
+    claims_and_breaks = _claims_and_breaks(answer)
+    claims = [(body, markers) for body, markers, _ in claims_and_breaks]
     candidates = _candidates(passages)
     question_terms = frozenset(stemmed_terms(question))
     if not claims:
         return Attribution(strip_markers(answer), (), (), 0.0)
     if not candidates:
         return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0)
+    verdict_question = bool(question) and is_verdict_question(question)
+    # A question that asks for an entity gives its numbers as premises ("the individual under 30
+    # ... accused of misusing $14 billion"): an answer restating them is not stating them anew. A
+    # yes/no question's numbers are what the answer must confirm, so they stay checked.
+    given_numbers = frozenset() if verdict_question else frozenset(_numbers(question))
 
     # Each question term's rarity among the sentences' windows (a word no passage has, "mediated"
     # against "mediator", weighs nothing: it tells no sentence from another).
     weights = term_rarity([_found(set(question_terms), cand.window, cand.frame) for cand in candidates])
-    relations = [_relation(claim, question_terms) for claim, _ in claims]
-    lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame)
+    relations = [_relation(claim, question_terms, given_numbers) for claim, _ in claims]
+    names = [_names(_claim_body(claim), question_terms) for claim, _ in claims]
+    lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame, given_numbers)
+                         * _names_factor(claim_names, cand)
                          if _anchored(relation, cand, anchor_share, name_share, weights) else 0.0
                          for cand in candidates]
-                        for (claim, _), relation in zip(claims, relations)])
+                        for (claim, _), relation, claim_names in zip(claims, relations, names)])
     semantic = np.zeros_like(lexical)
     if embed is not None:
         vectors = embed([c for c, _ in claims] + [cand.text for cand in candidates])
@@ -324,7 +394,6 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     # A sentence whose own words are mostly absent from the passage is not supported by it,
     # however similar it sounds.
     scores = np.where(lexical >= min_lexical, scores, 0.0)
-    verdict_question = bool(question) and is_verdict_question(question)
 
     citations: list[Citation] = []
     by_quote: dict[tuple[str, int], int] = {}
@@ -354,6 +423,13 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         if kept:
             supports.append(max(float(scores[i, best_by_passage[n]]) for n in kept))
             numbers_of[i] = [cite(candidates[best_by_passage[n]], float(scores[i, best_by_passage[n]])) for n in kept]
+            relation = relations[i]
+            if relation is not None and len(relation.subject) > _NAME_SUBJECT_MAX:
+                # A claim that restates a multi-part question ("Valve is releasing ... on November
+                # 16th, featuring minor physical upgrades and ...") also cites where each part is stated.
+                chosen, coverage = _cover(set(relation.subject), candidates)
+                if coverage >= premise_coverage:
+                    numbers_of[i] += [cite(candidates[j], float(scores[i, j])) for j in chosen]
             continue
         pair = _joint_support(claim, i, candidates, lexical, semantic if embed is not None else None, question_terms,
                               add_threshold, min_lexical)
@@ -371,13 +447,28 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     # A verdict ("Yes.", "No, the reports agree.") rests on the facts given with it: it cites them,
     # and stands only if at least one of them is supported.
     facts = sorted({n for numbers in numbers_of.values() for n in numbers})
-    for i in conclusions:
+    if conclusions and not facts:
+        # The answer states no fact but the question restated ("Yes. The reporting was consistent
+        # between the Polygon report on ... and the Engadget review of ..."). A multi-part restatement
+        # is a claim too, which no single sentence holds: it is supported by up to three sentences
+        # that together hold most of its words, and the verdict rests on them. A bare "Yes." stays
+        # unsupported: it states nothing a passage could hold.
+        for i in conclusions:
+            terms = stemmed_terms(_claim_body(claims[i][0])) - _REPORTING - _VERDICT_TERMS
+            chosen, coverage = _cover(terms, candidates) if len(terms) >= 2 else ([], 0.0)
+            if coverage >= premise_coverage:
+                numbers_of[i] = [cite(candidates[j], coverage) for j in chosen]
+                supports.append(coverage)
+        facts = sorted({n for numbers in numbers_of.values() for n in numbers})
+    for i in (i for i in conclusions if i not in numbers_of):
         if facts:
             numbers_of[i] = facts
         else:
             unsupported.append(i)
-    out_sentences = [_with_markers(claim, numbers_of[i]) if i in numbers_of else claim for i, (claim, _) in enumerate(claims)]
-    return Attribution(" ".join(out_sentences), tuple(citations), tuple(claims[i][0] for i in sorted(unsupported)),
+    out = ""
+    for i, (claim, _, line_break) in enumerate(claims_and_breaks):
+        out += (_with_markers(claim, numbers_of[i]) if i in numbers_of else claim) + ("\n" if line_break else " ")
+    return Attribution(out.strip(), tuple(citations), tuple(claims[i][0] for i in sorted(unsupported)),
                        float(np.mean(supports)) if supports else 0.0)
 
 
@@ -388,10 +479,14 @@ _VERDICT_TERMS = frozenset(stemmed_terms(
 ))  # (reporting words, "article", "suggests", are in _REPORTING, which both users subtract as well)
 
 
+# Words that join the parts of a restated question ("the first article discusses X, while the
+# second details Y") without adding a fact.
+_CONNECTIVES = frozenset(stemmed_terms("while whereas"))
+
+
 def is_conclusion(claim: str, question_terms: frozenset[str]) -> bool:
     """A sentence of a verdict answer that adds no fact to the question: a verdict word and a restatement."""
-    _, rest = verdict_of(claim)
-    return not (stemmed_terms(rest) - question_terms - _VERDICT_TERMS - _REPORTING)
+    return not (stemmed_terms(_claim_body(claim)) - question_terms - _VERDICT_TERMS - _REPORTING - _CONNECTIVES)
 
 
 def _joint_support(claim: str, i: int, candidates: Sequence[_Candidate], lexical: np.ndarray, semantic: np.ndarray | None,

@@ -297,3 +297,60 @@ def test_a_name_next_to_the_subject_in_the_following_sentence_is_supported():
     result = attribute("Tomasz Wierzbicki works for Kestrel and Moor Engineering [1].", [bridge],
                        question="Which firm does Tomasz Wierzbicki work for?")
     assert result.citations and not result.unsupported
+
+
+# Three articles on one story, each stating one part of a multi-part question.
+_LAUNCH = [
+    _article("g", "Glimmerdeck 2 review", "Harbourlight has announced a new Glimmerdeck, and we have already tested it. "
+             "The Glimmerdeck 2 goes on sale on 16 March at 9am."),
+    _article("p", "What changed in the Glimmerdeck 2",
+             "Alongside the brighter screen, Harbourlight has made a handful of minor physical upgrades with the new "
+             "iteration."),
+    _article("e", "Interview: one target for developers",
+             "Harbourlight wants developers to keep a single performance target rather than split their attention."),
+]
+_LAUNCH_QUESTION = ("Which company, covered by two reviews, is releasing a new version of its handheld on 16 March, "
+                    "with minor physical upgrades and a single performance target for developers?")
+
+
+def test_an_entity_answer_restating_the_questions_numbers_is_supported_and_cites_each_part():
+    """The question's own "16 March" is a premise the answer repeats, not a number it states anew, and
+    a claim restating a multi-part question cites the sentences that state its parts."""
+    answer = ("Harbourlight is releasing a new version of its handheld on 16 March, with minor physical upgrades and "
+              "a single performance target for developers.")
+    result = attribute(answer, _LAUNCH, question=_LAUNCH_QUESTION)
+    assert not result.unsupported
+    assert {c.doc_id for c in result.citations} == {"g", "p", "e"}
+    # A yes/no question's numbers stay checked: the answer must not confirm a date no passage gives.
+    wrong_date = attribute("Yes, Harbourlight releases it on 18 March [1].", _LAUNCH,
+                           question="Does Harbourlight release the Glimmerdeck 2 on 18 March?")
+    assert wrong_date.citations == ()
+
+
+def test_a_verdict_with_the_question_restated_rests_on_the_sentences_that_state_it():
+    question = ("Did the review of the Glimmerdeck 2 and the interview about developers report consistently on "
+                "Harbourlight's minor physical upgrades and single performance target?")
+    answer = ("Yes\nThe first article reports Harbourlight's minor physical upgrades, while the second article reports "
+              "the single performance target for developers.")
+    result = attribute(answer, _LAUNCH, question=question)
+    assert not result.unsupported and {c.doc_id for c in result.citations} >= {"p", "e"}
+    assert result.text.startswith("Yes [")  # the verdict cites them too ...
+    assert "\n" in result.text  # ... and keeps its own line
+    # Restating what no passage says is not supported by three unrelated sentences.
+    invented = attribute("Yes\nThe first article reports Harbourlight's recall of faulty batteries, while the second "
+                         "article reports refunds for early buyers.", _LAUNCH,
+                         question="Did both articles report Harbourlight's recall of faulty batteries and refunds?")
+    assert invented.citations == ()
+
+
+def test_a_name_no_sentence_near_the_quote_mentions_halves_the_support():
+    """"Huang was compared to Warren Buffett" is not supported by "Bankman-Fried was compared to Warren Buffett"."""
+    trial = _article("t", "The trial so far",
+                     "Bankman-Fried was even compared to Warren Buffett and called the white knight of crypto.")
+    question = "Who said the exchange planned a board of experts?"
+    wrong = attribute("The person compared to Warren Buffett and called the white knight of crypto is Huang [1].",
+                      [trial], question=question)
+    assert wrong.citations == ()
+    right = attribute("The person compared to Warren Buffett and called the white knight of crypto is Bankman-Fried [1].",
+                      [trial], question=question)
+    assert right.citations and not right.unsupported

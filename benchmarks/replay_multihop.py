@@ -1,0 +1,99 @@
+"""Score recorded MultiHop-RAG answers again under the current code, without the LLM.
+
+    .venv/bin/python benchmarks/replay_multihop.py benchmarks/results/multihop-queries.dev-<UTC>.json [more files]
+
+``rag eval multihop --answers`` keeps each query's raw model output (``draft``).
+Generation takes ~15 s an answer on 2 cores; everything after it (verification,
+citations, conflicts, abstention, scoring) takes milliseconds. This script puts
+each recorded draft back through the real pipeline, ``evaluate_answers`` with the
+product's Assistant, whose generator returns the recorded draft instead of
+running the model, and prints the verified system's numbers beside the ones
+recorded. Retrieval and the evidence are recomputed by the current code, so
+a change there that alters the prompt makes the recorded draft stale (this
+script cannot tell: keep retrieval and evidence fixed while replaying).
+
+Use it on the dev split while changing the verifier; report test numbers from
+a real ``rag eval`` run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index import CorpusIndex  # noqa: E402
+from rag import Assistant, Settings  # noqa: E402
+from rag.evaluation.multihop import evaluate_answers  # noqa: E402
+
+
+class RecordedDrafts:
+    """A generator that answers each question with the draft recorded for it."""
+
+    id = "recorded-drafts"
+
+    def __init__(self, drafts: dict[str, str]) -> None:
+        self.drafts = drafts
+        self.missing = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages: Sequence[dict], max_tokens: int = 256) -> Iterator[str]:
+        # The user message ends "Question: <question>" and perhaps a hint line (rag.prompts.user_message).
+        question = messages[-1]["content"].rsplit("\nQuestion: ", 1)[-1].split("\n", 1)[0]
+        if question in self.drafts:
+            yield self.drafts[question]
+        else:
+            self.missing += 1
+
+
+def _queries(record: dict) -> list[dict]:
+    from rag.evaluation.multihop import load_queries
+
+    wanted = {r["id"] for r in record["answers"]["answers"]}
+    return [q for q in load_queries(record["queries_file"]) if q["id"] in wanted]
+
+
+def _row(name: str, summary: dict) -> str:
+    acc = summary["accuracy"]["all"]
+    gold = summary["citations"]["gold"]
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+    return (f"{name:<10} strict {acc['strict']:.3f}  lenient {acc['lenient']:.3f}  null abstained "
+            f"{fmt(summary['abstention_rate_null'])}  answerable abstained {fmt(summary['wrong_abstention_rate_answerable'])}"
+            f"  cit. precision/recall (gold) {fmt(gold['precision'])}/{fmt(gold['recall'])}"
+            f"  citations {summary['citations']['citations']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results", nargs="+", help="results files of rag eval multihop --answers")
+    args = parser.parse_args()
+    for path in args.results:
+        record = json.loads(Path(path).read_text())
+        answers = record["answers"]["answers"]
+        drafts = {r["query"]: r["draft"] for r in answers}
+        generator = RecordedDrafts(drafts)
+        index = CorpusIndex.open(record["index"]["index_dir"], None, create=False)
+        assistant = Assistant(Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"]),
+                              index=index, generator=generator)
+        replayed = evaluate_answers(assistant, _queries(record))
+        print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft)")
+        print("  " + _row("recorded", record["answers"]["systems"]["verified"]))
+        print("  " + _row("replayed", replayed["systems"]["verified"]))
+        before = {r["id"]: r for r in answers}
+        for r in replayed["answers"]:
+            old = before[r["id"]]
+            if (old["verified"]["abstained"], old["verified"]["strict"]) != (r["verified"]["abstained"], r["verified"]["strict"]):
+                print(f"    {r['id']} [{r['question_type']}] abstained {old['verified']['abstained']} -> "
+                      f"{r['verified']['abstained']}, strict {old['verified']['strict']} -> {r['verified']['strict']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
