@@ -17,14 +17,13 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_common import write_results  # noqa: E402
-from rag import Assistant, Settings  # noqa: E402
+from bench_common import sample_assistant, write_results  # noqa: E402
+from rag import Assistant  # noqa: E402
 
 
 def _run(assistant: Assistant, conversations: list[dict], keep: int) -> list[dict]:
@@ -58,9 +57,7 @@ def main() -> int:
     args = parser.parse_args()
     conversations = [c for c in json.loads((ROOT / "tests/data/sample_conversations.json").read_text())
                      if c["id"] in args.ids.split(",")]
-    index_dir = args.index or tempfile.mkdtemp(prefix="rag-kv-")
-    assistant = Assistant(Settings(index_dir=index_dir, model=args.model))
-    assistant.build([ROOT / "rag/sample_corpus"])
+    assistant = sample_assistant(args.index, "rag-kv-", model=args.model)
     assistant.ask("Who is the lead engineer on the Alder Harbour Bridge project?")  # load the model outside the timings
     on = _run(assistant, conversations, keep=3)
     off = _run(assistant, conversations, keep=0)

@@ -18,7 +18,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag import Assistant, Settings  # noqa: E402
+from bench_common import sample_assistant  # noqa: E402
 
 QUESTION = "How much did the library renovation cost, and who designed the building?"
 
@@ -51,8 +50,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=64)
     args = parser.parse_args()
-    assistant = Assistant(Settings(index_dir=Path(tempfile.mkdtemp()), model=args.model))
-    assistant.build([ROOT / "rag/sample_corpus"])
+    assistant = sample_assistant(None, "rag-answer-", model=args.model)
     stream = assistant.stream(QUESTION)
     messages = stream._messages
     generator = assistant.generator

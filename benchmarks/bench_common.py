@@ -12,6 +12,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,11 +21,24 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SEED = ROOT.parent / "shared" / "corpus" / "seed"
+SAMPLE_CORPUS = ROOT / "rag" / "sample_corpus"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from rag.evaluation.results import machine_info  # noqa: E402
+
+
+def sample_assistant(index_dir: str | Path | None = None, prefix: str = "rag-bench-", corpus: str | Path = SAMPLE_CORPUS,
+                     **settings):
+    """An Assistant over the sample corpus (or ``corpus``): ``index_dir`` brought up to date (a no-op
+    when it is), or a new index in a temp dir. ``settings`` are Settings fields; None leaves one as is."""
+    from rag import Assistant, Settings
+
+    path = index_dir or tempfile.mkdtemp(prefix=prefix)
+    assistant = Assistant(Settings(index_dir=path).with_overrides(**settings))
+    assistant.build([corpus])
+    return assistant
 
 
 def machine() -> dict:

@@ -15,15 +15,13 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_common import write_results  # noqa: E402
-from rag import Assistant, Settings  # noqa: E402
+from bench_common import sample_assistant, write_results  # noqa: E402
 
 
 def _ok(answer, expected) -> bool:
@@ -42,15 +40,14 @@ def main() -> int:
                         help="conversation file (tests/data/sample_conversations_heldout.json: the set written after "
                              "the rewrite and verifier changes of session 13 and never tuned on)")
     args = parser.parse_args()
-    conversations = json.loads((ROOT / args.set).read_text())
+    set_path = ROOT / args.set  # (an absolute --set stays as given)
+    if not set_path.is_file():
+        parser.error(f"--set: no such file: {set_path}")
+    conversations = json.loads(set_path.read_text())
     if args.ids:
         conversations = [c for c in conversations if c["id"] in args.ids.split(",")]
     conversations = conversations[: args.limit]
-    settings = Settings(index_dir=Path(args.index or tempfile.mkdtemp(prefix="rag-conv-")), model=args.model)
-    if args.context_tokens:
-        settings = settings.with_overrides(context_tokens=args.context_tokens)
-    assistant = Assistant(settings)
-    assistant.build([ROOT / "rag/sample_corpus"])
+    assistant = sample_assistant(args.index, "rag-conv-", model=args.model, context_tokens=args.context_tokens)
     rows, rewrite_times, followups, rewritten, rejected = [], [], 0, 0, 0
     started = time.perf_counter()
     first_tokens, answer_times = [], []

@@ -27,14 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_common import write_results  # noqa: E402
+from bench_common import sample_assistant, write_results  # noqa: E402
 from rag import Assistant, Settings  # noqa: E402
 from rag.evaluation.metrics import contains_fact  # noqa: E402
 
@@ -94,9 +93,7 @@ def main() -> int:
                          "queries_all_facts_shown": complete / len(queries)})
         name = f"evidence-budget-{Path(args.multihop).stem}"
     else:
-        index_dir = args.index or tempfile.mkdtemp(prefix="rag-budget-")
-        builder = Assistant(Settings(index_dir=index_dir))
-        builder.build([ROOT / "rag/sample_corpus"])
+        index_dir = sample_assistant(args.index, "rag-budget-").settings.index_dir
         questions = [q for q in json.loads((ROOT / "tests/data/sample_questions.json").read_text()) if q.get("answerable", True)]
         turns = _conversation_turns(Path(args.conversations)) if args.conversations else []
         for budget in budgets:

@@ -21,12 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_common import sample_assistant  # noqa: E402
 from rag import Assistant, Settings  # noqa: E402
 from rag.attribution import attribute  # noqa: E402
 from rag.prompts import CONFLICT_NOTE, NO_ANSWER  # noqa: E402
@@ -75,10 +75,7 @@ def main() -> int:
                   ("/unverified-right" if r["unverified"]["strict"] else "/unverified-wrong"))
                  for r in record["answers"]["answers"] if r["draft"] and not r["draft"].startswith(NO_ANSWER)]
     else:
-        index_dir = args.index or tempfile.mkdtemp(prefix="rag-replay-")
-        assistant = Assistant(Settings(index_dir=index_dir).with_overrides(context_tokens=args.context_tokens))
-        if not args.index:
-            assistant.build([ROOT / "rag/sample_corpus"])
+        assistant = sample_assistant(args.index, "rag-replay-", context_tokens=args.context_tokens)
         if args.kind == "sample":
             questions = {q["id"]: q for q in json.loads((ROOT / "tests/data/sample_questions.json").read_text())}
             items = [(r["id"], questions[r["id"]]["question"], r["answer"],

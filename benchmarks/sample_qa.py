@@ -13,14 +13,13 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag import Assistant, Settings  # noqa: E402
+from bench_common import sample_assistant  # noqa: E402
 from rag.evaluation.citations import quote_is_exact  # noqa: E402
 
 
@@ -35,10 +34,8 @@ def main() -> int:
     parser.add_argument("--json", help="write results here")
     args = parser.parse_args()
     questions = json.loads(Path(args.questions).read_text())[: args.limit]
-    index_dir = args.index or tempfile.mkdtemp(prefix="rag-sample-")
-    settings = Settings(index_dir=Path(index_dir), model=args.model).with_overrides(context_tokens=args.context_tokens)
-    assistant = Assistant(settings)
-    assistant.build([args.corpus])
+    assistant = sample_assistant(args.index, "rag-sample-", corpus=args.corpus, model=args.model,
+                                 context_tokens=args.context_tokens)
     rows = []
     file_texts: dict[str, str] = {}
     for q in questions:
