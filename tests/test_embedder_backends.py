@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 
 import numpy as np
@@ -21,6 +22,7 @@ from index.embedder import (
     DEFAULT_EMBEDDER,
     SentenceTransformerEmbedder,
     _export_is_valid,
+    _model_file_intact,
     _model_fingerprint,
     embedder_for_id,
     parse_embedder_name,
@@ -127,3 +129,22 @@ def test_fresh_offline_export_is_verified_and_reused(tmp_path, monkeypatch, torc
     fingerprint = _model_fingerprint(emb.path)
     assert _export_is_valid(folder, fingerprint, "onnx-int8")
     assert not _export_is_valid(damaged, fingerprint, "onnx-int8")
+
+
+def test_model_digest_is_checked_once_until_the_file_changes(tmp_path, monkeypatch):
+    from index.documents import file_sha256
+
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"onnx" * 1000)
+    digest = file_sha256(model)
+    assert _model_file_intact(model, digest) and (tmp_path / ".verified").exists()
+    # Verified before and unchanged since: not hashed again.
+    monkeypatch.setattr(embedder_module, "file_sha256", lambda _: pytest.fail("hashed again"))
+    assert _model_file_intact(model, digest)
+    monkeypatch.undo()
+    # Rewritten (same size, new content and modification time): hashed again, and refused.
+    before = model.stat().st_mtime_ns
+    model.write_bytes(b"xxxx" * 1000)
+    os.utime(model, ns=(before + 10**9, before + 10**9))  # (file times can be coarser than two quick writes)
+    assert not _model_file_intact(model, digest)
+    assert not _model_file_intact(model, "0" * 64)
