@@ -73,7 +73,10 @@ def _row(name: str, summary: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("results", nargs="+", help="results files of rag eval multihop --answers")
+    parser.add_argument("--json", help="write the replayed record here (one results file only), in the same format")
     args = parser.parse_args()
+    if args.json and len(args.results) > 1:
+        parser.error("--json takes one results file")
     for path in args.results:
         record = json.loads(Path(path).read_text())
         answers = record["answers"]["answers"]
@@ -86,6 +89,8 @@ def main() -> int:
         print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft)")
         print("  " + _row("recorded", record["answers"]["systems"]["verified"]))
         print("  " + _row("replayed", replayed["systems"]["verified"]))
+        if args.json:
+            Path(args.json).write_text(json.dumps({**record, "answers": replayed, "replayed_from": str(path)}, indent=1))
         before = {r["id"]: r for r in answers}
         for r in replayed["answers"]:
             old = before[r["id"]]

@@ -334,19 +334,24 @@ def _names_factor(names: set[str], cand: _Candidate) -> float:
     return 1.0
 
 
-def _cover(terms: set[str], candidates: Sequence[_Candidate]) -> tuple[list[int], float]:
+def _cover(terms: set[str], candidates: Sequence[_Candidate], about: set[str] | frozenset[str] = frozenset()
+           ) -> tuple[list[int], float]:
     """Up to :data:`_COVER_SENTENCES` passage sentences that together hold most of ``terms``.
 
     Greedy: the sentence whose own text holds the most terms not yet held (its title and source
-    count too, but second), while it adds at least two. Returns the candidate indices and the share
-    of ``terms`` held.
+    count too, but second), while it adds at least two. With ``about`` (the answer a claim gives:
+    "Valve"), only sentences that name it, or whose neighbours or title do, are used: a sentence
+    about LinkedIn that happens to say "new features" does not state a part of "Valve is releasing
+    ... featuring ...". Returns the candidate indices and the share of ``terms`` held.
     """
     if not terms:
         return [], 0.0
+    eligible = [j for j, cand in enumerate(candidates) if not about or _found(set(about), cand.window, cand.frame)]
     left, chosen = set(terms), []
     while left and len(chosen) < _COVER_SENTENCES:
-        gains = [(len(left & stemmed_terms(cand.text)), len(_found(left, cand.text, cand.frame)), -j)
-                 for j, cand in enumerate(candidates) if j not in chosen]
+        gains = [(len(left & stemmed_terms(candidates[j].text)),
+                  len(_found(left, candidates[j].text, candidates[j].frame)), -j)
+                 for j in eligible if j not in chosen]
         if not gains:
             break
         in_text, gain, neg_j = max(gains)
@@ -427,7 +432,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
             if relation is not None and len(relation.subject) > _NAME_SUBJECT_MAX:
                 # A claim that restates a multi-part question ("Valve is releasing ... on November
                 # 16th, featuring minor physical upgrades and ...") also cites where each part is stated.
-                chosen, coverage = _cover(set(relation.subject), candidates)
+                answer_terms = stemmed_terms(_claim_body(claim)) - question_terms - _REPORTING
+                chosen, coverage = _cover(set(relation.subject), candidates, about=answer_terms)
                 if coverage >= premise_coverage:
                     numbers_of[i] += [cite(candidates[j], float(scores[i, j])) for j in chosen]
             continue

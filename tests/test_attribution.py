@@ -308,6 +308,8 @@ _LAUNCH = [
              "iteration."),
     _article("e", "Interview: one target for developers",
              "Harbourlight wants developers to keep a single performance target rather than split their attention."),
+    # Another company's news that shares words with the question ("new version", "physical upgrades").
+    _article("l", "Lumenware roundup", "Lumenware is also releasing a version of its handheld."),
 ]
 _LAUNCH_QUESTION = ("Which company, covered by two reviews, is releasing a new version of its handheld on 16 March, "
                     "with minor physical upgrades and a single performance target for developers?")
@@ -320,7 +322,7 @@ def test_an_entity_answer_restating_the_questions_numbers_is_supported_and_cites
               "a single performance target for developers.")
     result = attribute(answer, _LAUNCH, question=_LAUNCH_QUESTION)
     assert not result.unsupported
-    assert {c.doc_id for c in result.citations} == {"g", "p", "e"}
+    assert {c.doc_id for c in result.citations} == {"g", "p", "e"}  # not "l": it is not about Harbourlight
     # A yes/no question's numbers stay checked: the answer must not confirm a date no passage gives.
     wrong_date = attribute("Yes, Harbourlight releases it on 18 March [1].", _LAUNCH,
                            question="Does Harbourlight release the Glimmerdeck 2 on 18 March?")

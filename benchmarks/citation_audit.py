@@ -1,0 +1,134 @@
+"""Citation precision by reading: a random sample of (sentence, citation) pairs judged by a reader.
+
+    # 1. draw the sample from a results file of rag eval multihop --answers (pairs carry corpus text:
+    #    keep them out of the repository)
+    .venv/bin/python benchmarks/citation_audit.py sample RESULTS --n 60 --seed 14 --out /tmp/pairs.json
+    # 2. a reader writes one label per pair: "supports", "partial" or "no" (rubric below), as
+    #    {"labels": [{"key": ..., "label": ...}, ...]} in benchmarks/data/citation-audit-<name>.json
+    # 3. score
+    .venv/bin/python benchmarks/citation_audit.py score RESULTS benchmarks/data/citation-audit-<name>.json
+
+The issue's citation precision is "the share of citations whose quote supports
+the sentence citing it". The gold judge (rag/evaluation/citations.py) does not
+read the sentence: it asks whether the quote is one of the benchmark's gold
+facts, so a quote from another article on the same story that says the same
+thing counts as wrong, and a gold fact cited for a sentence it does not support
+counts as right. The lexical judge reads the sentence but needs 60% of its words
+in the quote, which a sentence restating a multi-part question never meets.
+This script measures the definition itself, on a sample, by a reader.
+
+Rubric given to the reader (the pair shows the answer sentence, and the quote
+with its article's title, source and date, as the UI shows a citation):
+
+- ``supports``: the quote, with its heading, states what the sentence says, or
+  the part of it that this citation is there for (a sentence citing two
+  articles needs each to state its own part).
+- ``partial``: the quote states some of it, and the rest is neither in it nor
+  in the question's premises.
+- ``no``: the quote does not state it, or states something else.
+
+A verdict sentence ("Yes.") cites the facts that decide it; its pairs are
+judged on whether the quote states one of those facts. A pair is keyed by query
+id, sentence index and citation number, so the labels file holds no corpus text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag.attribution import split_claims  # noqa: E402
+
+LABELS = ("supports", "partial", "no")
+
+
+def _pairs(record: dict) -> list[dict]:
+    """Every (sentence, citation) pair of the answers given to answerable queries."""
+    from rag.evaluation.metrics import citation_matches_gold
+    from rag.evaluation.multihop import load_queries
+
+    facts = {q["id"]: q["facts"] for q in load_queries(record["queries_file"])}
+    out = []
+    for r in record["answers"]["answers"]:
+        if r["null"] or r["verified"]["abstained"]:
+            continue
+        for i, (sentence, markers) in enumerate(split_claims(r["answer"])):
+            for n in dict.fromkeys(markers):
+                if 1 <= n <= len(r["quotes"]):
+                    quote = r["quotes"][n - 1]
+                    out.append({"key": f"{r['id']}:{i}:{n}", "question": r["query"], "sentence": sentence,
+                                "quote": quote, "gold": citation_matches_gold(quote, facts[r["id"]])})
+    return out
+
+
+def _headings(record: dict) -> dict[str, str]:
+    """Quote -> "title | date | url" of the corpus file it comes from (what the UI shows with it)."""
+    heads = {}
+    for path in Path(record["corpus"]).glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        title, date, url, *_ = (text.split("\n", 3) + ["", "", ""])[:4]
+        heads[path.name] = (f"{title} | {date} | {url}", text)
+    return heads
+
+
+def sample(args: argparse.Namespace) -> int:
+    record = json.loads(Path(args.results).read_text())
+    pairs = _pairs(record)
+    chosen = random.Random(args.seed).sample(pairs, min(args.n, len(pairs)))
+    heads = _headings(record)
+    for pair in chosen:
+        pair["heading"] = next((h for h, text in heads.values() if pair["quote"] in text), "")
+        pair.pop("gold")  # the reader does not see the gold judge's verdict
+    Path(args.out).write_text(json.dumps({"rubric": __doc__.split("Rubric")[1].split("A pair is keyed")[0],
+                                          "pairs": chosen}, indent=1, ensure_ascii=False))
+    print(f"{len(chosen)} of {len(pairs)} pairs written to {args.out}")
+    return 0
+
+
+def score(args: argparse.Namespace) -> int:
+    record = json.loads(Path(args.results).read_text())
+    pairs = {p["key"]: p for p in _pairs(record)}
+    labels = json.loads(Path(args.labels).read_text())["labels"]
+    unknown = [x["key"] for x in labels if x["key"] not in pairs or x["label"] not in LABELS]
+    if unknown:
+        print(f"labels that match no pair of this results file, or no label of {LABELS}: {unknown}", file=sys.stderr)
+        return 2
+    n = len(labels)
+    counts = {label: sum(x["label"] == label for x in labels) for label in LABELS}
+    gold = [pairs[x["key"]]["gold"] for x in labels]
+    agree = sum(g == (x["label"] == "supports") for g, x in zip(gold, labels))
+    print(f"{n} pairs sampled from {len(pairs)}: " + ", ".join(f"{k} {v} ({v / n:.2f})" for k, v in counts.items()))
+    print(f"citation precision by reading: {counts['supports'] / n:.3f} (supports), "
+          f"{(counts['supports'] + counts['partial']) / n:.3f} (supports or partial)")
+    print(f"gold judge on the same pairs: {sum(gold) / n:.3f} precise; agrees with the reader (supports) on {agree / n:.2f}")
+    both = {(g, x["label"]): 0 for g in (True, False) for x in labels}
+    for g, x in zip(gold, labels):
+        both[(g, x["label"])] = both.get((g, x["label"]), 0) + 1
+    for (g, label), count in sorted(both.items(), key=lambda kv: (not kv[0][0], LABELS.index(kv[0][1]))):
+        print(f"  gold {'yes' if g else 'no '} / reader {label}: {count}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sample")
+    s.add_argument("results")
+    s.add_argument("--n", type=int, default=60)
+    s.add_argument("--seed", type=int, default=14)
+    s.add_argument("--out", required=True)
+    c = sub.add_parser("score")
+    c.add_argument("results")
+    c.add_argument("labels")
+    args = parser.parse_args()
+    return sample(args) if args.command == "sample" else score(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
