@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from index import CorpusIndex  # noqa: E402
 from rag import Assistant, Settings  # noqa: E402
+from rag.evaluation.cli import _print_answers  # noqa: E402
 from rag.evaluation.multihop import evaluate_answers  # noqa: E402
 
 
@@ -74,6 +75,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("results", nargs="+", help="results files of rag eval multihop --answers")
     parser.add_argument("--json", help="write the replayed record here (one results file only), in the same format")
+    parser.add_argument("--tables", action="store_true",
+                        help="also print rag eval's answer tables for the replay (its times are the replay's, not generation)")
     args = parser.parse_args()
     if args.json and len(args.results) > 1:
         parser.error("--json takes one results file")
@@ -89,6 +92,8 @@ def main() -> int:
         print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft)")
         print("  " + _row("recorded", record["answers"]["systems"]["verified"]))
         print("  " + _row("replayed", replayed["systems"]["verified"]))
+        if args.tables:
+            _print_answers(replayed, record["models"]["llm"])
         if args.json:
             Path(args.json).write_text(json.dumps({**record, "answers": replayed, "replayed_from": str(path)}, indent=1))
         before = {r["id"]: r for r in answers}
