@@ -46,10 +46,12 @@ class RecordedDrafts:
         return len(text.split())
 
     def stream(self, messages: Sequence[dict], max_tokens: int = 256) -> Iterator[str]:
-        # The user message ends "Question: <question>" and perhaps a hint line (rag.prompts.user_message).
-        question = messages[-1]["content"].rsplit("\nQuestion: ", 1)[-1].split("\n", 1)[0]
-        if question in self.drafts:
-            yield self.drafts[question]
+        # The user message ends "Question: <question>" and perhaps a hint line (rag.prompts.user_message);
+        # a question may itself hold line breaks, so the longest recorded question it starts with wins.
+        rest = messages[-1]["content"].rsplit("\nQuestion: ", 1)[-1]
+        matches = [q for q in self.drafts if rest == q or rest.startswith(q + "\n")]
+        if matches:
+            yield self.drafts[max(matches, key=len)]
         else:
             self.missing += 1
 
