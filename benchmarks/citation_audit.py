@@ -127,6 +127,9 @@ def main() -> int:
     c.add_argument("results")
     c.add_argument("labels")
     args = parser.parse_args()
+    for path in (args.results, getattr(args, "labels", None)):
+        if path and not Path(path).is_file():
+            parser.error(f"no such file: {path}")
     return sample(args) if args.command == "sample" else score(args)
 
 
