@@ -431,11 +431,12 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
             relation = relations[i]
             if relation is not None and len(relation.subject) > _NAME_SUBJECT_MAX:
                 # A claim that restates a multi-part question ("Valve is releasing ... on November
-                # 16th, featuring minor physical upgrades and ...") also cites where each part is stated.
+                # 16th, featuring minor physical upgrades and ...") also cites where each part is stated;
+                # such a citation's support is the share of the restated words the sentences hold together.
                 answer_terms = stemmed_terms(_claim_body(claim)) - question_terms - _REPORTING
                 chosen, coverage = _cover(set(relation.subject), candidates, about=answer_terms)
                 if coverage >= premise_coverage:
-                    numbers_of[i] += [cite(candidates[j], float(scores[i, j])) for j in chosen]
+                    numbers_of[i] += [cite(candidates[j], coverage) for j in chosen]
             continue
         pair = _joint_support(claim, i, candidates, lexical, semantic if embed is not None else None, question_terms,
                               add_threshold, min_lexical)

@@ -307,7 +307,8 @@ _LAUNCH = [
              "Alongside the brighter screen, Harbourlight has made a handful of minor physical upgrades with the new "
              "iteration."),
     _article("e", "Interview: one target for developers",
-             "Harbourlight wants developers to keep a single performance target rather than split their attention."),
+             "Harbourlight's lead designer spoke to us this week. "
+             "She wants developers to keep a single performance target rather than split their attention."),
     # Another company's news that shares words with the question ("new version", "physical upgrades").
     _article("l", "Lumenware roundup", "Lumenware is also releasing a version of its handheld."),
 ]
@@ -323,6 +324,7 @@ def test_an_entity_answer_restating_the_questions_numbers_is_supported_and_cites
     result = attribute(answer, _LAUNCH, question=_LAUNCH_QUESTION)
     assert not result.unsupported
     assert {c.doc_id for c in result.citations} == {"g", "p", "e"}  # not "l": it is not about Harbourlight
+    assert all(c.support >= 0.5 for c in result.citations)  # (the UI shows each citation's support)
     # A yes/no question's numbers stay checked: the answer must not confirm a date no passage gives.
     wrong_date = attribute("Yes, Harbourlight releases it on 18 March [1].", _LAUNCH,
                            question="Does Harbourlight release the Glimmerdeck 2 on 18 March?")
