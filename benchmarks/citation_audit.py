@@ -38,6 +38,7 @@ import argparse
 import json
 import random
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,13 +68,13 @@ def _pairs(record: dict) -> list[dict]:
     return out
 
 
-def _headings(record: dict) -> dict[str, str]:
-    """Quote -> "title | date | url" of the corpus file it comes from (what the UI shows with it)."""
-    heads = {}
+def _headings(record: dict) -> list[tuple[str, str]]:
+    """("title | date | url", text) of each corpus file: the heading the UI shows with a quote."""
+    heads = []
     for path in Path(record["corpus"]).glob("*.txt"):
         text = path.read_text(encoding="utf-8")
         title, date, url, *_ = (text.split("\n", 3) + ["", "", ""])[:4]
-        heads[path.name] = (f"{title} | {date} | {url}", text)
+        heads.append((f"{title} | {date} | {url}", text))
     return heads
 
 
@@ -83,7 +84,7 @@ def sample(args: argparse.Namespace) -> int:
     chosen = random.Random(args.seed).sample(pairs, min(args.n, len(pairs)))
     heads = _headings(record)
     for pair in chosen:
-        pair["heading"] = next((h for h, text in heads.values() if pair["quote"] in text), "")
+        pair["heading"] = next((h for h, text in heads if pair["quote"] in text), "")
         pair.pop("gold")  # the reader does not see the gold judge's verdict
     Path(args.out).write_text(json.dumps({"rubric": __doc__.split("Rubric")[1].split("A pair is keyed")[0],
                                           "pairs": chosen}, indent=1, ensure_ascii=False))
@@ -107,11 +108,10 @@ def score(args: argparse.Namespace) -> int:
     print(f"citation precision by reading: {counts['supports'] / n:.3f} (supports), "
           f"{(counts['supports'] + counts['partial']) / n:.3f} (supports or partial)")
     print(f"gold judge on the same pairs: {sum(gold) / n:.3f} precise; agrees with the reader (supports) on {agree / n:.2f}")
-    both = {(g, x["label"]): 0 for g in (True, False) for x in labels}
-    for g, x in zip(gold, labels):
-        both[(g, x["label"])] = both.get((g, x["label"]), 0) + 1
-    for (g, label), count in sorted(both.items(), key=lambda kv: (not kv[0][0], LABELS.index(kv[0][1]))):
-        print(f"  gold {'yes' if g else 'no '} / reader {label}: {count}")
+    both = Counter(zip(gold, (x["label"] for x in labels)))
+    for g in (True, False):
+        for label in (label for label in LABELS if counts[label]):
+            print(f"  gold {'yes' if g else 'no '} / reader {label}: {both[(g, label)]}")
     return 0
 
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from index import CorpusIndex  # noqa: E402
 from rag import Assistant, Settings  # noqa: E402
 from rag.evaluation.cli import _print_answers  # noqa: E402
-from rag.evaluation.multihop import evaluate_answers  # noqa: E402
+from rag.evaluation.multihop import evaluate_answers, load_queries  # noqa: E402
 
 
 class RecordedDrafts:
@@ -57,8 +57,6 @@ class RecordedDrafts:
 
 
 def _queries(record: dict) -> list[dict]:
-    from rag.evaluation.multihop import load_queries
-
     wanted = {r["id"] for r in record["answers"]["answers"]}
     return [q for q in load_queries(record["queries_file"]) if q["id"] in wanted]
 

@@ -274,8 +274,10 @@ def _names(body: str, question_terms: frozenset[str]) -> set[str]:
 
 @dataclass(frozen=True)
 class _Relation:
-    """What the relation check (:func:`_anchored`) needs of a claim, worked out once per claim."""
+    """What the relation check (:func:`_anchored`) and the cover citations need of a claim, worked
+    out once per claim."""
     subject: frozenset[str]  # the words the claim repeats from the question: what it is about
+    added: frozenset[str]  # the words it adds to the question: its answer ("Valve")
     numbers: bool  # the claim states a number
     names: bool  # the claim names someone or something the question does not
 
@@ -287,12 +289,13 @@ def _relation(claim: str, question_terms: frozenset[str],
     question's, see :func:`attribute`) are part of the subject, not a number the claim states."""
     body = _claim_body(claim)
     terms = stemmed_terms(body) - _REPORTING
-    if not terms - question_terms:
+    added = frozenset(terms - question_terms)
+    if not added:
         return None
     subject = frozenset(t for t in (terms & question_terms) - _VERDICT_TERMS if not _NUMBER.fullmatch(t))
     if len(subject) < 2:
         return None
-    return _Relation(subject, bool(_numbers(body) - given_numbers), bool(_names(body, question_terms)))
+    return _Relation(subject, added, bool(_numbers(body) - given_numbers), bool(_names(body, question_terms)))
 
 
 def _anchored(relation: _Relation | None, cand: _Candidate, share: float, name_share: float,
@@ -347,18 +350,18 @@ def _cover(terms: set[str], candidates: Sequence[_Candidate], about: set[str] | 
     if not terms:
         return [], 0.0
     eligible = [j for j, cand in enumerate(candidates) if not about or _found(set(about), cand.window, cand.frame)]
+    text_terms = {j: stemmed_terms(candidates[j].text) for j in eligible}
     left, chosen = set(terms), []
     while left and len(chosen) < _COVER_SENTENCES:
-        gains = [(len(left & stemmed_terms(candidates[j].text)),
-                  len(_found(left, candidates[j].text, candidates[j].frame)), -j)
+        gains = [(len(left & text_terms[j]), _found(left, candidates[j].text, candidates[j].frame), -j)
                  for j in eligible if j not in chosen]
         if not gains:
             break
-        in_text, gain, neg_j = max(gains)
-        if in_text < 1 or gain < 2:
+        in_text, gained, neg_j = max(gains, key=lambda g: (g[0], len(g[1]), g[2]))
+        if in_text < 1 or len(gained) < 2:
             break
         chosen.append(-neg_j)
-        left -= _found(left, candidates[-neg_j].text, candidates[-neg_j].frame)
+        left -= gained
     return chosen, 1 - len(left) / len(terms)
 
 
@@ -433,8 +436,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                 # A claim that restates a multi-part question ("Valve is releasing ... on November
                 # 16th, featuring minor physical upgrades and ...") also cites where each part is stated;
                 # such a citation's support is the share of the restated words the sentences hold together.
-                answer_terms = stemmed_terms(_claim_body(claim)) - question_terms - _REPORTING
-                chosen, coverage = _cover(set(relation.subject), candidates, about=answer_terms)
+                chosen, coverage = _cover(set(relation.subject), candidates, about=relation.added)
                 if coverage >= premise_coverage:
                     numbers_of[i] += [cite(candidates[j], coverage) for j in chosen]
             continue
