@@ -14,6 +14,13 @@ script cannot tell: keep retrieval and evidence fixed while replaying).
 
 Use it on the dev split while changing the verifier; report test numbers from
 a real ``rag eval`` run.
+
+A retrieval change alters some prompts. ``--recorded-with NAME=VALUE`` names
+the setting the recording was made with (``--recorded-with source_places=false``):
+each question's prompt is built both ways, and the questions whose prompt
+differs are answered again by the real model (greedy decoding: an unchanged
+prompt gives the recorded draft), the others replayed. That measures a retrieval
+change on a whole split for the cost of the questions it touches.
 """
 
 from __future__ import annotations
@@ -34,13 +41,17 @@ from rag.evaluation.multihop import evaluate_answers, load_queries  # noqa: E402
 
 
 class RecordedDrafts:
-    """A generator that answers each question with the draft recorded for it."""
+    """A generator that answers each question with the draft recorded for it; questions in
+    ``stale`` (whose prompt the current code changed) are answered by ``live``, the real model."""
 
     id = "recorded-drafts"
 
-    def __init__(self, drafts: dict[str, str]) -> None:
+    def __init__(self, drafts: dict[str, str], live=None, stale: frozenset[str] = frozenset()) -> None:
         self.drafts = drafts
+        self.live = live
+        self.stale = stale
         self.missing = 0
+        self.regenerated = 0
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
@@ -50,10 +61,41 @@ class RecordedDrafts:
         # a question may itself hold line breaks, so the longest recorded question it starts with wins.
         rest = messages[-1]["content"].rsplit("\nQuestion: ", 1)[-1]
         matches = [q for q in self.drafts if rest == q or rest.startswith(q + "\n")]
-        if matches:
-            yield self.drafts[max(matches, key=len)]
-        else:
+        if not matches:
             self.missing += 1
+        elif max(matches, key=len) in self.stale:
+            self.regenerated += 1
+            yield from self.live.stream(messages, max_tokens=max_tokens)
+        else:
+            yield self.drafts[max(matches, key=len)]
+
+
+def _stale_questions(index: CorpusIndex, settings: Settings, recorded_with: dict,
+                     queries: list[dict]) -> tuple[frozenset[str], list[str]]:
+    """The questions whose prompt under ``settings`` differs from the one the recording was made
+    with (``settings`` changed by ``recorded_with``): their recorded draft answers another prompt.
+    Also the questions whose prompt is the same (those that reach the model), in order."""
+    now = Assistant(settings, index=index, generator=RecordedDrafts({}))
+    then = Assistant(settings.with_overrides(**recorded_with), index=index, generator=RecordedDrafts({}))
+    stale, same = set(), []
+    for q in queries:
+        prompt = now.stream(q["query"]).messages
+        if prompt != then.stream(q["query"]).messages:
+            stale.add(q["query"])
+        elif prompt:
+            same.append(q["query"])
+    return frozenset(stale), same
+
+
+def _setting(text: str) -> tuple[str, object]:
+    """``source_places=false`` -> ("source_places", False), typed like the Settings field."""
+    name, _, value = text.partition("=")
+    default = getattr(Settings(), name, None)
+    if default is None or not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE with NAME a rag.Settings field")
+    if isinstance(default, bool):
+        return name, value.lower() in ("1", "true", "on", "yes")
+    return name, type(default)(value)
 
 
 def _queries(record: dict) -> list[dict]:
@@ -75,6 +117,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("results", nargs="+", help="results files of rag eval multihop --answers")
     parser.add_argument("--json", help="write the replayed record here (one results file only), in the same format")
+    parser.add_argument("--recorded-with", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting the recording was made with that the current code changes (a retrieval "
+                             "change): questions whose prompt it changes are answered again by the real model "
+                             "(--model), the others replayed")
+    parser.add_argument("--model", default="default", help="LLM for the questions --recorded-with finds changed")
+    parser.add_argument("--check-unchanged", type=int, default=0, metavar="N",
+                        help="with --recorded-with, also answer N questions whose prompt did not change again and "
+                             "count the drafts equal to the recorded ones (the method's premise)")
     parser.add_argument("--tables", action="store_true",
                         help="also print rag eval's answer tables for the replay (its times are the replay's, not generation)")
     args = parser.parse_args()
@@ -84,14 +134,27 @@ def main() -> int:
         record = json.loads(Path(path).read_text())
         answers = record["answers"]["answers"]
         drafts = {r["query"]: r["draft"] for r in answers}
-        generator = RecordedDrafts(drafts)
         index = CorpusIndex.open(record["index"]["index_dir"], None, create=False)
-        assistant = Assistant(Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"]),
-                              index=index, generator=generator)
-        replayed = evaluate_answers(assistant, _queries(record))
-        print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft)")
+        settings = Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"])
+        queries = _queries(record)
+        stale, live = frozenset(), None
+        checks: list[str] = []
+        if args.recorded_with:
+            stale, same = _stale_questions(index, settings, dict(args.recorded_with), queries)
+            checks = same[: args.check_unchanged]
+            live = Assistant(settings.with_overrides(model=args.model)).generator
+            print(f"{len(stale)} of {len(queries)} prompts changed")
+        generator = RecordedDrafts(drafts, live, stale | frozenset(checks))
+        assistant = Assistant(settings, index=index, generator=generator)
+        replayed = evaluate_answers(assistant, queries)
+        print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft, "
+              f"{generator.regenerated} answered again by the model: their prompt changed)")
         print("  " + _row("recorded", record["answers"]["systems"]["verified"]))
         print("  " + _row("replayed", replayed["systems"]["verified"]))
+        if checks:
+            regenerated = {r["query"]: r["draft"] for r in replayed["answers"]}
+            same = sum(regenerated[q] == drafts[q] for q in checks)
+            print(f"  unchanged prompts answered again: {same} of {len(checks)} drafts equal to the recorded ones")
         if args.tables:
             _print_answers(replayed, record["models"]["llm"])
         if args.json:
@@ -101,7 +164,8 @@ def main() -> int:
             old = before[r["id"]]
             if (old["verified"]["abstained"], old["verified"]["strict"]) != (r["verified"]["abstained"], r["verified"]["strict"]):
                 print(f"    {r['id']} [{r['question_type']}] abstained {old['verified']['abstained']} -> "
-                      f"{r['verified']['abstained']}, strict {old['verified']['strict']} -> {r['verified']['strict']}")
+                      f"{r['verified']['abstained']}, strict {old['verified']['strict']} -> {r['verified']['strict']}"
+                      + (" (answered again)" if r["query"] in stale else ""))
     return 0
 
 

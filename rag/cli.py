@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="ask a question, get a cited answer")
     p.add_argument("question")
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
-    p.add_argument("--k", type=int, help="passages given to the model (default 4)")
+    p.add_argument("--k", type=int, help=f"passages given to the model (default {Settings().k})")
     _add_budget_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_index_arg(p)
