@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/evidence_budget.py --multihop ../shared/data/multihop-rag/queries.dev.json \\
         --corpus ../shared/data/multihop-rag/excerpts --budgets 160,240,320,400,480
     .venv/bin/python benchmarks/evidence_budget.py --multihop ../shared/data/multihop-rag/queries.dev.json \\
-        --corpus ../shared/data/multihop-rag/excerpts --budgets 480 --k 4,5,6 --source-places both
+        --corpus ../shared/data/multihop-rag/excerpts --budgets 480 --k 4,5,6
 
 For each question the product retrieves its passages and builds the prompt's
 evidence exactly as ``ask`` does, at each budget, and checks what the model
@@ -19,9 +19,8 @@ would be shown:
 * MultiHop-RAG: the share of gold evidence facts found in the evidence
   (METRICS.md's normalisation: spaces and newlines dropped), over answerable
   queries, and the share of queries with all their facts shown; also the
-  share found in the retrieved passages before compression, and, with
-  ``--k`` and ``--source-places``, how the number of passages and the places
-  kept for the publications a question names change them.
+  share found in the retrieved passages before compression (``--k``: at
+  several numbers of passages).
 
 It measures the retrieval + compression ceiling, not the model: an answer whose
 sentence was cut cannot be right. Prints a table and writes a results file.
@@ -81,11 +80,8 @@ def main() -> int:
     parser.add_argument("--term-weight", type=float,
                         help="override rag.context.TERM_WEIGHT (score per rare shared key term), for tuning")
     parser.add_argument("--k", default="4", help="passages per question, comma-separated (MultiHop only)")
-    parser.add_argument("--source-places", default="on", choices=("on", "off", "both"),
-                        help="Settings.source_places: a place for each publication the question names (MultiHop only)")
     args = parser.parse_args()
     ks = [int(k) for k in args.k.split(",")]
-    source_places = {"on": [True], "off": [False], "both": [False, True]}[args.source_places]
     if args.term_weight is not None:
         import rag.context
 
@@ -99,15 +95,15 @@ def main() -> int:
 
         index, _ = open_corpus_index(args.corpus, SentenceTransformerEmbedder(), index_dir=args.index)
         queries = [q for q in load_queries(args.multihop) if q["facts"]]
-        for budget, k, places in ((b, k, p) for b in budgets for k in ks for p in source_places):
-            assistant = Assistant(Settings(context_tokens=budget, k=k, source_places=places), index=index)
+        for budget, k in ((b, k) for b in budgets for k in ks):
+            assistant = Assistant(Settings(context_tokens=budget, k=k), index=index)
             facts = found = complete = retrieved = 0
             for q in queries:
                 passages, shown = _retrieved_and_shown(assistant, q["query"])
                 hits = sum(contains_fact(shown, f) for f in q["facts"])
                 retrieved += sum(contains_fact(passages, f) for f in q["facts"])
                 facts, found, complete = facts + len(q["facts"]), found + hits, complete + (hits == len(q["facts"]))
-            rows.append({"budget": budget, "k": k, "source_places": places, "queries": len(queries),
+            rows.append({"budget": budget, "k": k, "queries": len(queries),
                          "facts_retrieved": retrieved / facts, "facts_shown": found / facts,
                          "queries_all_facts_shown": complete / len(queries)})
         name = f"evidence-budget-{Path(args.multihop).stem}"

@@ -16,7 +16,7 @@ Use it on the dev split while changing the verifier; report test numbers from
 a real ``rag eval`` run.
 
 A retrieval change alters some prompts. ``--recorded-with NAME=VALUE`` names
-the setting the recording was made with (``--recorded-with source_places=false``):
+the setting the recording was made with (``--recorded-with k=4`` after a change of ``k``):
 each question's prompt is built both ways, and the questions whose prompt
 differs are answered again by the real model (greedy decoding: an unchanged
 prompt gives the recorded draft), the others replayed. That measures a retrieval
@@ -88,7 +88,7 @@ def _stale_questions(index: CorpusIndex, settings: Settings, recorded_with: dict
 
 
 def _setting(text: str) -> tuple[str, object]:
-    """``source_places=false`` -> ("source_places", False), typed like the Settings field."""
+    """``k=4`` -> ("k", 4), typed like the Settings field ("true"/"false" for a flag)."""
     name, _, value = text.partition("=")
     default = getattr(Settings(), name, None)
     if default is None or not value:

@@ -31,7 +31,6 @@ from .models import model_id, resolve_model
 from .prompts import CONFLICT_NOTE, NO_ANSWER, NOW_HINT, SYSTEM_PROMPT, VERDICT_HINT, format_passages, user_message
 from .questions import asks_about_now, is_verdict_question, verdict_of
 from .retrieval import Retriever, key_terms
-from .sources import named_sources
 from .settings import Settings
 from .types import Answer, Citation, Lookup, Passage
 
@@ -103,13 +102,12 @@ class AnswerStream:
         self._started = started
         self.filters = filters
         inferred = None if filters is not None and (filters.since or filters.until) else assistant._period_filter(self.standalone_question, filters)
-        reserve = assistant._named_sources(self.standalone_question, filters)
-        result = retriever.search(self.standalone_question, k or settings.k, inferred or filters, reserve=reserve)
+        result = retriever.search(self.standalone_question, k or settings.k, inferred or filters)
         if inferred is not None:
             if result.passages:
                 self.filters = inferred
             else:  # the period came from our reading of the question, not from the user: do not let it hide everything
-                result = retriever.search(self.standalone_question, k or settings.k, filters, reserve=reserve)
+                result = retriever.search(self.standalone_question, k or settings.k, filters)
         self.timings["retrieval"] = time.perf_counter() - started
         self.passages: tuple[Passage, ...] = result.passages
         self.top_dense = result.top_dense
@@ -299,13 +297,6 @@ class Assistant:
         return list_conversations(self)
 
     # ---- internals --------------------------------------------------------------------
-    def _named_sources(self, question: str, base: SearchFilter | None) -> list[str]:
-        """The index's sources the question names, each to get a place among the passages (none when
-        the setting is off, or the user chose the sources: their filter decides)."""
-        if not self.settings.source_places or (base is not None and base.sources):
-            return []
-        return named_sources(question, self.index.store.sources())
-
     def _period_filter(self, question: str, base: SearchFilter | None) -> SearchFilter | None:
         """A date filter for a period the question names ("in November 2021"), if it overlaps the corpus."""
         from .dates import period_from_question

@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -188,14 +188,11 @@ class Retriever:
                    rerank=settings.rerank, rerank_depth=settings.rerank_depth, rerank_weight=settings.rerank_weight)
 
     def search(self, query: str, k: int, flt: SearchFilter | None = None, mode: str = "hybrid",
-               candidates: int | None = None, reserve: Sequence[str] = ()) -> RetrievalResult:
+               candidates: int | None = None) -> RetrievalResult:
         """Top ``k`` passages for ``query``. ``mode`` is ``hybrid``, ``dense`` or ``lexical``.
 
         ``candidates`` overrides how many chunks each route contributes (evaluation
-        needs 100 documents for Recall@100). ``reserve`` lists sources (as the index stores
-        them) the question names (:func:`rag.sources.named_sources`): each one that the top ``k``
-        leave out gets a place, its best passage for ``query`` taking the place of the lowest
-        ranked others, so a question about what two publications reported sees both.
+        needs 100 documents for Recall@100).
         """
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
@@ -225,9 +222,6 @@ class Retriever:
         missing = [r for r in chosen if r not in rows]
         if missing:
             rows = {**rows, **self.index.rows(missing)}
-        scores = fused
-        if reserve and mode == "hybrid" and k > 1:
-            chosen, rows, scores = self._reserve_sources(query, vector, chosen, rows, fused, k, flt, depth, reserve)
         passages = []
         for rowid in chosen:
             row = rows.get(rowid)
@@ -237,7 +231,7 @@ class Retriever:
             passages.append(
                 Passage(
                     chunk_id=c.id, doc_id=c.doc_id, title=row.title, date=row.date, url=row.url, path=row.path,
-                    source=row.source, text=c.text, start=c.start, end=c.end, score=scores[rowid],
+                    source=row.source, text=c.text, start=c.start, end=c.end, score=fused[rowid],
                     dense=dense_scores.get(rowid, 0.0), lexical=lexical_scores.get(rowid, 0.0),
                     page=row.page,
                 )
@@ -245,36 +239,6 @@ class Retriever:
         top_dense = max(dense_scores.values(), default=0.0)
         ranking = tuple((r, fused[r]) for r in order)
         return RetrievalResult(tuple(passages), vector, time.perf_counter() - started, top_dense, ranking)
-
-    def _reserve_sources(self, query: str, vector: np.ndarray, chosen: list[int], rows: dict, fused: dict[int, float],
-                         k: int, flt: SearchFilter | None, depth: int, reserve: Sequence[str]):
-        """``chosen`` with a place for each source of ``reserve`` it lacks (see :meth:`search`).
-
-        Each missing source is searched on its own (the same two routes and fusion, restricted to
-        it); its best passage replaces the lowest ranked chosen passage, at most ``k - 1`` of them,
-        so the question's own best passage always stays. Returns the passages' row ids, their rows,
-        and scores that hold the reserved passages' (fused within their source) too.
-        """
-        base = flt or SearchFilter()
-        present = {rows[r].source for r in chosen if r in rows}
-        extra: list[int] = []
-        for source in reserve:
-            if source in present or len(extra) == k - 1:
-                continue
-            only = replace(base, sources=(source,))
-            ranking = fuse(self.index.dense_search(vector, depth, only), self.index.lexical_search(query, depth, only),
-                           method=self.fusion, rrf_k=self.rrf_k, dense_weight=self.dense_weight,
-                           lexical_weight=self.lexical_weight)
-            best = max((r for r in ranking if r not in chosen), key=lambda r: ranking[r], default=None)
-            if best is None:
-                continue  # the source has nothing under the filter
-            extra.append(best)
-            fused = {**fused, best: ranking[best]}
-            present.add(source)
-        if not extra:
-            return chosen, rows, fused
-        rows = {**rows, **self.index.rows([r for r in extra if r not in rows])}
-        return chosen[: k - len(extra)] + extra, rows, fused
 
     def _rerank_sentences(self, vector: np.ndarray, order: list[int], fused: dict[int, float]):
         """Rescore the head of the ranking by each chunk's best sentence (cosine to the question).

@@ -53,10 +53,6 @@ class Settings:
     duplicate_cosine: float = 0.95
     """Passages at least this similar (cosine) to a better-ranked one are dropped as near-duplicates."""
 
-    source_places: bool = True
-    """Give each publication the question names ("while The Roar indicates ...") a place among the
-    ``k`` passages, its best passage for the question (rag/sources.py; docs/BENCHMARKS.md)."""
-
     rerank: str = "none"
     """``none`` or ``sentences``: rescore the top ``rerank_depth`` fused chunks by their best single
     sentence's cosine to the question, with the embedder. Off: it gained 0.013 nDCG@10 on 200 SciFact
