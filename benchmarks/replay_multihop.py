@@ -110,7 +110,7 @@ def _row(name: str, summary: dict) -> str:
     return (f"{name:<10} strict {acc['strict']:.3f}  lenient {acc['lenient']:.3f}  null abstained "
             f"{fmt(summary['abstention_rate_null'])}  answerable abstained {fmt(summary['wrong_abstention_rate_answerable'])}"
             f"  cit. precision/recall (gold) {fmt(gold['precision'])}/{fmt(gold['recall'])}"
-            f"  citations {summary['citations']['citations']}")
+            f"  citations {summary['citations']['citations']}  sentences left out {summary['citations'].get('left_out', '-')}")
 
 
 def main() -> int:

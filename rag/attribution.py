@@ -28,8 +28,9 @@ Wierzbicki, said ...").
 A marker ``[n]`` is kept when passage n supports the claim at least
 ``keep_threshold``; a marker that points at no given passage, or at one that
 does not support the claim, is replaced by the best supporting passage if that
-reaches ``add_threshold``, else dropped. A claim left without support is
-reported in ``unsupported`` (the UI marks it) rather than silently kept as fact.
+reaches ``add_threshold``, else dropped. A claim left without support leaves
+the answer's text and is reported in ``unsupported`` (the CLI and the UI show
+it apart, as left out): every sentence an answer keeps carries a citation.
 
 Two shapes of multi-hop answers get their own rule. A claim that joins two
 sources ("A reported X, while B reported Y") is supported by a pair of
@@ -474,8 +475,16 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
             numbers_of[i] = facts
         else:
             unsupported.append(i)
+    # The answer keeps the sentences the passages support; the others leave it and are reported in
+    # ``unsupported`` (shown apart, as left out): no sentence of an answer stands without a citation.
+    # When nothing is supported the text stays whole: there is no answer, and the caller abstains.
+    left_out = set(unsupported) if numbers_of else set()
     out = ""
     for i, (claim, _, line_break) in enumerate(claims_and_breaks):
+        if i in left_out:
+            if line_break and out and not out.endswith("\n"):
+                out = out.rstrip(" ") + "\n"  # "Yes\n<left out>\nFact." keeps the fact on its own line
+            continue
         out += (_with_markers(claim, numbers_of[i]) if i in numbers_of else claim) + ("\n" if line_break else " ")
     return Attribution(out.strip(), tuple(citations), tuple(claims[i][0] for i in sorted(unsupported)),
                        float(np.mean(supports)) if supports else 0.0)

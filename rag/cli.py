@@ -215,7 +215,7 @@ def _cmd_ask(args) -> int:
             for p in answer.passages[:3]:
                 print(f"  {p.chunk_id}  {p.title} ({p.date or 'undated'}): {p.text[:160]}")
         if answer.unsupported:
-            print("\nNot supported by the documents (shown without citation): " + " | ".join(answer.unsupported))
+            print("\nLeft out of the answer, not supported by the documents: " + " | ".join(answer.unsupported))
     return 0
 
 

@@ -358,3 +358,19 @@ def test_a_name_no_sentence_near_the_quote_mentions_halves_the_support():
     right = attribute("The person compared to Warren Buffett and called the white knight of crypto is Bankman-Fried [1].",
                       [trial], question=question)
     assert right.citations and not right.unsupported
+
+
+def test_unsupported_sentences_leave_the_answer_and_are_reported():
+    """Every sentence an answer keeps carries a citation; the others are reported, in answer order."""
+    answer = ("The bridge will cost 48.5 million pounds [1]. It was designed by elves [1]. "
+              "It opens in June 2027 [1].")
+    result = attribute(answer, [A, B], question="What do we know about the bridge?")
+    assert result.text == "The bridge will cost 48.5 million pounds [1]. It opens in June 2027 [2]."
+    assert result.unsupported == ("It was designed by elves.",)
+    # A line break after a left-out sentence is kept: the verdict stays on its own line.
+    lines = attribute("Yes\nIt was designed by elves.\nIt opens in June 2027 [1].", [A, B],
+                      question="Does the bridge open in June 2027?")
+    assert lines.text == "Yes [1]\nIt opens in June 2027 [1]." and lines.unsupported == ("It was designed by elves.",)
+    # Nothing supported: the text stays whole (there is no answer; the assistant abstains).
+    nothing = attribute("It was designed by elves.", [A, B], question="Who designed the bridge?")
+    assert nothing.text == "It was designed by elves." and not nothing.citations

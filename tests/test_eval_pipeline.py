@@ -165,13 +165,13 @@ def test_multihop_answers_scored_with_and_without_verification(tmp_path):
     assert verified["accuracy"]["inference_query"]["strict"] == 1.0
     assert verified["accuracy"]["temporal_query"]["strict"] == 1.0
     assert verified["wrong_abstention_rate_answerable"] == 0.0
-    # The invented ferry sentence lost its marker in verification and is reported as unsupported: it still counts
-    # as an answer statement, without a citation, so it costs citation recall but not precision.
+    # The invented ferry sentence left the answer in verification and is reported as unsupported: not an answer
+    # statement any more, but counted as left out, so the removal stays visible in the results.
     ferry = next(r for r in out["answers"] if r["question_type"] == "temporal_query")
-    assert "[2]" in ferry["draft"] and "[2]" not in ferry["answer"]
+    assert "[2]" in ferry["draft"] and "7 thousand" not in ferry["answer"]
     assert any("7 thousand" in u for u in ferry["unsupported"])
-    assert verified["citations"]["statements"] == 3
-    assert verified["citations"]["gold"] == {"precision": 1.0, "recall": 2 / 3}
+    assert verified["citations"]["statements"] == 2 and verified["citations"]["left_out"] == 1
+    assert verified["citations"]["gold"] == {"precision": 1.0, "recall": 1.0}
     # Unverified, the model's [2] points at a passage without the claim: an imprecise citation.
     assert unverified["citations"]["statements"] == 3 and unverified["citations"]["gold"]["precision"] < 1.0
     assert out["quotes_exact_share"] == 1.0

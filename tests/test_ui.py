@@ -102,12 +102,13 @@ def test_link_markers_only_known_numbers():
     assert "[2]" in out and "#rag-cite-2" not in out and "#rag-cite-12" not in out
 
 
-def test_unsupported_sentence_marked():
-    html = render.answer_html(answer(text="It cost 6.2 million pounds [1]. It was built by elves.",
-                                     unsupported=["It was built by elves."]))
-    assert '<span class="rag-unsupported"' in html
-    assert re.search(r'rag-unsupported"[^>]*>It was built by elves\.</span>', html)
-    assert "not supported" in html
+def test_left_out_sentences_listed_apart():
+    html = render.answer_html(answer(text="It cost 6.2 million pounds [1].", unsupported=["It was built by <elves>."]))
+    answer_part, left_out = html.split('<details class="rag-note rag-left-out">')
+    assert "6.2 million" in answer_part and "elves" not in answer_part
+    assert re.search(r'<li class="rag-unsupported">It was built by &lt;elves&gt;\.</li>', left_out)
+    assert "1 sentence of the model's answer left out: no passage supports it" in left_out
+    assert "rag-left-out" not in render.answer_html(answer())
 
 
 def test_abstention_labelled():

@@ -29,6 +29,8 @@ a.rag-marker:hover, a.rag-badge:hover { background: rgba(79, 70, 229, 0.3); }
   font-weight: 400; cursor: default; }
 .rag-unsupported { text-decoration: underline wavy #ea580c; text-underline-offset: 3px; }
 .rag-note { margin-top: 0.5rem; font-size: 0.85em; color: #c2410c; }
+.rag-left-out summary { cursor: pointer; }
+.rag-left-out ul { margin: 0.3rem 0 0 1.2rem; color: #57534e; }
 .rag-abstained { border-left: 4px solid #d97706; padding-left: 0.6rem; }
 .rag-evidence-head { margin-bottom: 0.4rem; font-size: 0.92rem; }
 .rag-passage { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.45rem 0.6rem;

@@ -96,25 +96,8 @@ def _paragraphs(escaped: str) -> str:
     return escaped.replace("\n", "<br>")
 
 
-def _spans(text: str, phrases: Sequence[str]) -> list[tuple[str, bool]]:
-    """Split ``text`` into (segment, is_one_of_phrases) pieces, phrases matched in order, exactly."""
-    pieces: list[tuple[str, bool]] = []
-    pos = 0
-    for phrase in phrases:
-        if not phrase:
-            continue
-        at = text.find(phrase, pos)  # attribution reports claims in answer order
-        if at < 0:
-            continue
-        pieces.append((text[pos:at], False))
-        pieces.append((phrase, True))
-        pos = at + len(phrase)
-    pieces.append((text[pos:], False))
-    return [(s, flag) for s, flag in pieces if s]
-
-
 def answer_html(answer, stopped: bool = False) -> str:
-    """A finished answer: markers linked, unsupported sentences marked, abstention labelled.
+    """A finished answer: markers linked, left-out (unsupported) sentences listed apart, abstention labelled.
 
     ``stopped``: the user pressed Stop, so this is the verified part of an unfinished answer.
     """
@@ -125,21 +108,17 @@ def answer_html(answer, stopped: bool = False) -> str:
             '<div class="rag-abstained"><strong>Not found in the documents.</strong> '
             f"{_paragraphs(esc(answer.text))}</div>"
         )
-    known = [c.n for c in answer.citations]
-    parts = []
-    for segment, unsupported in _spans(answer.text, list(answer.unsupported)):
-        body = link_markers(esc(segment), known)
-        if unsupported:
-            body = (f'<span class="rag-unsupported" title="No passage supports this sentence; '
-                    f'treat it as unverified">{body}</span>')
-        parts.append(body)
-    out = _paragraphs("".join(parts))
+    out = _paragraphs(link_markers(esc(answer.text), [c.n for c in answer.citations]))
     if stopped:
         out += '<div class="rag-note">Stopped: this is the part written before Stop was pressed.</div>'
     if answer.unsupported:
+        # Verification took these sentences out of the answer: shown apart, so nothing the model
+        # wrote is hidden, and nothing unsupported reads as part of the answer.
         count = len(answer.unsupported)
-        out += (f'<div class="rag-note">{count} sentence{"s" if count > 1 else ""} not supported by the '
-                "passages (underlined in orange): verify before relying on it.</div>")
+        items = "".join(f'<li class="rag-unsupported">{esc(s)}</li>' for s in answer.unsupported)
+        out += (f'<details class="rag-note rag-left-out"><summary>{count} sentence{"s" if count > 1 else ""} '
+                f"of the model's answer left out: no passage supports {'them' if count > 1 else 'it'}</summary>"
+                f"<ul>{items}</ul></details>")
     return out
 
 

@@ -25,7 +25,10 @@ verifier score:
 
 Citation precision = precise citations / citations; citation recall =
 supported statements / statements (statements of answers that were given,
-to answerable questions, for recall).
+to answerable questions, for recall). The product's verification takes the
+sentences it cannot support out of the answer (``Answer.unsupported``): they
+are not statements of the answer, and are counted apart as ``left_out`` so a
+recall bought by removing sentences stays visible.
 """
 
 from __future__ import annotations
@@ -96,11 +99,12 @@ class CitationCounts:
     gold_precise_citations: int = 0
     lexical_supported_statements: int = 0
     lexical_precise_citations: int = 0
+    left_out: int = 0  # sentences verification took out of the answer (not statements: the answer lacks them)
     per_answer: list[dict] = field(default_factory=list)
 
     def add(self, other: "CitationCounts") -> None:
         for name in ("statements", "statements_cited", "citations", "invalid_citations", "gold_supported_statements",
-                     "gold_precise_citations", "lexical_supported_statements", "lexical_precise_citations"):
+                     "gold_precise_citations", "lexical_supported_statements", "lexical_precise_citations", "left_out"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def summary(self) -> dict:
@@ -109,6 +113,7 @@ class CitationCounts:
 
         return {
             "statements": self.statements,
+            "left_out": self.left_out,
             "citations": self.citations,
             "invalid_citations": self.invalid_citations,
             "cited_statement_share": share(self.statements_cited, self.statements),

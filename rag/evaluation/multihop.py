@@ -164,8 +164,8 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
     Two systems share one generation per query:
 
     * ``verified`` - the product's answer: retrieval gate, model, refusal
-      detection, sentence-level verification (unsupported sentences dropped,
-      markers corrected, quotes attached), conflict note.
+      detection, sentence-level verification (unsupported sentences taken out
+      and counted as left out, markers corrected, quotes attached), conflict note.
     * ``unverified`` - the same model output as generated: abstains only on the
       retrieval gate or a refusal phrase, cites with the model's own markers,
       which point at the evidence passages it was shown.
@@ -204,6 +204,7 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
             "unverified": judge_statements([] if raw_abstained else statements(
                 raw, lambda n: evidence[n - 1] if 1 <= n <= len(evidence) else None), q["facts"]),
         }
+        judged["verified"].left_out = 0 if answer.abstained else len(answer.unsupported)
         if not null:
             for system, c in judged.items():
                 counts[system].add(c)
