@@ -92,6 +92,9 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     standalone_question: str | None = None
     unsupported: tuple[str, ...] = ()
+    """Sentences of the model's answer that no passage supports, in answer order. Verification takes
+    them out of ``text`` (every sentence of ``text`` carries a citation); they are kept here so a
+    reader can still see them. With ``abstained``, what the unsupported answer said."""
     filters: dict[str, Any] = field(default_factory=dict)
     """Metadata filters the retrieval used (given by the user, or a period read from the question)."""
     conflicts: int = 0
