@@ -214,8 +214,8 @@ def _cmd_ask(args) -> int:
             print("\nClosest passages:")
             for p in answer.passages[:3]:
                 print(f"  {p.chunk_id}  {p.title} ({p.date or 'undated'}): {p.text[:160]}")
-        if answer.unsupported:
-            print("\nLeft out of the answer, not supported by the documents: " + " | ".join(answer.unsupported))
+        if answer.abstained and answer.unsupported:
+            print("\nThe model's answer, which no passage supports: " + " ".join(answer.unsupported))
     return 0
 
 

@@ -118,7 +118,8 @@ class Answer:
         }
 
     def with_references(self) -> str:
-        """The answer followed by its numbered references: for copying and the terminal."""
+        """The answer followed by its numbered references and the sentences verification left out:
+        for copying and the terminal."""
         lines = [self.text]
         if self.citations:
             lines.append("")
@@ -128,6 +129,9 @@ class Answer:
                 page = f", p. {c.page}" if c.page else ""
                 lines.append(f"[{c.n}] {c.title}{date}{page} - {where}")
                 lines.append(f'    "{c.quote}"')
+        if self.unsupported and not self.abstained:
+            lines += ["", "Left out of the answer, not supported by the documents:"]
+            lines += [f"  - {sentence}" for sentence in self.unsupported]
         return "\n".join(lines)
 
 

@@ -109,6 +109,10 @@ def test_left_out_sentences_listed_apart():
     assert re.search(r'<li class="rag-unsupported">It was built by &lt;elves&gt;\.</li>', left_out)
     assert "1 sentence of the model's answer left out: no passage supports it" in left_out
     assert "rag-left-out" not in render.answer_html(answer())
+    # The terminal and the copy box (Answer.with_references) list them after the references.
+    text = answer(text="It cost 6.2 million pounds [1].", unsupported=["It was built by elves."]).with_references()
+    assert text.endswith("Left out of the answer, not supported by the documents:\n  - It was built by elves.")
+    assert "Left out" not in answer().with_references()
 
 
 def test_abstention_labelled():
