@@ -52,7 +52,7 @@ def main() -> int:
     args = parser.parse_args()
     assistant = sample_assistant(None, "rag-answer-", model=args.model)
     stream = assistant.stream(QUESTION)
-    messages = stream._messages
+    messages = list(stream.messages)
     generator = assistant.generator
     llm = generator.llm
     text = "".join(m["content"] for m in messages)
@@ -62,14 +62,14 @@ def main() -> int:
         llm.reset()
         rows["raw_cold"].append(_raw(llm, messages, args.max_tokens))
         # same system prompt, different question: only the prefix is reusable
-        other = assistant.stream("Who is the head librarian and how many visitors came on the first day?")._messages
+        other = list(assistant.stream("Who is the head librarian and how many visitors came on the first day?").messages)
         rows["raw_warm_prefix"].append(_raw(llm, other, args.max_tokens))
         llm.reset()
         for name, question in (("product_cold", QUESTION), ("product_warm_prefix", "Who is the head librarian and how many visitors came on the first day?")):
             s = assistant.stream(question)
             t0 = time.perf_counter()
             first, n = None, 0
-            for _piece in generator.stream(s._messages, max_tokens=args.max_tokens):
+            for _piece in generator.stream(s.messages, max_tokens=args.max_tokens):
                 n += 1
                 if first is None:
                     first = time.perf_counter()

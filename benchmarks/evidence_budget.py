@@ -42,11 +42,6 @@ from rag import Assistant, Settings  # noqa: E402
 from rag.evaluation.metrics import contains_fact  # noqa: E402
 
 
-def _shown(assistant: Assistant, question: str) -> str | None:
-    stream = assistant.stream(question)
-    return None if stream.evidence is None else "\n".join(stream.evidence.texts)
-
-
 def _retrieved_and_shown(assistant: Assistant, question: str) -> tuple[str, str]:
     """The retrieved passages' whole text, and what of it the prompt shows."""
     stream = assistant.stream(question)
@@ -55,7 +50,7 @@ def _retrieved_and_shown(assistant: Assistant, question: str) -> tuple[str, str]
 
 
 def _all_shown(assistant: Assistant, question: str, expected: list[str]) -> bool:
-    shown = (_shown(assistant, question) or "").lower()
+    shown = _retrieved_and_shown(assistant, question)[1].lower()
     return all(e.lower() in shown for e in expected)
 
 

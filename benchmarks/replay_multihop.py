@@ -9,8 +9,9 @@ each recorded draft back through the real pipeline, ``evaluate_answers`` with th
 product's Assistant, whose generator returns the recorded draft instead of
 running the model, and prints the verified system's numbers beside the ones
 recorded. Retrieval and the evidence are recomputed by the current code, so
-a change there that alters the prompt makes the recorded draft stale (this
-script cannot tell: keep retrieval and evidence fixed while replaying).
+a change there that alters the prompt makes the recorded draft stale (unless
+told which setting changed, ``--recorded-with`` below, this script cannot
+tell: keep retrieval and evidence fixed while replaying).
 
 Use it on the dev split while changing the verifier; report test numbers from
 a real ``rag eval`` run.
@@ -140,15 +141,15 @@ def main() -> int:
         stale, live = frozenset(), None
         checks: list[str] = []
         if args.recorded_with:
-            stale, same = _stale_questions(index, settings, dict(args.recorded_with), queries)
-            checks = same[: args.check_unchanged]
+            stale, unchanged = _stale_questions(index, settings, dict(args.recorded_with), queries)
+            checks = unchanged[: args.check_unchanged]
             live = Assistant(settings.with_overrides(model=args.model)).generator
             print(f"{len(stale)} of {len(queries)} prompts changed")
         generator = RecordedDrafts(drafts, live, stale | frozenset(checks))
         assistant = Assistant(settings, index=index, generator=generator)
         replayed = evaluate_answers(assistant, queries)
         print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft, "
-              f"{generator.regenerated} answered again by the model: their prompt changed)")
+              f"{generator.regenerated} answered again by the model: {len(stale)} changed prompts, the rest checks)")
         print("  " + _row("recorded", record["answers"]["systems"]["verified"]))
         print("  " + _row("replayed", replayed["systems"]["verified"]))
         if checks:

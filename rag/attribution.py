@@ -283,12 +283,11 @@ class _Relation:
     names: bool  # the claim names someone or something the question does not
 
 
-def _relation(claim: str, question_terms: frozenset[str],
-              given_numbers: frozenset[str] = frozenset()) -> _Relation | None:
-    """None when the claim adds nothing to the question or repeats fewer than two of its words:
-    then there is no subject to check a sentence against. Numbers in ``given_numbers`` (the
-    question's, see :func:`attribute`) are part of the subject, not a number the claim states."""
-    body = _claim_body(claim)
+def _relation(body: str, question_terms: frozenset[str], given_numbers: frozenset[str], names: bool) -> _Relation | None:
+    """Of a claim's body (:func:`_claim_body`): None when it adds nothing to the question or repeats
+    fewer than two of its words: then there is no subject to check a sentence against. Numbers in
+    ``given_numbers`` (the question's, see :func:`attribute`) are part of the subject, not a number
+    the claim states; ``names``: whether it names something the question does not (:func:`_names`)."""
     terms = stemmed_terms(body) - _REPORTING
     added = frozenset(terms - question_terms)
     if not added:
@@ -296,7 +295,7 @@ def _relation(claim: str, question_terms: frozenset[str],
     subject = frozenset(t for t in (terms & question_terms) - _VERDICT_TERMS if not _NUMBER.fullmatch(t))
     if len(subject) < 2:
         return None
-    return _Relation(subject, added, bool(_numbers(body) - given_numbers), bool(_names(body, question_terms)))
+    return _Relation(subject, added, bool(_numbers(body) - given_numbers), names)
 
 
 def _anchored(relation: _Relation | None, cand: _Candidate, share: float, name_share: float,
@@ -387,8 +386,10 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     # Each question term's rarity among the sentences' windows (a word no passage has, "mediated"
     # against "mediator", weighs nothing: it tells no sentence from another).
     weights = term_rarity([_found(set(question_terms), cand.window, cand.frame) for cand in candidates])
-    relations = [_relation(claim, question_terms, given_numbers) for claim, _ in claims]
-    names = [_names(_claim_body(claim), question_terms) for claim, _ in claims]
+    bodies = [_claim_body(claim) for claim, _ in claims]
+    names = [_names(body, question_terms) for body in bodies]
+    relations = [_relation(body, question_terms, given_numbers, bool(claim_names))
+                 for body, claim_names in zip(bodies, names)]
     lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame, given_numbers)
                          * _names_factor(claim_names, cand)
                          if _anchored(relation, cand, anchor_share, name_share, weights) else 0.0
@@ -464,7 +465,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         # that together hold most of its words, and the verdict rests on them. A bare "Yes." stays
         # unsupported: it states nothing a passage could hold.
         for i in conclusions:
-            terms = stemmed_terms(_claim_body(claims[i][0])) - _REPORTING - _VERDICT_TERMS
+            terms = stemmed_terms(bodies[i]) - _REPORTING - _VERDICT_TERMS
             chosen, coverage = _cover(terms, candidates) if len(terms) >= 2 else ([], 0.0)
             if coverage >= premise_coverage:
                 numbers_of[i] = [cite(candidates[j], coverage) for j in chosen]

@@ -278,7 +278,7 @@ def _print_answers(answers: dict, model_id: str) -> None:
         rows.append([name, fmt(s["abstention_rate_null"]), fmt(s["wrong_abstention_rate_answerable"]),
                      fmt(s["abstention_precision"]), fmt(c["gold"]["precision"]), fmt(c["gold"]["recall"]),
                      fmt(c["lexical"]["precision"]), fmt(c["lexical"]["recall"]), str(c["citations"]),
-                     str(c["invalid_citations"]), f"{c.get('left_out', 0)} of {c['statements'] + c.get('left_out', 0)}"])
+                     str(c["invalid_citations"]), f"{c['left_out']} of {c['statements'] + c['left_out']}"])
     print(_table(["system", "null abstained", "answerable abstained", "abstention precision", "cit. precision (gold)",
                   "cit. recall (gold)", "cit. precision (lexical)", "cit. recall (lexical)", "citations", "invalid",
                   "sentences left out"], rows))
