@@ -132,6 +132,9 @@ def main() -> int:
     if args.json and len(args.results) > 1:
         parser.error("--json takes one results file")
     for path in args.results:
+        if not Path(path).is_file():
+            parser.error(f"no such file: {path}")
+    for path in args.results:
         record = json.loads(Path(path).read_text())
         answers = record["answers"]["answers"]
         drafts = {r["query"]: r["draft"] for r in answers}
