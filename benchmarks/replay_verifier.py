@@ -12,8 +12,10 @@ does, and the answer is verified twice, with the rule off and on. Prints the
 answers whose outcome (answered or not, unsupported sentences) changes, and
 the number answered per label (right/wrong, answerable/unanswerable as the
 results file scored them). The rule compared is ``--rule``: ``anchor_share``
-(a number must be about the question's subject) or ``name_share`` (so must a
-name); see rag/attribution.py.
+(a number must be about the question's subject), ``name_share`` (so must a
+name) or ``publications`` (a sentence that names who reported must cite that
+publication: on, the index's sources are given; off, none); see
+rag/attribution.py.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ def _replay(assistant: Assistant, items: list[tuple[str, str, str, str]], rule: 
         draft = text.split(CONFLICT_NOTE)[0]  # the conflict note is added after verification
         outcome = {}
         for setting in (0.0, on):
+            value = (assistant.index.store.sources() if setting else ()) if rule == "publications" else setting
             found = attribute(draft, stream.evidence.passages, embed=assistant.index.embedder.embed, question=question,
-                              **{rule: setting})
+                              **{rule: value})
             outcome[setting] = (bool(found.citations), len(found.unsupported))
         if outcome[0.0] != outcome[on]:
             print(f"{item_id} [{label}] answered, unsupported sentences: off {outcome[0.0]} -> on {outcome[on]} | {draft[:110]}")
@@ -61,7 +64,7 @@ def main() -> int:
     parser.add_argument("results", help="a results file written by sample_qa.py, conversations.py or rag eval multihop --answers")
     parser.add_argument("--context-tokens", type=int, help="the evidence budget the recorded run used")
     parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
-    parser.add_argument("--rule", choices=["anchor_share", "name_share"], default="anchor_share")
+    parser.add_argument("--rule", choices=["anchor_share", "name_share", "publications"], default="anchor_share")
     parser.add_argument("--share", "--anchor-share", type=float, default=0.5, help="the rule's setting when on")
     args = parser.parse_args()
     record = json.loads(Path(args.results).read_text())

@@ -340,7 +340,8 @@ class Assistant:
                           citations=(), abstained=True, confidence=0.0, timings=timings, **common)
         t0 = time.perf_counter()
         attribution: Attribution = attribute(raw, stream.evidence.passages, embed=self.index.embedder.embed,
-                                             question=stream.standalone_question)
+                                             question=stream.standalone_question,
+                                             publications=self.index.store.sources())
         timings["verification"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - stream._started
         if not attribution.citations:

@@ -25,6 +25,14 @@ among the passage sentences ("Port Alder", in every sentence, barely counts;
 ("...awarded to Kestrel and Moor Engineering. Its lead engineer, Tomasz
 Wierzbicki, said ...").
 
+A claim that says who reported it ("The BBC report mentions that Swift ...")
+is supported only by sentences from that publication, or that speak of it
+("Wired removed the article" in another site's story): a quote from The
+Independent does not stand behind "The BBC reported". Publications are the
+index's sources, recognised as people write them (:mod:`rag.sources`); a
+restated question or a verdict sentence that names them rests on their
+facts only. Without the index's sources (``publications``) this is not checked.
+
 A marker ``[n]`` is kept when passage n supports the claim at least
 ``keep_threshold``; a marker that points at no given passage, or at one that
 does not support the claim, is replaced by the best supporting passage if that
@@ -74,6 +82,7 @@ from index import split_sentences
 from .context import is_instruction_like
 from .questions import is_verdict_question, verdict_of
 from .retrieval import stemmed_terms, term_rarity
+from .sources import named_sources
 from .types import Citation, Passage
 
 __all__ = ["Attribution", "attribute", "best_quotes", "claim_support", "MARKER", "strip_markers", "split_claims"]
@@ -215,6 +224,7 @@ class _Candidate:
     text: str
     before: str = ""  # the article's sentences just before this one (see _candidates)
     after: str = ""  # and the one just after it
+    mentions: frozenset[str] = frozenset()  # the index's sources its title and window name (see _from_named)
 
     @property
     def window(self) -> str:
@@ -337,19 +347,29 @@ def _names_factor(names: set[str], cand: _Candidate) -> float:
     return 1.0
 
 
-def _cover(terms: set[str], candidates: Sequence[_Candidate], about: set[str] | frozenset[str] = frozenset()
-           ) -> tuple[list[int], float]:
+def _from_named(cand: _Candidate, named: Sequence[str]) -> bool:
+    """Whether ``cand`` can stand behind a claim that names the publications ``named`` ("The BBC
+    report mentions ..."): it comes from one of them, or it speaks of one ("Wired removed the
+    article", in another site's story about Wired). A claim that names none puts no condition."""
+    return not named or cand.passage.source in named or bool(cand.mentions.intersection(named))
+
+
+def _cover(terms: set[str], candidates: Sequence[_Candidate], about: set[str] | frozenset[str] = frozenset(),
+           allowed: Sequence[bool] | None = None) -> tuple[list[int], float]:
     """Up to :data:`_COVER_SENTENCES` passage sentences that together hold most of ``terms``.
 
     Greedy: the sentence whose own text holds the most terms not yet held (its title and source
     count too, but second), while it adds at least two. With ``about`` (the answer a claim gives:
     "Valve"), only sentences that name it, or whose neighbours or title do, are used: a sentence
     about LinkedIn that happens to say "new features" does not state a part of "Valve is releasing
-    ... featuring ...". Returns the candidate indices and the share of ``terms`` held.
+    ... featuring ...". With ``allowed``, only the candidates it marks are used (those from the
+    publications a claim names, :func:`_from_named`). Returns the candidate indices and the share of
+    ``terms`` held.
     """
     if not terms:
         return [], 0.0
-    eligible = [j for j, cand in enumerate(candidates) if not about or _found(set(about), cand.window, cand.frame)]
+    eligible = [j for j, cand in enumerate(candidates) if (allowed is None or allowed[j])
+                and (not about or _found(set(about), cand.window, cand.frame))]
     text_terms = {j: stemmed_terms(candidates[j].text) for j in eligible}
     left, chosen = set(terms), []
     while left and len(chosen) < _COVER_SENTENCES:
@@ -367,8 +387,11 @@ def _cover(terms: set[str], candidates: Sequence[_Candidate], about: set[str] | 
 
 def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = None, question: str = "",
               keep_threshold: float = 0.45, add_threshold: float = 0.55, min_lexical: float = 0.5,
-              anchor_share: float = 0.5, name_share: float = 0.5, premise_coverage: float = 0.5) -> Attribution:
-    """Verify and resolve the citations of ``answer`` (see module docstring)."""
+              anchor_share: float = 0.5, name_share: float = 0.5, premise_coverage: float = 0.5,
+              publications: Sequence[str] = ()) -> Attribution:
+    """Verify and resolve the citations of ``answer`` (see module docstring). ``publications``: the
+    sources of the index ("theverge.com", ...), so that a claim naming one of them ("The Verge
+    reported ...") is supported only by what that publication wrote (:mod:`rag.sources`)."""
     claims_and_breaks = _claims_and_breaks(answer)
     claims = [(body, markers) for body, markers, _ in claims_and_breaks]
     candidates = _candidates(passages)
@@ -390,11 +413,18 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     names = [_names(body, question_terms) for body in bodies]
     relations = [_relation(body, question_terms, given_numbers, bool(claim_names))
                  for body, claim_names in zip(bodies, names)]
+    # Which sentences may stand behind each claim, given the publications it says reported it.
+    named = [named_sources(claim, publications) if publications else [] for claim, _ in claims]
+    if any(named):
+        for cand in candidates:
+            cand.mentions = frozenset(named_sources(f"{cand.passage.title} {cand.window}", publications))
+    allowed = [[_from_named(cand, claim_named) for cand in candidates] for claim_named in named]
     lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame, given_numbers)
                          * _names_factor(claim_names, cand)
-                         if _anchored(relation, cand, anchor_share, name_share, weights) else 0.0
-                         for cand in candidates]
-                        for (claim, _), relation, claim_names in zip(claims, relations, names)])
+                         if ok and _anchored(relation, cand, anchor_share, name_share, weights) else 0.0
+                         for cand, ok in zip(candidates, claim_allowed)]
+                        for (claim, _), relation, claim_names, claim_allowed
+                        in zip(claims, relations, names, allowed)])
     semantic = np.zeros_like(lexical)
     if embed is not None:
         vectors = embed([c for c, _ in claims] + [cand.text for cand in candidates])
@@ -406,12 +436,14 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     scores = np.where(lexical >= min_lexical, scores, 0.0)
 
     citations: list[Citation] = []
+    cited: list[_Candidate] = []  # the sentence behind each citation, by number - 1
     by_quote: dict[tuple[str, int], int] = {}
 
     def cite(cand: _Candidate, support: float) -> int:
         key = (cand.passage.chunk_id, cand.start)
         if key not in by_quote:
             citations.append(cand.citation(len(citations) + 1, support))
+            cited.append(cand)
             by_quote[key] = len(citations)
         return by_quote[key]
 
@@ -438,7 +470,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                 # A claim that restates a multi-part question ("Valve is releasing ... on November
                 # 16th, featuring minor physical upgrades and ...") also cites where each part is stated;
                 # such a citation's support is the share of the restated words the sentences hold together.
-                chosen, coverage = _cover(set(relation.subject), candidates, about=relation.added)
+                chosen, coverage = _cover(set(relation.subject), candidates, about=relation.added, allowed=allowed[i])
                 if coverage >= premise_coverage:
                     numbers_of[i] += [cite(candidates[j], coverage) for j in chosen]
             continue
@@ -466,14 +498,17 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         # unsupported: it states nothing a passage could hold.
         for i in conclusions:
             terms = stemmed_terms(bodies[i]) - _REPORTING - _VERDICT_TERMS
-            chosen, coverage = _cover(terms, candidates) if len(terms) >= 2 else ([], 0.0)
+            chosen, coverage = _cover(terms, candidates, allowed=allowed[i]) if len(terms) >= 2 else ([], 0.0)
             if coverage >= premise_coverage:
                 numbers_of[i] = [cite(candidates[j], coverage) for j in chosen]
                 supports.append(coverage)
         facts = sorted({n for numbers in numbers_of.values() for n in numbers})
     for i in (i for i in conclusions if i not in numbers_of):
-        if facts:
-            numbers_of[i] = facts
+        # A conclusion that names who reported ("The Verge article suggests ..., while ...") rests on
+        # the facts from those publications only.
+        own = [n for n in facts if _from_named(cited[n - 1], named[i])]
+        if own:
+            numbers_of[i] = own
         else:
             unsupported.append(i)
     # The answer keeps the sentences the passages support; the others leave it and are reported in

@@ -374,3 +374,79 @@ def test_unsupported_sentences_leave_the_answer_and_are_reported():
     # Nothing supported: the text stays whole (there is no answer; the assistant abstains).
     nothing = attribute("It was designed by elves.", [A, B], question="Who designed the bridge?")
     assert nothing.text == "It was designed by elves." and not nothing.citations
+
+
+# ---- who reported it: a claim that names a publication cites that publication ----------------------------------
+SITES = ("harbourgazette.example", "valleypost.example", "alderweekly.example")
+
+
+def _sourced(chunk_id: str, source: str, title: str, text: str) -> Passage:
+    return Passage(chunk_id=chunk_id, doc_id=chunk_id.split("-")[0], title=title, date=None, url=None, path="",
+                   source=source, text=text, start=0, end=len(text), score=1.0)
+
+
+STRIKE = _sourced("s-0", "valleypost.example", "Ferry strike ends",
+                  "Ferry crews accepted a 5.2 percent rise spread over two years.")
+LIBRARY = _sourced("l-0", "alderweekly.example", "Library reopens",
+                   "The library reopened on Monday with a new reading room.")
+ABOUT_GAZETTE = _sourced("g-0", "alderweekly.example", "Paper changes hands",
+                         "The Harbour Gazette was sold to a regional publisher in March.")
+
+
+def test_a_claim_naming_another_publication_than_its_passage_is_unsupported():
+    # The question names the publication, so the claim's "Harbour Gazette" is no new name the passage must hold:
+    # only where the passage comes from tells that the Valley Post, not the Gazette, reported the rise.
+    question = "What rise did the Harbour Gazette and the Valley Post say ferry crews accepted?"
+    claim = "The Harbour Gazette reported that ferry crews accepted a 5.2 percent rise [1]."
+    wrong = attribute(claim, [STRIKE, LIBRARY], question=question, publications=SITES)
+    assert wrong.citations == () and len(wrong.unsupported) == 1
+    right = attribute(claim.replace("Harbour Gazette", "Valley Post"), [STRIKE, LIBRARY], question=question,
+                      publications=SITES)
+    assert [c.chunk_id for c in right.citations] == ["s-0"] and right.unsupported == ()
+    # Without the index's sources the verifier cannot tell a publication's name from other words.
+    assert [c.chunk_id for c in attribute(claim, [STRIKE, LIBRARY], question=question).citations] == ["s-0"]
+
+
+def test_a_passage_that_speaks_of_the_named_publication_may_support_it():
+    result = attribute("The Harbour Gazette was sold to a regional publisher [1].", [STRIKE, ABOUT_GAZETTE],
+                       question="What happened to the Harbour Gazette?", publications=SITES)
+    assert [c.chunk_id for c in result.citations] == ["g-0"]
+
+
+def test_a_verdict_sentence_naming_a_publication_rests_on_that_publications_facts_only():
+    question = "Did the Valley Post and the Harbour Gazette both report that ferry crews accepted a rise?"
+    answer = ("Yes.\nThe Harbour Gazette reported that ferry crews accepted a rise.\n"
+              "Ferry crews accepted a 5.2 percent rise spread over two years [1].")
+    result = attribute(answer, [STRIKE, LIBRARY], question=question, publications=SITES)
+    # The restated question names the Gazette, and the only fact given is the Valley Post's: it leaves the answer.
+    assert result.unsupported == ("The Harbour Gazette reported that ferry crews accepted a rise.",)
+    assert result.text.splitlines() == ["Yes [1].", "Ferry crews accepted a 5.2 percent rise spread over two years [1]."]
+    # Naming the Valley Post instead, it rests on that fact.
+    valley = attribute(answer.replace("Harbour Gazette reported", "Valley Post reported"), [STRIKE, LIBRARY],
+                       question=question, publications=SITES)
+    assert valley.unsupported == () and valley.text.splitlines()[1].endswith("[1].")
+
+
+def test_the_assistant_checks_who_reported_against_the_index(sample_index):
+    """Real embedder and FAISS over the sample corpus; the answer is scripted (a real model cannot be made to
+    misattribute on demand): the pay deal was reported by the Valley Post, not the Harbour Gazette."""
+    from rag import Assistant, Settings
+
+    class Scripted:
+        id = "scripted"
+
+        def __init__(self, reply: str) -> None:
+            self.reply = reply
+
+        def stream(self, messages, max_tokens=256):
+            yield self.reply
+
+    question = "What pay rise did the Harbour Gazette or the Valley Post say the ferry crews accepted?"
+    answers = {}
+    for paper in ("Harbour Gazette", "Valley Post"):
+        reply = f"The {paper} reported that the crews accepted a 5.2 percent rise spread over two years [1]."
+        assistant = Assistant(Settings(index_dir=sample_index.path), index=sample_index, generator=Scripted(reply))
+        answers[paper] = assistant.ask(question)
+    assert answers["Harbour Gazette"].abstained and answers["Harbour Gazette"].unsupported
+    valley = answers["Valley Post"]
+    assert not valley.abstained and [c.url.split("/")[2] for c in valley.citations] == ["valleypost.example"]
