@@ -7,6 +7,8 @@ site's name ("theverge", "smh", "cbssports") is spelled by one to five
 consecutive words of the text that start with a capital letter, run together
 ("The Verge", "TechCrunch") or as their initials ("The Sydney Morning Herald"
 -> "smh"). Capitals matter: "at the time" does not name time.com, "Time" does.
+Two or more words may also spell the end of a site's name ("Business Line" for
+thehindubusinessline.com), when that end has at least eight letters.
 
 Why it matters: an answer sentence that says who reported something ("The BBC
 report mentions that Swift ...") is only supported by what that publication
@@ -17,6 +19,7 @@ site stand behind it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 __all__ = ["named_sources", "site_name"]
@@ -63,16 +66,32 @@ def _spellings(text: str) -> tuple[set[str], set[str]]:
     return out, multiword
 
 
-def named_sources(text: str, sources: Iterable[str]) -> list[str]:
-    """The ``sources`` (as the index stores them) that ``text`` names, in the order given. Besides
-    the site's whole name, two or more words of at least :data:`_MIN_PART` letters that its name
-    ends with count ("Business Line" names thehindubusinessline.com)."""
-    spellings, multiword = _spellings(text)
-    named = []
+@lru_cache(maxsize=16)
+def _lookup(sources: tuple[str, ...]) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, int]]:
+    """For a list of sources: its sources by site name, by each final part of a site name of at
+    least :data:`_MIN_PART` letters, and each source's place in the list. Built once per list (an
+    answer asks about every sentence it verifies, and an index may hold thousands of sources)."""
+    whole: dict[str, set[str]] = {}
+    tails: dict[str, set[str]] = {}
     for source in sources:
         name = site_name(source)
         if len(name) < _MIN_NAME:
             continue
-        if name in spellings or any(len(part) >= _MIN_PART and name.endswith(part) for part in multiword):
-            named.append(source)
-    return named
+        whole.setdefault(name, set()).add(source)
+        for start in range(len(name) - _MIN_PART + 1):
+            tails.setdefault(name[start:], set()).add(source)
+    return whole, tails, {source: place for place, source in enumerate(sources)}
+
+
+def named_sources(text: str, sources: Iterable[str]) -> list[str]:
+    """The ``sources`` (as the index stores them) that ``text`` names, in the order given. Besides
+    the site's whole name, two or more words of at least :data:`_MIN_PART` letters that its name
+    ends with count ("Business Line" names thehindubusinessline.com)."""
+    whole, tails, order = _lookup(tuple(sources))
+    spellings, multiword = _spellings(text)
+    named: set[str] = set()
+    for spelling in spellings:
+        named |= whole.get(spelling, set())
+    for part in multiword:
+        named |= tails.get(part, set())
+    return sorted(named, key=order.__getitem__)
