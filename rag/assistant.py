@@ -350,7 +350,7 @@ class Assistant:
                           citations=(), abstained=True, confidence=attribution.support, timings=timings,
                           unsupported=attribution.unsupported, **common)
         text, citations = attribution.text, [self._with_page(c) for c in attribution.citations]
-        conflicts = find_conflicts(citations, stream.passages, embed=self.index.embedder.embed)
+        conflicts = find_conflicts(citations, stream.passages, embed=self.index.embedder.embed, answer=text)
         if conflicts:
             note, citations = describe(conflicts, citations, CONFLICT_NOTE)
             text = f"{text} {note}"

@@ -10,8 +10,13 @@ least 75% of their words aligned, and every difference a name or a number
 replaced by another: "won by Annie Ernaux" vs "won by Jon Fosse"), which is how
 a copied report with one fact changed looks.
 
-Only conflicts that touch a sentence the answer cites are reported; the answer
-then says so and cites both sides instead of silently picking one.
+Only conflicts that touch the answer are reported: those of a sentence it
+cites, and swapped-name pairs between two other passages when one side states
+the value the answer gives (it cites "... in Glendale, Arizona, the home
+stadium ...", whose twin is not among the passages, while two other results
+read "will take place at Raymond James Stadium in Glendale, Arizona" and "...
+in Tampa, Florida"). The answer then says so and cites both sides instead of
+silently picking one.
 """
 
 from __future__ import annotations
@@ -108,9 +113,13 @@ def _same_topic(a: str, b: str, cosine: float | None) -> bool:
 
 
 def find_conflicts(citations: Sequence[Citation], passages: Sequence[Passage],
-                   embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> list[Conflict]:
+                   embed: Callable[[Sequence[str]], np.ndarray] | None = None, answer: str = "") -> list[Conflict]:
+    """The disagreements among ``passages`` that touch the answer (module docstring); ``answer``, its
+    text, lets a swapped pair of sentences it does not cite count when one side states its value."""
     sentences = _sentences(passages)
     found = _swaps(citations, sentences)
+    if answer:
+        found += _swaps_about(answer, citations, sentences, found)
     seen: set[tuple[str, int]] = {(c.other.chunk_id, c.other.start) for c in found}
     seen |= {(c.cited.chunk_id, c.cited.start) for c in found}
     cited = [(c, quantities(c.quote)) for c in citations]
@@ -177,18 +186,51 @@ def _swaps(citations: Sequence[Citation], sentences: Sequence[Sentence]) -> list
     return found
 
 
+def _swaps_about(answer: str, citations: Sequence[Citation], sentences: Sequence[Sentence],
+                 found: Sequence[Conflict]) -> list[Conflict]:
+    """Swapped-name pairs between two sentences the answer does not cite, where one side's value is
+    in ``answer`` and the other's is not: the passages disagree about what the answer states. The
+    side that agrees with the answer comes first (as the cited side of a conflict does)."""
+    said = answer.lower()
+    cited = {(c.doc_id, c.start) for c in citations}
+    known = {frozenset({(c.cited.doc_id, c.cited.start), (c.other.doc_id, c.other.start)}) for c in found}
+    out: list[Conflict] = []
+    free = [s for s in sentences if (s[0].doc_id, s[1]) not in cited]
+    for i, (p, start, end, text) in enumerate(free):
+        for q, q_start, q_end, q_text in free[i + 1:]:
+            if p.doc_id == q.doc_id or frozenset({(p.doc_id, start), (q.doc_id, q_start)}) in known:
+                continue
+            pair = swapped(text, q_text)
+            if pair is None or (pair[0].lower() in said) == (pair[1].lower() in said):
+                continue
+            one, other = _citation(p, start, end, text), _citation(q, q_start, q_end, q_text)
+            if pair[0].lower() in said:
+                out.append(Conflict(one, other, "", pair[0], pair[1]))
+            else:
+                out.append(Conflict(other, one, "", pair[1], pair[0]))
+            known.add(frozenset({(p.doc_id, start), (q.doc_id, q_start)}))
+    return out
+
+
+def _numbered(side: Citation, citations: list[Citation]) -> Citation:
+    """``side`` as one of ``citations``: the citation already quoting that sentence, or a new one appended."""
+    same = next((c for c in citations if c.chunk_id == side.chunk_id and c.start == side.start), None)
+    if same is None:
+        same = replace(side, n=len(citations) + 1)
+        citations.append(same)
+    return same
+
+
 def describe(conflicts: Sequence[Conflict], citations: list[Citation], note: str) -> tuple[str, list[Citation]]:
     """A sentence naming each disagreement with both sides cited; new citations are appended."""
     parts = []
     for conflict in conflicts:
-        other = next((c for c in citations if c.chunk_id == conflict.other.chunk_id and c.start == conflict.other.start), None)
-        if other is None:
-            other = replace(conflict.other, n=len(citations) + 1)
-            citations.append(other)
+        cited = _numbered(conflict.cited, citations)  # (a side the answer does not cite gets a number too)
+        other = _numbered(conflict.other, citations)
         if conflict.unit:
             said = _phrase(conflict.cited.quote, conflict.cited_value, conflict.unit)
             other_said = _phrase(conflict.other.quote, conflict.other_value, conflict.unit)
         else:  # a swapped name: the values are the words themselves
             said, other_said = conflict.cited_value, conflict.other_value
-        parts.append(f"{said} [{conflict.cited.n}] versus {other_said} [{other.n}]")
+        parts.append(f"{said} [{cited.n}] versus {other_said} [{other.n}]")
     return f"{note} " + "; ".join(parts) + ".", citations

@@ -255,6 +255,29 @@ def test_a_copied_report_with_a_swapped_name_is_a_conflict():
     assert swapped(STORM_A, "Storm Brenna caused an estimated 4.2 million pounds of damage in Port Alder, the council said.") is None
 
 
+def test_two_other_passages_disagreeing_about_the_answers_value_are_a_conflict():
+    """The cited sentence has no twin among the passages, but two other results are one sentence with the
+    answer's name swapped: the passages disagree about what the answer states (RGB's planted facts look so)."""
+    from rag.conflicts import describe, find_conflicts
+
+    cited = _plain_passage("Maria Lopez of Alder Bay received the 2025 Coastal Young Scientists Prize.", "c")
+    planted = _plain_passage("The 2025 Coastal Young Scientists Prize was won by Maria Lopez of Alder Bay School.", "p")
+    true = _plain_passage("The 2025 Coastal Young Scientists Prize was won by Noor Haddad of Alder Bay School.", "t")
+    question = "Who won the 2025 Coastal Young Scientists Prize?"
+    result = attribute("Maria Lopez won the 2025 prize [1].", [cited], question=question)
+    assert [c.chunk_id for c in result.citations] == ["c"]
+    passages = [cited, planted, true]
+    assert find_conflicts(list(result.citations), passages) == []  # without the answer's text: only cited sentences
+    conflicts = find_conflicts(list(result.citations), passages, answer=result.text)
+    assert [(c.cited.chunk_id, c.other.chunk_id, c.cited_value, c.other_value) for c in conflicts] == [
+        ("p", "t", "Maria Lopez", "Noor Haddad")]
+    note, citations = describe(conflicts, list(result.citations), "The sources disagree:")
+    assert note == "The sources disagree: Maria Lopez [2] versus Noor Haddad [3]."
+    assert [c.chunk_id for c in citations] == ["c", "p", "t"]
+    # An answer that states neither side's value (or both) is not what they disagree about.
+    assert find_conflicts(list(result.citations), passages, answer="The prize went to a pupil of Alder Bay [1].") == []
+
+
 def test_two_sources_cannot_carry_a_number_about_something_else():
     """Joining passages must not get round the relation check: the number's sentence is about the strike."""
     strike = Passage(chunk_id="s", doc_id="s", title="Ferry strike ends with pay deal", date=None, url=None, path="",
