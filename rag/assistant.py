@@ -277,9 +277,12 @@ class Assistant:
                       after=doc.text[c.end:after_end], page=doc.page_at(c.start))
 
     def sources_for(self, text: str, k: int = 5, filters: SearchFilter | None = None, min_support: float = 0.45) -> list[Citation]:
-        """Passages that support ``text`` (a claim or a quote), best first, each with its supporting quote."""
+        """Passages that support ``text`` (a claim or a quote), best first, each with its supporting quote.
+        A text that says who reported it ("The Valley Post reported ...") is supported only by what
+        that publication wrote (or a passage that speaks of it), as answers are."""
         passages = self.search(strip_markers(text), k=max(k * 2, 8), filters=filters)
-        quotes = [q for q in best_quotes(text, passages, embed=self.embedder.embed) if q.support >= min_support]
+        quotes = [q for q in best_quotes(text, passages, embed=self.embedder.embed, publications=self.index.store.sources())
+                  if q.support >= min_support]
         return [replace(self._with_page(q), n=i + 1) for i, q in enumerate(quotes[:k])]
 
     def conversation(self, conversation_id: str | None = None, persist: bool = True):

@@ -581,16 +581,26 @@ def _with_markers(claim: str, numbers: list[int]) -> str:
     return f"{claim} {markers}"
 
 
-def best_quotes(text: str, passages: Sequence[Passage], embed: Embed | None = None) -> list[Citation]:
-    """For each passage, its sentence that best supports ``text``; sorted by support, best first."""
+def best_quotes(text: str, passages: Sequence[Passage], embed: Embed | None = None,
+                publications: Sequence[str] = ()) -> list[Citation]:
+    """For each passage, its sentence that best supports ``text``; sorted by support, best first.
+    A text that names one of ``publications`` (the index's sources: "The BBC reported ...") is
+    supported only by that publication's sentences, or by sentences that speak of it, as in
+    :func:`attribute`; the others get support 0."""
     claim = strip_markers(text)
     candidates = _candidates(passages)
     if not claim or not candidates:
         return []
+    named = named_sources(claim, publications) if publications else []
+    if named:
+        for cand in candidates:
+            cand.mentions = frozenset(named_sources(f"{cand.passage.title} {cand.window}", publications))
+    allowed = np.array([_from_named(cand, named) for cand in candidates])
     scores = np.array([claim_support(claim, cand.text, frame=cand.frame) for cand in candidates])
     if embed is not None:
         vectors = embed([claim] + [cand.text for cand in candidates])
         scores = 0.6 * scores + 0.4 * np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
+    scores = np.where(allowed, scores, 0.0)
     best: dict[int, int] = {}
     for j, cand in enumerate(candidates):
         if cand.passage_number not in best or scores[j] > scores[best[cand.passage_number]]:

@@ -252,11 +252,17 @@ def _cmd_lookup(args) -> int:
 def _cmd_cite(args) -> int:
     from .assistant import Assistant
 
-    citations = Assistant(_settings(args)).sources_for(args.text, k=args.k, filters=_filters(args))
+    from .sources import named_sources
+
+    assistant = Assistant(_settings(args))
+    citations = assistant.sources_for(args.text, k=args.k, filters=_filters(args))
     if args.json:
         _print_json([c.to_dict() for c in citations])
     elif not citations:
-        print("no passage in the index supports this text")
+        named = named_sources(args.text, assistant.index.store.sources())
+        print("no passage in the index supports this text" + (
+            f" (it names {', '.join(named)}: only what they wrote counts; without the name, other sources may)"
+            if named else ""))
     else:
         for c in citations:
             print(f"[{c.n}] support={c.support:.2f} {c.title} ({c.date or 'undated'}) {c.url or c.path} [{c.start}:{c.end}]")

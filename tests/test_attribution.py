@@ -473,3 +473,28 @@ def test_the_assistant_checks_who_reported_against_the_index(sample_index):
     assert answers["Harbour Gazette"].abstained and answers["Harbour Gazette"].unsupported
     valley = answers["Valley Post"]
     assert not valley.abstained and [c.url.split("/")[2] for c in valley.citations] == ["valleypost.example"]
+
+
+def test_citation_lookup_of_a_claim_naming_a_publication_keeps_to_it():
+    from rag.attribution import best_quotes
+
+    claim = "The Harbour Gazette reported that ferry crews accepted a 5.2 percent rise."
+    assert best_quotes(claim, [STRIKE, LIBRARY])[0].support > 0.5  # not told the sources: any passage
+    assert all(q.support == 0.0 for q in best_quotes(claim, [STRIKE, LIBRARY], publications=SITES))
+    valley = best_quotes(claim.replace("Harbour Gazette", "Valley Post"), [STRIKE, LIBRARY], publications=SITES)
+    assert valley[0].chunk_id == "s-0" and valley[0].support > 0.5
+
+
+def test_rag_cite_says_who_reported_it_and_names_the_publication_it_lacks(sample_index, capsys):
+    """Real embedder and FAISS over the sample corpus, through the CLI: the pay deal was reported by the
+    Valley Post; the same claim put in the Harbour Gazette's mouth finds no support, and says why."""
+    from rag.cli import main
+
+    claim = "{} reported that ferry crews accepted a 5.2 percent rise spread over two years."
+    assert main(["cite", claim.format("The Valley Post"), "--index", str(sample_index.path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[1] support=") and "valleypost.example" in out.splitlines()[0] and "5.2 percent" in out
+    assert main(["cite", claim.format("The Harbour Gazette"), "--index", str(sample_index.path)]) == 0
+    out = capsys.readouterr().out
+    assert out.strip() == ("no passage in the index supports this text (it names harbourgazette.example: only what "
+                           "they wrote counts; without the name, other sources may)")
