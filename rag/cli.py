@@ -251,7 +251,6 @@ def _cmd_lookup(args) -> int:
 
 def _cmd_cite(args) -> int:
     from .assistant import Assistant
-
     from .sources import named_sources
 
     assistant = Assistant(_settings(args))

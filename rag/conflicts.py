@@ -191,7 +191,10 @@ def _swaps_about(answer: str, citations: Sequence[Citation], sentences: Sequence
     """Swapped-name pairs between two sentences the answer does not cite, where one side's value is
     in ``answer`` and the other's is not: the passages disagree about what the answer states. The
     side that agrees with the answer comes first (as the cited side of a conflict does)."""
-    said = answer.lower()
+    def states(value: str) -> bool:  # as words: "1" is not stated by "2021"
+        return re.search(rf"(?<!\w){re.escape(value.lower())}(?!\w)", said) is not None
+
+    said = re.sub(r"\[\d{1,3}\]", " ", answer).lower()  # without its citation markers
     cited = {(c.doc_id, c.start) for c in citations}
     known = {frozenset({(c.cited.doc_id, c.cited.start), (c.other.doc_id, c.other.start)}) for c in found}
     out: list[Conflict] = []
@@ -201,10 +204,10 @@ def _swaps_about(answer: str, citations: Sequence[Citation], sentences: Sequence
             if p.doc_id == q.doc_id or frozenset({(p.doc_id, start), (q.doc_id, q_start)}) in known:
                 continue
             pair = swapped(text, q_text)
-            if pair is None or (pair[0].lower() in said) == (pair[1].lower() in said):
+            if pair is None or states(pair[0]) == states(pair[1]):
                 continue
             one, other = _citation(p, start, end, text), _citation(q, q_start, q_end, q_text)
-            if pair[0].lower() in said:
+            if states(pair[0]):
                 out.append(Conflict(one, other, "", pair[0], pair[1]))
             else:
                 out.append(Conflict(other, one, "", pair[1], pair[0]))
