@@ -275,11 +275,11 @@ def test_two_other_passages_disagreeing_about_the_answers_value_are_a_conflict()
     assert note == "The sources disagree: Maria Lopez [2] versus Noor Haddad [3]."
     assert [c.chunk_id for c in citations] == ["c", "p", "t"]
     # An answer that states neither side's value (or both) is not what they disagree about; a value counts as
-    # whole words ("1" is not stated by "2021").
+    # whole words ("1" is not stated by "1999").
     assert find_conflicts(list(result.citations), passages, answer="The prize went to a pupil of Alder Bay [1].") == []
     final_1 = _plain_passage("Alder Bay Rovers won the cup final by 3 goals to 1 in Port Alder on Saturday.", "f1")
     final_2 = _plain_passage("Alder Bay Rovers won the cup final by 3 goals to 2 in Port Alder on Saturday.", "f2")
-    assert find_conflicts([], [final_1, final_2], answer="Alder Bay Rovers won the 2021 cup [1].") == []
+    assert find_conflicts([], [final_1, final_2], answer="Alder Bay Rovers won the cup in 1999 [3].") == []
     assert len(find_conflicts([], [final_1, final_2], answer="They won by 3 goals to 1 [1].")) == 1
 
 
