@@ -354,6 +354,16 @@ def _from_named(cand: _Candidate, named: Sequence[str]) -> bool:
     return not named or cand.passage.source in named or bool(cand.mentions.intersection(named))
 
 
+def _named_by(claims: Sequence[str], candidates: Sequence[_Candidate], publications: Sequence[str]) -> list[list[str]]:
+    """The publications each claim names (:func:`rag.sources.named_sources`); when any does, each
+    candidate's ``mentions`` is filled in too, for :func:`_from_named`."""
+    named = [named_sources(claim, publications) if publications else [] for claim in claims]
+    if any(named):
+        for cand in candidates:
+            cand.mentions = frozenset(named_sources(f"{cand.passage.title} {cand.window}", publications))
+    return named
+
+
 def _cover(terms: set[str], candidates: Sequence[_Candidate], about: set[str] | frozenset[str] = frozenset(),
            allowed: Sequence[bool] | None = None) -> tuple[list[int], float]:
     """Up to :data:`_COVER_SENTENCES` passage sentences that together hold most of ``terms``.
@@ -414,10 +424,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     relations = [_relation(body, question_terms, given_numbers, bool(claim_names))
                  for body, claim_names in zip(bodies, names)]
     # Which sentences may stand behind each claim, given the publications it says reported it.
-    named = [named_sources(claim, publications) if publications else [] for claim, _ in claims]
-    if any(named):
-        for cand in candidates:
-            cand.mentions = frozenset(named_sources(f"{cand.passage.title} {cand.window}", publications))
+    named = _named_by([claim for claim, _ in claims], candidates, publications)
     allowed = [[_from_named(cand, claim_named) for cand in candidates] for claim_named in named]
     lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame, given_numbers)
                          * _names_factor(claim_names, cand)
@@ -591,10 +598,7 @@ def best_quotes(text: str, passages: Sequence[Passage], embed: Embed | None = No
     candidates = _candidates(passages)
     if not claim or not candidates:
         return []
-    named = named_sources(claim, publications) if publications else []
-    if named:
-        for cand in candidates:
-            cand.mentions = frozenset(named_sources(f"{cand.passage.title} {cand.window}", publications))
+    (named,) = _named_by([claim], candidates, publications)
     allowed = np.array([_from_named(cand, named) for cand in candidates])
     scores = np.array([claim_support(claim, cand.text, frame=cand.frame) for cand in candidates])
     if embed is not None:

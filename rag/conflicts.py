@@ -204,10 +204,13 @@ def _swaps_about(answer: str, citations: Sequence[Citation], sentences: Sequence
             if p.doc_id == q.doc_id or frozenset({(p.doc_id, start), (q.doc_id, q_start)}) in known:
                 continue
             pair = swapped(text, q_text)
-            if pair is None or states(pair[0]) == states(pair[1]):
+            if pair is None:
+                continue
+            first_stated = states(pair[0])
+            if first_stated == states(pair[1]):
                 continue
             one, other = _citation(p, start, end, text), _citation(q, q_start, q_end, q_text)
-            if states(pair[0]):
+            if first_stated:
                 out.append(Conflict(one, other, "", pair[0], pair[1]))
             else:
                 out.append(Conflict(other, one, "", pair[1], pair[0]))
