@@ -42,8 +42,10 @@ it apart, as left out): every sentence an answer keeps carries a citation.
 
 Two shapes of multi-hop answers get their own rule. A claim that joins two
 sources ("A reported X, while B reported Y") is supported by a pair of
-sentences from two passages when together they reach ``add_threshold`` and each
-adds words the other lacks; it cites both. In the answer to a yes/no question
+sentences from two passages when together they reach ``add_threshold``, each
+adds words the other lacks, and each states at least two of the claim's words
+in its own text (a sentence sharing one word, its site and title supplying the
+rest, is not half of the claim); it cites both. In the answer to a yes/no question
 (:func:`rag.questions.is_verdict_question`), a sentence that adds nothing to the
 question but a verdict ("Yes.", "No, the reports are consistent.") is a
 conclusion: no passage can state it, so it cites the facts the answer gives
@@ -556,14 +558,16 @@ def _joint_support(claim: str, i: int, candidates: Sequence[_Candidate], lexical
     """Support of a claim that joins two passages ("A reported X, while B reported Y").
 
     The best sentence of each of the ``top`` most overlapping passages is paired with the best of
-    another; a pair supports the claim when the two sentences together reach ``threshold`` and each
-    contributes words the other lacks. Returns the two candidate indices and the support, or None.
+    another; a pair supports the claim when the two sentences together reach ``threshold``, each
+    contributes words the other lacks, and each holds two of the claim's words in its own text.
+    Returns the two candidate indices and the support, or None.
     """
     best: dict[int, int] = {}
     for j, cand in enumerate(candidates):
         if cand.passage_number not in best or lexical[i, j] > lexical[i, best[cand.passage_number]]:
             best[cand.passage_number] = j
     ranked = sorted(best.values(), key=lambda j: -lexical[i, j])[:top]
+    claim_terms = stemmed_terms(_claim_body(claim)) - _REPORTING
     found = None
     for a in range(len(ranked)):
         for b in range(a + 1, len(ranked)):
@@ -574,6 +578,8 @@ def _joint_support(claim: str, i: int, candidates: Sequence[_Candidate], lexical
                                   f"{candidates[j].frame} {candidates[k].frame}")
             if joint < min_lexical or joint <= max(lexical[i, j], lexical[i, k]):
                 continue  # too little found, or one sentence says all the other does: not a two-source claim
+            if min(len(claim_terms & stemmed_terms(candidates[x].text)) for x in (j, k)) < 2:
+                continue  # each sentence must state part of the claim itself, not just come from a site it names
             support = joint if semantic is None else 0.6 * joint + 0.4 * max(semantic[i, j], semantic[i, k])
             if support >= threshold and (found is None or support > found[1]):
                 found = ((j, k), float(support))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.attribution import attribute, claim_support, split_claims
 from rag.types import Passage
 
@@ -170,6 +172,20 @@ def test_claim_joining_two_sources_cites_both():
     assert sorted(c.chunk_id for c in result.citations) == ["v", "w"]
     # Either source alone does not carry it.
     assert attribute(claim, passages[:1], question="How did the bridge budget pass?").unsupported
+
+
+def test_a_sentence_sharing_one_word_and_its_title_is_not_half_of_a_two_source_claim():
+    # MultiHop dev: "TechCrunch reports layoffs at Starz, while Engadget ..." cited a TechCrunch sentence about
+    # Google that shared "within" with the claim, its site and title supplying the rest.
+    strike = _plain_passage("Ferry crews accepted a 5.2 percent rise spread over two years.", "s")
+    board = _plain_passage("The harbour board announced 40 layoffs at the port on Friday.", "b")
+    letters = replace(_plain_passage("Readers wrote about the port timetable on our letters page.", "l"),
+                      title="Harbour board layoffs")
+    claim = "Ferry crews accepted a 5.2 percent rise, while the harbour board announced layoffs at the port."
+    question = "What happened at the port this week?"
+    assert [c.chunk_id for c in attribute(claim, [strike, board], question=question).citations] == ["s", "b"]
+    result = attribute(claim, [strike, letters], question=question)
+    assert result.citations == () and result.unsupported == (claim,)
 
 
 def test_who_reported_is_checked_against_the_source():
