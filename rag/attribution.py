@@ -49,7 +49,9 @@ rest, is not half of the claim); it cites both. In the answer to a yes/no questi
 (:func:`rag.questions.is_verdict_question`), a sentence that adds nothing to the
 question but a verdict ("Yes.", "No, the reports are consistent.") is a
 conclusion: no passage can state it, so it cites the facts the answer gives
-with it, and is unsupported when none of them is supported. The verdict word
+with it that bear on the question (those whose sentence and title hold at least
+two thirds as many of the question's words as the fact holding most), and is
+unsupported when none of them is supported. The verdict word
 itself is not checked: that would take entailment, which the lexical verifier
 does not do.
 
@@ -99,6 +101,7 @@ _NAME_SUBJECT_MAX = 6  # subject words up to which a name's relation is checked 
 _CONTEXT_SENTENCES = 2  # sentences before a quote that may name its subject ("It opens in June.")
 _LIST_MARKER_START = re.compile(r"^\s*\(?\d{1,2}[.)]\s+")
 _COVER_SENTENCES = 3  # sentences that may share the parts of a restated question (see _cover)
+_BEARING_SHARE = 2 / 3  # of the question's words the most bearing fact holds, a verdict's other facts need (_bearing)
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -517,7 +520,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         # the facts from those publications only.
         own = [n for n in facts if _from_named(cited[n - 1], named[i])]
         if own:
-            numbers_of[i] = own
+            numbers_of[i] = _bearing(own, cited, question_terms)
         else:
             unsupported.append(i)
     # The answer keeps the sentences the passages support; the others leave it and are reported in
@@ -584,6 +587,17 @@ def _joint_support(claim: str, i: int, candidates: Sequence[_Candidate], lexical
             if support >= threshold and (found is None or support > found[1]):
                 found = ((j, k), float(support))
     return found
+
+
+def _bearing(facts: list[int], cited: Sequence[_Candidate], question_terms: frozenset[str]) -> list[int]:
+    """The facts a verdict rests on: of the citations ``facts`` (numbers into ``cited``), those whose
+    sentence and article title hold at least :data:`_BEARING_SHARE` as many of the question's words as
+    the one holding most. "Yes" to "Did the Age and TechCrunch agree on Google's market power?" rests on
+    the sentences about Google's market power, not on a side fact the answer also gave."""
+    core = question_terms - _VERDICT_TERMS - _REPORTING
+    shared = {n: len(core & stemmed_terms(f"{cited[n - 1].text} {cited[n - 1].passage.title}")) for n in facts}
+    most = max(shared.values())
+    return [n for n in facts if shared[n] >= _BEARING_SHARE * most]
 
 
 def _with_markers(claim: str, numbers: list[int]) -> str:

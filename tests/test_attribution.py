@@ -139,6 +139,17 @@ def test_verdict_answer_cites_the_facts_it_rests_on():
     assert [c.chunk_id for c in result.citations] == ["v"]
 
 
+def test_a_verdict_rests_on_the_facts_that_bear_on_the_question_not_a_side_fact():
+    passages = [_plain_passage(COUNCIL_VOTE, "v"), _plain_passage(UNRELATED, "c")]
+    answer = ("Yes.\nThe council approved the bridge budget by nine votes to two [1].\n"
+              "The library renovation cost 6.2 million pounds [2].")
+    result = attribute(answer, passages, question=QUESTION_VOTE)
+    assert not result.unsupported
+    # Both facts keep their citations; the verdict cites the vote only.
+    assert result.text.splitlines() == ["Yes [1].", "The council approved the bridge budget by nine votes to two [1].",
+                                        "The library renovation cost 6.2 million pounds [2]."]
+
+
 def test_verdict_restating_the_question_needs_a_passage_that_says_it():
     said = attribute("Yes, the council approved the bridge budget.", [_plain_passage(COUNCIL_VOTE, "v")], question=QUESTION_VOTE)
     assert not said.unsupported and [c.chunk_id for c in said.citations] == ["v"]
