@@ -22,6 +22,11 @@ each question's prompt is built both ways, and the questions whose prompt
 differs are answered again by the real model (greedy decoding: an unchanged
 prompt gives the recorded draft), the others replayed. That measures a retrieval
 change on a whole split for the cost of the questions it touches.
+
+``--all-queries`` grows a ``--per-type`` record to its whole split the same way: the
+recorded drafts are replayed, the queries the record lacks are answered by the real model, and
+``--json`` writes one record of them all (greedy decoding: the recorded drafts are the ones the
+model would write again, while retrieval and prompts are unchanged).
 """
 
 from __future__ import annotations
@@ -64,6 +69,9 @@ class RecordedDrafts:
         matches = [q for q in self.drafts if rest == q or rest.startswith(q + "\n")]
         if not matches:
             self.missing += 1
+            if self.live is not None:  # --all-queries: a question the record lacks is answered now
+                self.regenerated += 1
+                yield from self.live.stream(messages, max_tokens=max_tokens)
         elif max(matches, key=len) in self.stale:
             self.regenerated += 1
             yield from self.live.stream(messages, max_tokens=max_tokens)
@@ -126,6 +134,10 @@ def main() -> int:
     parser.add_argument("--check-unchanged", type=int, default=0, metavar="N",
                         help="with --recorded-with, also answer N questions whose prompt did not change again and "
                              "count the drafts equal to the recorded ones (the method's premise)")
+    parser.add_argument("--all-queries", action="store_true",
+                        help="also answer, with the real model (--model), the queries of the record's queries file "
+                             "that it lacks (a --per-type record grown to the whole split); with --json, the "
+                             "written record holds them all")
     parser.add_argument("--tables", action="store_true",
                         help="also print rag eval's answer tables for the replay (its times are the replay's, not generation)")
     args = parser.parse_args()
@@ -140,13 +152,16 @@ def main() -> int:
         drafts = {r["query"]: r["draft"] for r in answers}
         index = CorpusIndex.open(record["index"]["index_dir"], None, create=False)
         settings = Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"])
-        queries = _queries(record)
+        queries = load_queries(record["queries_file"]) if args.all_queries else _queries(record)
         stale, live = frozenset(), None
         checks: list[str] = []
+        if args.all_queries:
+            live = Assistant(settings.with_overrides(model=args.model)).generator
+            print(f"{len(queries) - len(answers)} of {len(queries)} queries not in the record: answered by the model")
         if args.recorded_with:
             stale, unchanged = _stale_questions(index, settings, dict(args.recorded_with), queries)
             checks = unchanged[: args.check_unchanged]
-            live = Assistant(settings.with_overrides(model=args.model)).generator
+            live = live or Assistant(settings.with_overrides(model=args.model)).generator
             print(f"{len(stale)} of {len(queries)} prompts changed")
         generator = RecordedDrafts(drafts, live, stale | frozenset(checks))
         assistant = Assistant(settings, index=index, generator=generator)
@@ -162,10 +177,13 @@ def main() -> int:
         if args.tables:
             _print_answers(replayed, record["models"]["llm"])
         if args.json:
-            Path(args.json).write_text(json.dumps({**record, "answers": replayed, "replayed_from": str(path)}, indent=1))
+            Path(args.json).write_text(json.dumps({**record, "answers": replayed, "replayed_from": str(path),
+                                                   "answered_by_the_model": generator.regenerated}, indent=1))
         before = {r["id"]: r for r in answers}
         for r in replayed["answers"]:
-            old = before[r["id"]]
+            old = before.get(r["id"])
+            if old is None:
+                continue  # answered for the first time (--all-queries)
             if (old["verified"]["abstained"], old["verified"]["strict"]) != (r["verified"]["abstained"], r["verified"]["strict"]):
                 print(f"    {r['id']} [{r['question_type']}] abstained {old['verified']['abstained']} -> "
                       f"{r['verified']['abstained']}, strict {old['verified']['strict']} -> {r['verified']['strict']}"
