@@ -351,7 +351,7 @@ class Assistant:
             # Nothing the model said is backed by the passages: do not present it as an answer.
             return Answer(text=_abstention_text(stream.standalone_question, "the generated answer was not supported by the passages"),
                           citations=(), abstained=True, confidence=attribution.support, timings=timings,
-                          unsupported=attribution.unsupported, **common)
+                          unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons, **common)
         text, citations = attribution.text, [self._with_page(c) for c in attribution.citations]
         conflicts = find_conflicts(citations, stream.passages, embed=self.index.embedder.embed, answer=text)
         if conflicts:
@@ -359,7 +359,8 @@ class Assistant:
             text = f"{text} {note}"
         timings["total"] = time.perf_counter() - stream._started
         return Answer(text=text, citations=tuple(citations), abstained=False, confidence=attribution.support,
-                      timings=timings, unsupported=attribution.unsupported, conflicts=len(conflicts), **common)
+                      timings=timings, unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons,
+                      conflicts=len(conflicts), **common)
 
 
 def _filter_dict(flt: SearchFilter | None) -> dict:

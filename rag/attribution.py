@@ -113,6 +113,8 @@ class Attribution:
     unsupported: tuple[str, ...]
     support: float
     """Mean support of the answer's claims (0..1): the verifier's confidence."""
+    reasons: tuple[str, ...] = ()
+    """Why each sentence of ``unsupported`` was left out, in the same order (:func:`_why_left_out`)."""
 
 
 def strip_markers(text: str) -> str:
@@ -414,7 +416,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     if not claims:
         return Attribution(strip_markers(answer), (), (), 0.0)
     if not candidates:
-        return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0)
+        return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0,
+                           tuple(_NO_PASSAGE for _ in claims))
     verdict_question = bool(question) and is_verdict_question(question)
     # A question that asks for an entity gives its numbers as premises ("the individual under 30
     # ... accused of misusing $14 billion"): an answer restating them is not stating them anew. A
@@ -534,8 +537,47 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                 out = out.rstrip(" ") + "\n"  # "Yes\n<left out>\nFact." keeps the fact on its own line
             continue
         out += (_with_markers(claim, numbers_of[i]) if i in numbers_of else claim) + ("\n" if line_break else " ")
+    def unrestricted(i: int) -> tuple[float, _Candidate]:
+        """Claim i's best support when any publication may stand behind it (for _why_left_out)."""
+        row = [claim_support(claims[i][0], cand.text, question_terms, cand.frame, given_numbers)
+               * _names_factor(names[i], cand) if _anchored(relations[i], cand, anchor_share, name_share, weights)
+               else 0.0 for cand in candidates]
+        row = [0.6 * x + 0.4 * float(semantic[i, j]) if embed is not None else x for j, x in enumerate(row)]
+        best = int(np.argmax(row))
+        return row[best], candidates[best]
+
+    reasons = tuple(_why_left_out(claims[i][0], i in conclusions, named[i], given_numbers | question_terms, candidates,
+                                  unrestricted if named[i] else None, i, add_threshold)
+                    for i in sorted(unsupported))
     return Attribution(out.strip(), tuple(citations), tuple(claims[i][0] for i in sorted(unsupported)),
-                       float(np.mean(supports)) if supports else 0.0)
+                       float(np.mean(supports)) if supports else 0.0, reasons)
+
+
+_NO_PASSAGE = "no passage says this"
+
+
+def _why_left_out(claim: str, conclusion: bool, named: Sequence[str], given: frozenset[str],
+                  candidates: Sequence[_Candidate], unrestricted: Callable[[int], tuple[float, _Candidate]] | None,
+                  i: int, threshold: float) -> str:
+    """Why an unsupported sentence left the answer, in words a reader can check against the passages:
+    a verdict with nothing to rest on, a publication named that did not write what is said, a
+    number no passage gives, or simply no passage that says it. ``unrestricted(i)``: the claim's best
+    support and sentence when any publication may stand behind it (given when the claim names some)."""
+    who = ", ".join(named)
+    if conclusion:
+        if named:
+            return f"a conclusion about {who}: no supported fact of the answer comes from {'them' if len(named) > 1 else 'it'}"
+        return "a conclusion with no supported fact in the answer to rest on"
+    if unrestricted is not None:
+        support, cand = unrestricted(i)
+        if support >= threshold:
+            return f"it names {who}, but the passage that says this is from {cand.passage.source or cand.passage.title}"
+    body = _claim_body(claim)
+    everywhere = set().union(*(_numbers(f"{cand.text} {cand.frame}") for cand in candidates))
+    missing = sorted(_numbers(body) - given - everywhere)  # (``given``: numbers the question gave, which are context)
+    if missing:
+        return f"no passage gives {', '.join(missing)}"
+    return _NO_PASSAGE
 
 
 # Words that state a verdict rather than a fact ("the reports are consistent", "yes, both agree").

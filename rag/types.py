@@ -95,6 +95,9 @@ class Answer:
     """Sentences of the model's answer that no passage supports, in answer order. Verification takes
     them out of ``text`` (every sentence of ``text`` carries a citation); they are kept here so a
     reader can still see them. With ``abstained``, what the unsupported answer said."""
+    unsupported_reasons: tuple[str, ...] = ()
+    """Why each sentence of ``unsupported`` was left out, in the same order ("no passage gives 7.5",
+    "it names theverge.com, but the passage that says this is from techcrunch.com", ...)."""
     filters: dict[str, Any] = field(default_factory=dict)
     """Metadata filters the retrieval used (given by the user, or a period read from the question)."""
     conflicts: int = 0
@@ -110,12 +113,18 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "unsupported": list(self.unsupported),
+            "unsupported_reasons": list(self.unsupported_reasons),
             "filters": self.filters,
             "conflicts": self.conflicts,
             "model": self.model,
             "embedder": self.embedder,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
+
+    def left_out(self) -> list[tuple[str, str]]:
+        """Each sentence verification left out with why ("" where the Answer was built without reasons)."""
+        reasons = self.unsupported_reasons + ("",) * (len(self.unsupported) - len(self.unsupported_reasons))
+        return list(zip(self.unsupported, reasons))
 
     def with_references(self) -> str:
         """The answer followed by its numbered references and the sentences verification left out:
@@ -131,7 +140,8 @@ class Answer:
                 lines.append(f'    "{c.quote}"')
         if self.unsupported and not self.abstained:
             lines += ["", "Left out of the answer, not supported by the documents:"]
-            lines += [f"  - {sentence}" for sentence in self.unsupported]
+            lines += [f"  - {sentence}" + (f" ({why})" if why else "")
+                      for sentence, why in self.left_out()]
         return "\n".join(lines)
 
 

@@ -46,11 +46,12 @@ def test_number_mismatch_is_unsupported():
     assert claim_support("The bridge will cost 60 million pounds.", A.text) < claim_support("The bridge will cost 48.5 million pounds.", A.text)
     result = attribute("The bridge will cost 60 million pounds [1].", [A, B], question="How much will the bridge cost?")
     assert result.citations == () and result.unsupported == ("The bridge will cost 60 million pounds.",)
+    assert result.reasons == ("no passage gives 60",)
 
 
 def test_invented_detail_repeating_question_words_is_unsupported():
     result = attribute("The bridge will be painted white [1].", [A, B], question="What colour will the bridge be painted?")
-    assert result.citations == ()
+    assert result.citations == () and result.reasons == ("no passage says this",)
 
 
 def test_uncited_supported_claim_gets_a_citation():
@@ -159,7 +160,8 @@ def test_verdict_restating_the_question_needs_a_passage_that_says_it():
 
 def test_verdict_alone_or_with_an_invented_fact_is_unsupported():
     passages = [_plain_passage(COUNCIL_VOTE, "v"), _plain_passage(PAPER_VOTE, "w")]
-    assert attribute("Yes.", passages, question=QUESTION_VOTE).unsupported == ("Yes.",)
+    bare = attribute("Yes.", passages, question=QUESTION_VOTE)
+    assert bare.unsupported == ("Yes.",) and bare.reasons == ("a conclusion with no supported fact in the answer to rest on",)
     result = attribute("Yes. The council approved the budget unanimously after a public inquiry [1].", passages,
                        question=QUESTION_VOTE)
     assert result.citations == () and len(result.unsupported) == 2
@@ -455,6 +457,7 @@ def test_a_claim_naming_another_publication_than_its_passage_is_unsupported():
     claim = "The Harbour Gazette reported that ferry crews accepted a 5.2 percent rise [1]."
     wrong = attribute(claim, [STRIKE, LIBRARY], question=question, publications=SITES)
     assert wrong.citations == () and len(wrong.unsupported) == 1
+    assert wrong.reasons == ("it names harbourgazette.example, but the passage that says this is from valleypost.example",)
     right = attribute(claim.replace("Harbour Gazette", "Valley Post"), [STRIKE, LIBRARY], question=question,
                       publications=SITES)
     assert [c.chunk_id for c in right.citations] == ["s-0"] and right.unsupported == ()
@@ -475,6 +478,7 @@ def test_a_verdict_sentence_naming_a_publication_rests_on_that_publications_fact
     result = attribute(answer, [STRIKE, LIBRARY], question=question, publications=SITES)
     # The restated question names the Gazette, and the only fact given is the Valley Post's: it leaves the answer.
     assert result.unsupported == ("The Harbour Gazette reported that ferry crews accepted a rise.",)
+    assert result.reasons == ("a conclusion about harbourgazette.example: no supported fact of the answer comes from it",)
     assert result.text.splitlines() == ["Yes [1].", "Ferry crews accepted a 5.2 percent rise spread over two years [1]."]
     # Naming the Valley Post instead, it rests on that fact.
     valley = attribute(answer.replace("Harbour Gazette reported", "Valley Post reported"), [STRIKE, LIBRARY],
@@ -502,7 +506,11 @@ def test_the_assistant_checks_who_reported_against_the_index(sample_index):
         reply = f"The {paper} reported that the crews accepted a 5.2 percent rise spread over two years [1]."
         assistant = Assistant(Settings(index_dir=sample_index.path), index=sample_index, generator=Scripted(reply))
         answers[paper] = assistant.ask(question)
-    assert answers["Harbour Gazette"].abstained and answers["Harbour Gazette"].unsupported
+    gazette = answers["Harbour Gazette"]
+    assert gazette.abstained and gazette.unsupported
+    # The reader is told why, in the JSON and the terminal.
+    why = "it names harbourgazette.example, but the passage that says this is from valleypost.example"
+    assert gazette.to_dict()["unsupported_reasons"] == [why]
     valley = answers["Valley Post"]
     assert not valley.abstained and [c.url.split("/")[2] for c in valley.citations] == ["valleypost.example"]
 

@@ -39,11 +39,12 @@ def citation(n=1, p=None, quote="The library cost 6.2 million pounds."):
                     start=p.start + at, end=p.start + at + len(quote), quote=quote, support=0.8)
 
 
-def answer(text="It cost 6.2 million pounds [1].", citations=None, unsupported=(), abstained=False, passages=None):
+def answer(text="It cost 6.2 million pounds [1].", citations=None, unsupported=(), abstained=False, passages=None,
+           unsupported_reasons=()):
     passages = passages if passages is not None else (passage(),)
     return Answer(question="q", text=text, citations=tuple(citations if citations is not None else [citation()]),
                   passages=tuple(passages), abstained=abstained, confidence=0.8, model="m", embedder="e",
-                  timings={"total": 1.0}, unsupported=tuple(unsupported))
+                  timings={"total": 1.0}, unsupported=tuple(unsupported), unsupported_reasons=tuple(unsupported_reasons))
 
 
 # ---- rendering: escaping ------------------------------------------------------------------
@@ -106,13 +107,19 @@ def test_left_out_sentences_listed_apart():
     html = render.answer_html(answer(text="It cost 6.2 million pounds [1].", unsupported=["It was built by <elves>."]))
     answer_part, left_out = html.split('<details class="rag-note rag-left-out">')
     assert "6.2 million" in answer_part and "elves" not in answer_part
-    assert re.search(r'<li class="rag-unsupported">It was built by &lt;elves&gt;\.</li>', left_out)
+    assert re.search(r'<li><span class="rag-unsupported">It was built by &lt;elves&gt;\.</span></li>', left_out)
     assert "1 sentence of the model's answer left out: no passage supports it" in left_out
     assert "rag-left-out" not in render.answer_html(answer())
     # The terminal and the copy box (Answer.with_references) list them after the references.
     text = answer(text="It cost 6.2 million pounds [1].", unsupported=["It was built by elves."]).with_references()
     assert text.endswith("Left out of the answer, not supported by the documents:\n  - It was built by elves.")
     assert "Left out" not in answer().with_references()
+    # With the verifier's reason, each is shown with why it was left out.
+    why = answer(text="It cost 6.2 million pounds [1].", unsupported=["It cost 9 million pounds."],
+                 unsupported_reasons=("no passage gives 9",))
+    assert '<span class="rag-why">(no passage gives 9)</span>' in render.answer_html(why)
+    assert why.with_references().endswith("  - It cost 9 million pounds. (no passage gives 9)")
+    assert why.to_dict()["unsupported_reasons"] == ["no passage gives 9"]
 
 
 def test_abstention_labelled():

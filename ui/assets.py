@@ -28,6 +28,7 @@ a.rag-marker:hover, a.rag-badge:hover { background: rgba(79, 70, 229, 0.3); }
 .rag-badge.rag-uncited { background: rgba(120, 120, 120, 0.15); color: var(--body-text-color-subdued) !important;
   font-weight: 400; cursor: default; }
 .rag-unsupported { text-decoration: underline wavy #ea580c; text-underline-offset: 3px; }
+.rag-why { color: #78716c; }
 .rag-note { margin-top: 0.5rem; font-size: 0.85em; color: #c2410c; }
 .rag-left-out summary { cursor: pointer; }
 .rag-left-out ul { margin: 0.3rem 0 0 1.2rem; color: #57534e; }

@@ -115,7 +115,9 @@ def answer_html(answer, stopped: bool = False) -> str:
         # Verification took these sentences out of the answer: shown apart, so nothing the model
         # wrote is hidden, and nothing unsupported reads as part of the answer.
         count = len(answer.unsupported)
-        items = "".join(f'<li class="rag-unsupported">{esc(s)}</li>' for s in answer.unsupported)
+        items = "".join(f'<li><span class="rag-unsupported">{esc(s)}</span>'
+                        + (f' <span class="rag-why">({esc(why)})</span>' if why else "") + "</li>"
+                        for s, why in answer.left_out())
         out += (f'<details class="rag-note rag-left-out"><summary>{count} sentence{"s" if count > 1 else ""} '
                 f"of the model's answer left out: no passage supports {'them' if count > 1 else 'it'}</summary>"
                 f"<ul>{items}</ul></details>")

@@ -217,7 +217,8 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
                   "unverified": _score(raw, raw_abstained, q["answer"]),
                   "citations": len(answer.citations), "quotes": [c.quote for c in answer.citations],
                   "citations_on_gold": sum(citation_matches_gold(c.quote, q["facts"]) for c in answer.citations),
-                  "quotes_exact": all(exact), "unsupported": list(answer.unsupported), "conflicts": answer.conflicts,
+                  "quotes_exact": all(exact), "unsupported": list(answer.unsupported),
+                  "unsupported_reasons": list(answer.unsupported_reasons), "conflicts": answer.conflicts,
                   "seconds": round(times[-1], 2), "first_token_s": round(answer.timings.get("first_token", 0.0), 2),
                   # retrieval signals, for calibrating abstention offline
                   "top_dense": round(float(stream.top_dense), 4), "confidence": round(answer.confidence, 4),
