@@ -434,21 +434,26 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     # Which sentences may stand behind each claim, given the publications it says reported it.
     named = _named_by([claim for claim, _ in claims], candidates, publications)
     allowed = [[_from_named(cand, claim_named) for cand in candidates] for claim_named in named]
-    lexical = np.array([[claim_support(claim, cand.text, question_terms, cand.frame, given_numbers)
-                         * _names_factor(claim_names, cand)
-                         if ok and _anchored(relation, cand, anchor_share, name_share, weights) else 0.0
-                         for cand, ok in zip(candidates, claim_allowed)]
-                        for (claim, _), relation, claim_names, claim_allowed
-                        in zip(claims, relations, names, allowed)])
-    semantic = np.zeros_like(lexical)
+    # Support as if any publication could stand behind each claim; ``allowed`` then applies the rule
+    # (the unrestricted scores tell a reader which publication did say it, see _why_left_out).
+    unrestricted = np.array([[claim_support(claim, cand.text, question_terms, cand.frame, given_numbers)
+                              * _names_factor(claim_names, cand)
+                              if (ok or claim_named) and _anchored(relation, cand, anchor_share, name_share, weights)
+                              else 0.0
+                              for cand, ok in zip(candidates, claim_allowed)]
+                             for (claim, _), relation, claim_names, claim_allowed, claim_named
+                             in zip(claims, relations, names, allowed, named)])
+    semantic = np.zeros_like(unrestricted)
     if embed is not None:
         vectors = embed([c for c, _ in claims] + [cand.text for cand in candidates])
         claim_vecs, cand_vecs = vectors[: len(claims)], vectors[len(claims):]
         semantic = np.clip(claim_vecs @ cand_vecs.T, 0.0, 1.0)
-    scores = 0.6 * lexical + 0.4 * semantic if embed is not None else lexical
     # A sentence whose own words are mostly absent from the passage is not supported by it,
     # however similar it sounds.
-    scores = np.where(lexical >= min_lexical, scores, 0.0)
+    unrestricted_scores = np.where(unrestricted >= min_lexical,
+                                   0.6 * unrestricted + 0.4 * semantic if embed is not None else unrestricted, 0.0)
+    lexical = np.where(np.array(allowed, dtype=bool).reshape(unrestricted.shape), unrestricted, 0.0)
+    scores = np.where(lexical >= min_lexical, unrestricted_scores, 0.0)
 
     citations: list[Citation] = []
     cited: list[_Candidate] = []  # the sentence behind each citation, by number - 1
@@ -537,18 +542,15 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                 out = out.rstrip(" ") + "\n"  # "Yes\n<left out>\nFact." keeps the fact on its own line
             continue
         out += (_with_markers(claim, numbers_of[i]) if i in numbers_of else claim) + ("\n" if line_break else " ")
-    def unrestricted(i: int) -> tuple[float, _Candidate]:
-        """Claim i's best support when any publication may stand behind it (for _why_left_out)."""
-        row = [claim_support(claims[i][0], cand.text, question_terms, cand.frame, given_numbers)
-               * _names_factor(names[i], cand) if _anchored(relations[i], cand, anchor_share, name_share, weights)
-               else 0.0 for cand in candidates]
-        row = [0.6 * x + 0.4 * float(semantic[i, j]) if embed is not None else x for j, x in enumerate(row)]
-        best = int(np.argmax(row))
-        return row[best], candidates[best]
+
+    def elsewhere(i: int) -> _Candidate | None:
+        """The sentence from another publication than those claim i names that would support it."""
+        others = np.where(np.array(allowed[i], dtype=bool), 0.0, unrestricted_scores[i])
+        best = int(np.argmax(others))
+        return candidates[best] if named[i] and others[best] >= add_threshold else None
 
     reasons = tuple(_why_left_out(claims[i][0], i in conclusions, named[i], given_numbers | question_terms, candidates,
-                                  unrestricted if named[i] else None, i, add_threshold)
-                    for i in sorted(unsupported))
+                                  elsewhere(i)) for i in sorted(unsupported))
     return Attribution(out.strip(), tuple(citations), tuple(claims[i][0] for i in sorted(unsupported)),
                        float(np.mean(supports)) if supports else 0.0, reasons)
 
@@ -557,21 +559,18 @@ _NO_PASSAGE = "no passage says this"
 
 
 def _why_left_out(claim: str, conclusion: bool, named: Sequence[str], given: frozenset[str],
-                  candidates: Sequence[_Candidate], unrestricted: Callable[[int], tuple[float, _Candidate]] | None,
-                  i: int, threshold: float) -> str:
+                  candidates: Sequence[_Candidate], elsewhere: _Candidate | None) -> str:
     """Why an unsupported sentence left the answer, in words a reader can check against the passages:
-    a verdict with nothing to rest on, a publication named that did not write what is said, a
-    number no passage gives, or simply no passage that says it. ``unrestricted(i)``: the claim's best
-    support and sentence when any publication may stand behind it (given when the claim names some)."""
+    a verdict with nothing to rest on, a publication named that did not write what is said
+    (``elsewhere``: the sentence that says it, from another publication), a number no passage
+    gives, or simply no passage that says it."""
     who = ", ".join(named)
     if conclusion:
         if named:
             return f"a conclusion about {who}: no supported fact of the answer comes from {'them' if len(named) > 1 else 'it'}"
         return "a conclusion with no supported fact in the answer to rest on"
-    if unrestricted is not None:
-        support, cand = unrestricted(i)
-        if support >= threshold:
-            return f"it names {who}, but the passage that says this is from {cand.passage.source or cand.passage.title}"
+    if elsewhere is not None:
+        return f"it names {who}, but the passage that says this is from {elsewhere.passage.source or elsewhere.passage.title}"
     body = _claim_body(claim)
     everywhere = set().union(*(_numbers(f"{cand.text} {cand.frame}") for cand in candidates))
     missing = sorted(_numbers(body) - given - everywhere)  # (``given``: numbers the question gave, which are context)
