@@ -135,7 +135,7 @@ class ScriptedGenerator:
         yield from reply.split(" ")[:1] + [" " + w for w in reply.split(" ")[1:]]
 
 
-def test_multihop_answers_scored_with_and_without_verification(tmp_path):
+def test_multihop_answers_scored_with_and_without_verification(tmp_path, capsys):
     """Scoring of answers: accuracy per type for both systems, abstention, both citation judges, exact quotes."""
     from rag import Assistant, Settings
     from rag.evaluation.multihop import evaluate_answers
@@ -170,6 +170,7 @@ def test_multihop_answers_scored_with_and_without_verification(tmp_path):
     ferry = next(r for r in out["answers"] if r["question_type"] == "temporal_query")
     assert "[2]" in ferry["draft"] and "7 thousand" not in ferry["answer"]
     assert any("7 thousand" in u for u in ferry["unsupported"])
+    assert ferry["unsupported_reasons"] == ["no passage gives 7"]
     assert verified["citations"]["statements"] == 2 and verified["citations"]["left_out"] == 1
     assert verified["citations"]["gold"] == {"precision": 1.0, "recall": 1.0}
     # Unverified, the model's [2] points at a passage without the claim: an imprecise citation.
@@ -178,6 +179,11 @@ def test_multihop_answers_scored_with_and_without_verification(tmp_path):
     # The null query: whichever gate catches it, the unverified system never abstains more than the product.
     assert unverified["abstention_rate_null"] <= verified["abstention_rate_null"]
     assert set(out["answers"][0]) >= {"draft", "answer", "verified", "unverified", "quotes"}
+    # rag eval's tables tally why sentences were left out.
+    from rag.evaluation.cli import _print_answers
+    _print_answers(out, "scripted")
+    printed = capsys.readouterr().out
+    assert "why verification left sentences out" in printed and "no passage gives ...: 1" in printed
 
 
 class RecordingGenerator(ScriptedGenerator):

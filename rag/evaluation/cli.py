@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections import Counter
 from dataclasses import asdict
 
 from ..errors import RagError
@@ -261,6 +263,10 @@ def _run_multihop(args: argparse.Namespace) -> int:
     return 0
 
 
+# "it names theverge.com, but ... is from techcrunch.com" -> "it names ...": the kind of reason, for a tally.
+_REASON_DETAIL = re.compile(r"\b(names|gives|about) .*")
+
+
 def _print_answers(answers: dict, model_id: str) -> None:
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     systems = answers["systems"]
@@ -282,6 +288,11 @@ def _print_answers(answers: dict, model_id: str) -> None:
     print(_table(["system", "null abstained", "answerable abstained", "abstention precision", "cit. precision (gold)",
                   "cit. recall (gold)", "cit. precision (lexical)", "cit. recall (lexical)", "citations", "invalid",
                   "sentences left out"], rows))
+    reasons = Counter(_REASON_DETAIL.sub(r"\1 ...", why) for r in answers["answers"]
+                      for why in r.get("unsupported_reasons", []))
+    if reasons:
+        print("why verification left sentences out (all queries, answers withdrawn included): "
+              + "; ".join(f"{why}: {n}" for why, n in reasons.most_common()))
     ttft = answers["first_token"]
     print(f"verified quotes equal to the document at their offsets: {fmt(answers['quotes_exact_share'])}; "
           f"p50 {answers['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer"
