@@ -438,11 +438,9 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     # (the unrestricted scores tell a reader which publication did say it, see _why_left_out).
     unrestricted = np.array([[claim_support(claim, cand.text, question_terms, cand.frame, given_numbers)
                               * _names_factor(claim_names, cand)
-                              if (ok or claim_named) and _anchored(relation, cand, anchor_share, name_share, weights)
-                              else 0.0
-                              for cand, ok in zip(candidates, claim_allowed)]
-                             for (claim, _), relation, claim_names, claim_allowed, claim_named
-                             in zip(claims, relations, names, allowed, named)])
+                              if _anchored(relation, cand, anchor_share, name_share, weights) else 0.0
+                              for cand in candidates]
+                             for (claim, _), relation, claim_names in zip(claims, relations, names)])
     semantic = np.zeros_like(unrestricted)
     if embed is not None:
         vectors = embed([c for c, _ in claims] + [cand.text for cand in candidates])
@@ -452,7 +450,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     # however similar it sounds.
     unrestricted_scores = np.where(unrestricted >= min_lexical,
                                    0.6 * unrestricted + 0.4 * semantic if embed is not None else unrestricted, 0.0)
-    lexical = np.where(np.array(allowed, dtype=bool).reshape(unrestricted.shape), unrestricted, 0.0)
+    lexical = np.where(np.array(allowed, dtype=bool), unrestricted, 0.0)
     scores = np.where(lexical >= min_lexical, unrestricted_scores, 0.0)
 
     citations: list[Citation] = []
