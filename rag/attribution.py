@@ -450,7 +450,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     # however similar it sounds.
     unrestricted_scores = np.where(unrestricted >= min_lexical,
                                    0.6 * unrestricted + 0.4 * semantic if embed is not None else unrestricted, 0.0)
-    lexical = np.where(np.array(allowed, dtype=bool), unrestricted, 0.0)
+    allowed_mask = np.array(allowed, dtype=bool)
+    lexical = np.where(allowed_mask, unrestricted, 0.0)
     scores = np.where(lexical >= min_lexical, unrestricted_scores, 0.0)
 
     citations: list[Citation] = []
@@ -543,7 +544,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
 
     def elsewhere(i: int) -> _Candidate | None:
         """The sentence from another publication than those claim i names that would support it."""
-        others = np.where(np.array(allowed[i], dtype=bool), 0.0, unrestricted_scores[i])
+        others = np.where(allowed_mask[i], 0.0, unrestricted_scores[i])
         best = int(np.argmax(others))
         return candidates[best] if named[i] and others[best] >= add_threshold else None
 

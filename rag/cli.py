@@ -215,9 +215,7 @@ def _cmd_ask(args) -> int:
             for p in answer.passages[:3]:
                 print(f"  {p.chunk_id}  {p.title} ({p.date or 'undated'}): {p.text[:160]}")
         if answer.abstained and answer.unsupported:
-            print("\nThe model's answer, which no passage supports:")
-            for sentence, why in answer.left_out():
-                print(f"  - {sentence}" + (f" ({why})" if why else ""))
+            print("\nThe model's answer, which no passage supports:\n" + "\n".join(answer.left_out_lines()))
     return 0
 
 

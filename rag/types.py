@@ -126,6 +126,10 @@ class Answer:
         reasons = self.unsupported_reasons + ("",) * (len(self.unsupported) - len(self.unsupported_reasons))
         return list(zip(self.unsupported, reasons))
 
+    def left_out_lines(self) -> list[str]:
+        """:meth:`left_out` as the terminal lists it: "  - <sentence> (<why>)"."""
+        return [f"  - {sentence}" + (f" ({why})" if why else "") for sentence, why in self.left_out()]
+
     def with_references(self) -> str:
         """The answer followed by its numbered references and the sentences verification left out:
         for copying and the terminal."""
@@ -140,8 +144,7 @@ class Answer:
                 lines.append(f'    "{c.quote}"')
         if self.unsupported and not self.abstained:
             lines += ["", "Left out of the answer, not supported by the documents:"]
-            lines += [f"  - {sentence}" + (f" ({why})" if why else "")
-                      for sentence, why in self.left_out()]
+            lines += self.left_out_lines()
         return "\n".join(lines)
 
 
