@@ -44,9 +44,6 @@ from index import CorpusIndex  # noqa: E402
 from rag import Assistant, Settings  # noqa: E402
 from rag.evaluation.cli import _print_answers  # noqa: E402
 from rag.evaluation.multihop import evaluate_answers, load_queries  # noqa: E402
-from rag.prompts import second_attempt_message  # noqa: E402
-
-_SECOND_ATTEMPT = second_attempt_message()
 
 
 class RecordedDrafts:
@@ -55,26 +52,17 @@ class RecordedDrafts:
 
     id = "recorded-drafts"
 
-    def __init__(self, drafts: dict[str, str], live=None, stale: frozenset[str] = frozenset(),
-                 second_drafts: dict[str, str] | None = None) -> None:
+    def __init__(self, drafts: dict[str, str], live=None, stale: frozenset[str] = frozenset()) -> None:
         self.drafts = drafts
         self.live = live
         self.stale = stale
-        self.second_drafts = second_drafts or {}
         self.missing = 0
         self.regenerated = 0
-        self.second_attempts = 0  # asked for (the first draft had no supported sentence)
-        self.second_unrecorded = 0  # of which the record has no second draft
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
     def stream(self, messages: Sequence[dict], max_tokens: int = 256) -> Iterator[str]:
-        if messages[-1]["content"] == _SECOND_ATTEMPT:
-            # The Assistant's second attempt (rag.prompts.second_attempt_message) after a recorded draft
-            # verification could not support: the recorded second draft, or the live model's, or none.
-            yield from self._second(messages, max_tokens)
-            return
         # The user message ends "Question: <question>" and perhaps a hint line (rag.prompts.user_message);
         # a question may itself hold line breaks, so the longest recorded question it starts with wins.
         rest = messages[-1]["content"].rsplit("\nQuestion: ", 1)[-1]
@@ -89,20 +77,6 @@ class RecordedDrafts:
             yield from self.live.stream(messages, max_tokens=max_tokens)
         else:
             yield self.drafts[max(matches, key=len)]
-
-
-    def _second(self, messages: Sequence[dict], max_tokens: int) -> Iterator[str]:
-        self.second_attempts += 1
-        rest = messages[-3]["content"].rsplit("\nQuestion: ", 1)[-1]
-        matches = [q for q in self.drafts if rest == q or rest.startswith(q + "\n")]
-        question = max(matches, key=len) if matches else None
-        if question is not None and question not in self.stale and self.second_drafts.get(question):
-            yield self.second_drafts[question]
-            return
-        self.second_unrecorded += 1
-        if self.live is not None:
-            self.regenerated += 1
-            yield from self.live.stream(messages, max_tokens=max_tokens)
 
 
 def _stale_questions(index: CorpusIndex, settings: Settings, recorded_with: dict,
@@ -164,10 +138,6 @@ def main() -> int:
                         help="also answer, with the real model (--model), the queries of the record's queries file "
                              "that it lacks (a --per-type record grown to the whole split); with --json, the "
                              "written record holds them all")
-    parser.add_argument("--second-attempts", action="store_true",
-                        help="answer with the real model (--model) the second attempts the record lacks (the "
-                             "Assistant asks again when nothing of a draft is supported; records made before "
-                             "session 18 hold none); without it such an attempt gets no answer, as if it failed")
     parser.add_argument("--tables", action="store_true",
                         help="also print rag eval's answer tables for the replay (its times are the replay's, not generation)")
     args = parser.parse_args()
@@ -180,7 +150,6 @@ def main() -> int:
         record = json.loads(Path(path).read_text())
         answers = record["answers"]["answers"]
         drafts = {r["query"]: r["draft"] for r in answers}
-        second_drafts = {r["query"]: r.get("second_draft", "") for r in answers}
         index = CorpusIndex.open(record["index"]["index_dir"], None, create=False)
         settings = Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"])
         queries = load_queries(record["queries_file"]) if args.all_queries else _queries(record)
@@ -194,15 +163,11 @@ def main() -> int:
             checks = unchanged[: args.check_unchanged]
             live = live or Assistant(settings.with_overrides(model=args.model)).generator
             print(f"{len(stale)} of {len(queries)} prompts changed")
-        if args.second_attempts and live is None:
-            live = Assistant(settings.with_overrides(model=args.model)).generator
-        generator = RecordedDrafts(drafts, live, stale | frozenset(checks), second_drafts)
+        generator = RecordedDrafts(drafts, live, stale | frozenset(checks))
         assistant = Assistant(settings, index=index, generator=generator)
         replayed = evaluate_answers(assistant, queries)
         print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft, "
-              f"{generator.regenerated} answered again by the model: {len(stale)} changed prompts, the rest checks "
-              f"or second attempts; {generator.second_attempts} second attempts, {generator.second_unrecorded} "
-              f"of them not in the record)")
+              f"{generator.regenerated} answered again by the model: {len(stale)} changed prompts, the rest checks)")
         print("  " + _row("recorded", record["answers"]["systems"]["verified"]))
         print("  " + _row("replayed", replayed["systems"]["verified"]))
         if checks:

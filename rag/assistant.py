@@ -28,8 +28,7 @@ from .context import build_evidence, passage_heading
 from .errors import RagError
 from .generator import Generator, LlamaGenerator
 from .models import model_id, resolve_model
-from .prompts import (CONFLICT_NOTE, NO_ANSWER, NOW_HINT, SYSTEM_PROMPT, VERDICT_HINT, format_passages,
-                      second_attempt_message, user_message)
+from .prompts import CONFLICT_NOTE, NO_ANSWER, NOW_HINT, SYSTEM_PROMPT, VERDICT_HINT, format_passages, user_message
 from .questions import asks_about_now, is_verdict_question, verdict_of
 from .retrieval import Retriever, key_terms
 from .settings import Settings
@@ -116,7 +115,6 @@ class AnswerStream:
         self.abstain_reason = assistant._pre_abstain(result.passages, result.top_dense, self.coverage)
         self.evidence = None
         self._messages: list[dict] = []
-        self.second_draft = ""  # the model's second answer, when verification supported nothing of the first
         if self.abstain_reason is None:
             evidence_passages, hints = result.passages, []
             if is_verdict_question(self.standalone_question):
@@ -344,37 +342,16 @@ class Assistant:
             return Answer(text=_abstention_text(stream.standalone_question, "the passages found do not contain the answer"),
                           citations=(), abstained=True, confidence=0.0, timings=timings, **common)
         t0 = time.perf_counter()
-        attribution = self._verify(raw, stream)
+        attribution: Attribution = attribute(raw, stream.evidence.passages, embed=self.index.embedder.embed,
+                                             question=stream.standalone_question,
+                                             publications=self.index.store.sources())
         timings["verification"] = time.perf_counter() - t0
-        second_attempt = False
-        if not attribution.citations and self.settings.second_attempt and not stream._cancelled.is_set():
-            # Nothing the model said was found in the passages: mostly a small model restating the
-            # question where it should state what the passages say. It is asked once, in the same chat
-            # (its passages still in llama.cpp's cache), for the passage sentences its answer rests on;
-            # the answer and those sentences are verified together, and stand only if the copies are
-            # in the passages and something of the answer itself (a verdict resting on them, a fact) is kept.
-            t1 = time.perf_counter()
-            second = self._second_draft(stream, raw)
-            timings["second_attempt"] = time.perf_counter() - t1
-            second_attempt = bool(second)
-            if second and is_refusal(second):
-                timings["total"] = time.perf_counter() - stream._started
-                return Answer(text=_abstention_text(stream.standalone_question, "the passages found do not contain the answer"),
-                              citations=(), abstained=True, confidence=attribution.support, timings=timings,
-                              unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons,
-                              second_attempt=True, **common)
-            if second:
-                retried = self._verify(f"{raw}\n{second}", stream)
-                own = {claim for claim, _ in split_claims(raw)}
-                if retried.citations and own - set(retried.unsupported):
-                    attribution = retried
         timings["total"] = time.perf_counter() - stream._started
         if not attribution.citations:
             # Nothing the model said is backed by the passages: do not present it as an answer.
             return Answer(text=_abstention_text(stream.standalone_question, "the generated answer was not supported by the passages"),
                           citations=(), abstained=True, confidence=attribution.support, timings=timings,
-                          unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons,
-                          second_attempt=second_attempt, **common)
+                          unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons, **common)
         text, citations = attribution.text, [self._with_page(c) for c in attribution.citations]
         conflicts = find_conflicts(citations, stream.passages, embed=self.index.embedder.embed, answer=text)
         if conflicts:
@@ -383,30 +360,7 @@ class Assistant:
         timings["total"] = time.perf_counter() - stream._started
         return Answer(text=text, citations=tuple(citations), abstained=False, confidence=attribution.support,
                       timings=timings, unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons,
-                      conflicts=len(conflicts), second_attempt=second_attempt, **common)
-
-    def _verify(self, draft: str, stream: AnswerStream) -> Attribution:
-        return attribute(draft, stream.evidence.passages, embed=self.index.embedder.embed,
-                         question=stream.standalone_question, publications=self.index.store.sources())
-
-    def _second_draft(self, stream: AnswerStream, draft: str) -> str:
-        """The passage sentences the model says its first answer (``draft``) rests on, copied; kept in
-        ``stream.second_draft``. Stops early if the stream is cancelled meanwhile."""
-        messages = [*stream.messages, {"role": "assistant", "content": draft},
-                    {"role": "user", "content": second_attempt_message()}]
-        pieces = self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens)
-        out: list[str] = []
-        try:
-            for piece in pieces:
-                out.append(piece)
-                if stream._cancelled.is_set():
-                    break
-        finally:
-            close = getattr(pieces, "close", None)
-            if close:
-                close()
-        stream.second_draft = "".join(out).strip()
-        return stream.second_draft
+                      conflicts=len(conflicts), **common)
 
 
 def _filter_dict(flt: SearchFilter | None) -> dict:

@@ -210,8 +210,6 @@ def _cmd_ask(args) -> int:
         _print_json(answer.to_dict())
     else:
         print(answer.with_references())
-        if answer.second_attempt:
-            print(f"\n({answer.second_attempt_note()})")
         if answer.abstained and answer.passages:
             print("\nClosest passages:")
             for p in answer.passages[:3]:

@@ -8,7 +8,7 @@ Small models follow short, concrete rules better than long ones.
 from __future__ import annotations
 
 __all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "REWRITE_SYSTEM", "VERDICT_HINT", "NOW_HINT",
-           "rewrite_messages", "format_passages", "user_message", "second_attempt_message"]
+           "rewrite_messages", "format_passages", "user_message"]
 
 NO_ANSWER = "The documents do not answer this question."
 """The fixed phrase for "the corpus does not hold the answer" (the model is told to use it verbatim)."""
@@ -70,16 +70,3 @@ take the first figure they read, which may be an older report's."""
 def user_message(evidence: str, question: str, hint: str = "") -> str:
     message = f"Passages:\n{evidence}\n\nQuestion: {question}"
     return f"{message}\n{hint}" if hint else message
-
-
-
-def second_attempt_message() -> str:
-    """What the model is asked when verification found none of its answer's sentences in the
-    passages (``Assistant`` asks once, in the same chat, before abstaining): the sentences its answer
-    rests on, copied. Small models restate the question ("The TechCrunch article suggests that X,
-    while ...") where they should state what the passages say; a copied sentence is one the verifier
-    can check, and the answer's verdict may then rest on it. Asked instead to answer again, the
-    1.5B model mostly flipped its verdict and repeated the same restatement (docs/BENCHMARKS.md)."""
-    return ("Copy, word for word, the sentences of the passages that your answer rests on, each followed by its "
-            f"passage number, like [1]. Copy only sentences that are in the passages. If none of them states what "
-            f"your answer says, reply exactly: {NO_ANSWER}")

@@ -81,11 +81,6 @@ class Settings:
     Both tuned on MultiHop-RAG dev (250 queries): 87% of null queries abstain before generation,
     1.8% of answerable ones do (docs/BENCHMARKS.md)."""
 
-    second_attempt: bool = True
-    """When verification finds none of the answer's sentences in the passages, ask the model once
-    more in the same chat, to answer in the passages' own words, and verify that answer before
-    abstaining (docs/BENCHMARKS.md, "A second attempt"). Costs one more generation, only then."""
-
     n_ctx: int = 4096
     """Context window of the LLM in tokens."""
 

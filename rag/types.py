@@ -102,10 +102,6 @@ class Answer:
     """Metadata filters the retrieval used (given by the user, or a period read from the question)."""
     conflicts: int = 0
     """Disagreements between sources found and described in ``text``."""
-    second_attempt: bool = False
-    """None of the model's first sentences was supported, so it was asked once more to answer in the
-    passages' own words (``Settings.second_attempt``); ``text`` is that second answer, verified, or
-    the abstention when it too failed. ``unsupported`` holds the sentences left out of the answer shown."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,19 +116,10 @@ class Answer:
             "unsupported_reasons": list(self.unsupported_reasons),
             "filters": self.filters,
             "conflicts": self.conflicts,
-            "second_attempt": self.second_attempt,
             "model": self.model,
             "embedder": self.embedder,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
-
-    def second_attempt_note(self) -> str:
-        """One line on the second attempt, for the terminal and the UI ("" when there was none)."""
-        if not self.second_attempt:
-            return ""
-        if self.abstained:
-            return "The model was asked a second time to answer in the passages' own words; that answer was not supported either."
-        return "None of the model's first sentences was found in the passages; this is its second answer, in their words."
 
     def left_out(self) -> list[tuple[str, str]]:
         """Each sentence verification left out with why ("" where the Answer was built without reasons)."""

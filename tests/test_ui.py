@@ -40,12 +40,11 @@ def citation(n=1, p=None, quote="The library cost 6.2 million pounds."):
 
 
 def answer(text="It cost 6.2 million pounds [1].", citations=None, unsupported=(), abstained=False, passages=None,
-           unsupported_reasons=(), second_attempt=False):
+           unsupported_reasons=()):
     passages = passages if passages is not None else (passage(),)
     return Answer(question="q", text=text, citations=tuple(citations if citations is not None else [citation()]),
                   passages=tuple(passages), abstained=abstained, confidence=0.8, model="m", embedder="e",
-                  timings={"total": 1.0}, unsupported=tuple(unsupported), unsupported_reasons=tuple(unsupported_reasons),
-                  second_attempt=second_attempt)
+                  timings={"total": 1.0}, unsupported=tuple(unsupported), unsupported_reasons=tuple(unsupported_reasons))
 
 
 # ---- rendering: escaping ------------------------------------------------------------------
@@ -121,17 +120,6 @@ def test_left_out_sentences_listed_apart():
     assert '<span class="rag-why">(no passage gives 9)</span>' in render.answer_html(why)
     assert why.with_references().endswith("  - It cost 9 million pounds. (no passage gives 9)")
     assert why.to_dict()["unsupported_reasons"] == ["no passage gives 9"]
-
-
-def test_a_second_attempt_is_told_to_the_reader():
-    html = render.answer_html(answer(text="It cost 6.2 million pounds [1].", second_attempt=True))
-    assert '<div class="rag-note rag-second-attempt">None of the model\'s first sentences' in html.replace("&#x27;", "\'")
-    assert "rag-second-attempt" not in render.answer_html(answer())
-    failed = render.answer_html(answer(text="The documents do not answer this question.", citations=[], abstained=True,
-                                       second_attempt=True))
-    assert "rag-abstained" in failed and "not supported either" in failed
-    status = RagApp._done_status(answer(second_attempt=True), stopped=False)
-    assert "second attempt" in status
 
 
 def test_abstention_labelled():

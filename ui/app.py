@@ -195,8 +195,7 @@ class RagApp:
         if session.epoch != epoch:  # "New conversation" was pressed meanwhile: drop this answer
             session.stream = None
             return
-        yield (session.chat(), render.status_html("verifying", "checking each sentence against the passages"),
-               keep, keep, keep, keep, keep)
+        yield (session.chat(), render.status_html("verifying"), keep, keep, keep, keep, keep)
         answer = stream.answer
         session.finish(answer)
         session.show_reply(render.answer_html(answer, stopped=session.stop_requested))
@@ -213,8 +212,6 @@ class RagApp:
             bits.append(f"support {answer.confidence:.2f}")
         if answer.standalone_question and answer.standalone_question != answer.question:
             bits.append(f"searched for: {answer.standalone_question}")
-        if answer.second_attempt:
-            bits.append("second attempt" + (", not supported either" if answer.abstained else ""))
         state = "stopped" if stopped else "abstained" if answer.abstained else "done"
         return render.status_html(state, " · ".join(bits))
 

@@ -103,15 +103,12 @@ def answer_html(answer, stopped: bool = False) -> str:
     """
     if stopped and answer.abstained:
         return '<div class="rag-abstained"><strong>Stopped</strong> before the model wrote a verifiable answer.</div>'
-    # The model was asked twice (its first answer had no supported sentence): the reader is told.
-    second = (f'<div class="rag-note rag-second-attempt">{esc(answer.second_attempt_note())}</div>'
-              if answer.second_attempt else "")
     if answer.abstained:
         return (
             '<div class="rag-abstained"><strong>Not found in the documents.</strong> '
-            f"{_paragraphs(esc(answer.text))}{second}</div>"
+            f"{_paragraphs(esc(answer.text))}</div>"
         )
-    out = _paragraphs(link_markers(esc(answer.text), [c.n for c in answer.citations])) + second
+    out = _paragraphs(link_markers(esc(answer.text), [c.n for c in answer.citations]))
     if stopped:
         out += '<div class="rag-note">Stopped: this is the part written before Stop was pressed.</div>'
     if answer.unsupported:

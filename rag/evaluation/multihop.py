@@ -213,7 +213,6 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
         quotes_exact += sum(exact)
         record = {"id": q["id"], "question_type": q["question_type"], "query": q["query"], "gold": q["answer"],
                   "null": null, "answer": answer.text, "draft": raw,
-                  "second_draft": stream.second_draft, "second_attempt": answer.second_attempt,
                   "verified": _score(answer.text, answer.abstained, q["answer"]),
                   "unverified": _score(raw, raw_abstained, q["answer"]),
                   "citations": len(answer.citations), "quotes": [c.quote for c in answer.citations],
