@@ -69,6 +69,13 @@ capitalised word the question lacks) that neither the sentence, its
 neighbours, nor its article's title and source mention halves the support,
 as a missing number does.
 
+An answer to a question that opens with who or which
+(:func:`rag.questions.asks_for_a_name`) must name someone or something the
+question does not (a capitalised word or a number it lacks): "Epic Games is at
+the center of ... a legal trial by Epic Games" restates the question with one of
+its own names, which the passages about that name support word for word, and
+gives no answer. Such an answer is left out whole, and the caller abstains.
+
 Each citation quotes the exact passage sentence that supports its claim, with
 offsets into the document.
 """
@@ -84,7 +91,7 @@ import numpy as np
 from index import split_sentences
 
 from .context import is_instruction_like
-from .questions import is_verdict_question, verdict_of
+from .questions import asks_for_a_name, is_verdict_question, verdict_of
 from .retrieval import stemmed_terms, term_rarity
 from .sources import named_sources
 from .types import Citation, Passage
@@ -429,6 +436,12 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     weights = term_rarity([_found(set(question_terms), cand.window, cand.frame) for cand in candidates])
     bodies = [_claim_body(claim) for claim, _ in claims]
     names = [_names(body, question_terms) for body in bodies]
+    if asks_for_a_name(question) and not any(names) and not any(_numbers(body) - _numbers(question) for body in bodies):
+        # "Which company is at the center of ... a legal trial by Epic Games ...?" answered "Epic Games is
+        # at the center of ...": a restatement naming only what the question names gives no answer, and
+        # the passages about those names would support it word for word.
+        return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0,
+                           tuple(_NAMES_NOTHING for _ in claims))
     relations = [_relation(body, question_terms, given_numbers, bool(claim_names))
                  for body, claim_names in zip(bodies, names)]
     # Which sentences may stand behind each claim, given the publications it says reported it.
@@ -555,6 +568,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
 
 
 _NO_PASSAGE = "no passage says this"
+_NAMES_NOTHING = "it names no one and nothing the question does not: it does not answer who or which"
 
 
 def _why_left_out(claim: str, conclusion: bool, named: Sequence[str], given: frozenset[str],

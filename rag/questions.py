@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_verdict_question", "verdict_of", "asks_about_now"]
+__all__ = ["is_verdict_question", "verdict_of", "asks_about_now", "asks_for_a_name"]
 
 _AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)"
 # A wh-word at the start or after a lead-in clause ("Considering X, which ...") asks for an entity.
@@ -20,6 +20,9 @@ _WH = re.compile(r"(?:^|,)\s*(?:who|whom|whose|what|which|when|where|why|how)\b"
 _VERDICT = re.compile(rf"^\s*{_AUX}\b|^[^?]*,\s*{_AUX}\s+\w", re.I)
 # "What is the budget now?": the present state of something the corpus may report more than once.
 _NOW = re.compile(r"\b(?:now|currently|current|latest|still|today|these days|at the moment|at present)\b", re.I)
+# "Who is ...?", "Which company ...?": the answer is someone or something the question does not name.
+# (Not "Between A and B, which ...?": there the answer is one of the options the question gives.)
+_NAME_QUESTION = re.compile(r"^\W*(?:who|whom|which)\b", re.I)
 _VERDICT_WORD = re.compile(r"^\s*(yes|no)\b[\s,.;:!-]*", re.I)
 
 def is_verdict_question(question: str) -> bool:
@@ -42,3 +45,9 @@ def asks_about_now(question: str) -> bool:
     """Whether ``question`` asks for the present state ("now", "currently", "latest"): then the most
     recent of several dated reports is the answer, and the passages are ordered newest first."""
     return bool(_NOW.search(question))
+
+
+def asks_for_a_name(question: str) -> bool:
+    """Whether ``question`` opens with who or which: its answer names someone or something (a person,
+    a company, a platform) that the question itself does not."""
+    return bool(_NAME_QUESTION.match(question))

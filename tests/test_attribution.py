@@ -538,3 +538,58 @@ def test_rag_cite_says_who_reported_it_and_names_the_publication_it_lacks(sample
     out = capsys.readouterr().out
     assert out.strip() == ("no passage in the index supports this text (it names harbourgazette.example: only what "
                            "they wrote counts; without the name, other sources may)")
+
+
+# ---- who / which: an answer must name someone or something -----------------------------------------
+DOC_TRIAL = ("Header\n20231015\nhttps://t.example/z\nEpic Games argues that Google restrains competition in "
+             "Android app distribution. Google touted the superior architecture of its Gemini model.\n")
+TRIAL = _passage(DOC_TRIAL, "t-0", "Epic Games takes Google to court")
+WHICH = "Which company is portrayed as an antagonist in a legal trial by Epic Games and touts its Gemini model?"
+
+
+def test_an_answer_to_which_that_names_only_what_the_question_names_is_no_answer():
+    # Every word of the restatement is in the passage, so without this rule it would stand, cited.
+    result = attribute("Epic Games is portrayed as an antagonist in a legal trial by Epic Games [1].", [TRIAL],
+                       question=WHICH)
+    assert result.citations == () and result.unsupported == (
+        "Epic Games is portrayed as an antagonist in a legal trial by Epic Games.",)
+    assert result.reasons == ("it names no one and nothing the question does not: it does not answer who or which",)
+    # Naming someone the question does not is an answer, checked as any other.
+    named = attribute("Google touted the superior architecture of its Gemini model [1].", [TRIAL], question=WHICH)
+    assert named.unsupported == () and named.citations[0].quote.startswith("Google touted")
+
+
+def test_the_names_rule_keeps_to_questions_that_open_with_who_or_which():
+    # "Between A and B, which ...?" asks to choose one of the options it names.
+    choice = "Between Epic Games and Google, which argues that the other restrains competition in app distribution?"
+    result = attribute("Epic Games argues that Google restrains competition in Android app distribution [1].", [TRIAL],
+                       question=choice)
+    assert result.unsupported == () and result.citations
+    # A number the question lacks is an answer too ("Which year ...?").
+    year = attribute("The bridge opens in June 2027 [1].", [A], question="Which year does the bridge open in June?")
+    assert year.unsupported == () and year.citations
+
+
+def test_the_assistant_abstains_on_a_restatement_that_names_no_one(sample_index):
+    """Real embedder and FAISS over the sample corpus; the two drafts are scripted (a real model cannot
+    be made to restate on demand)."""
+    from rag import Assistant, Settings
+
+    class Scripted:
+        id = "scripted"
+
+        def __init__(self, reply: str) -> None:
+            self.reply = reply
+
+        def stream(self, messages, max_tokens=256):
+            yield self.reply
+
+    question = "Which company was awarded the design and construction contract for the Alder Harbour Bridge?"
+    restated = "The company was awarded the design and construction contract for the Alder Harbour Bridge [1]."
+    named = "Kestrel and Moor Engineering was awarded the design and construction contract [1]."
+    settings = Settings(index_dir=sample_index.path)
+    empty = Assistant(settings, index=sample_index, generator=Scripted(restated)).ask(question)
+    assert empty.abstained and empty.unsupported == (restated.replace(" [1]", ""),)
+    assert empty.unsupported_reasons == ("it names no one and nothing the question does not: it does not answer who or which",)
+    answer = Assistant(settings, index=sample_index, generator=Scripted(named)).ask(question)
+    assert not answer.abstained and "Kestrel and Moor Engineering" in answer.citations[0].quote

@@ -34,3 +34,12 @@ def test_verdict_word_is_split_off():
     assert verdict_of("Yes, both reports agree.") == ("yes", "both reports agree.")
     assert verdict_of("No.") == ("no", "")
     assert verdict_of("Nobody voted.") == ("", "Nobody voted.")
+
+
+def test_asks_for_a_name():
+    from rag.questions import asks_for_a_name
+
+    assert asks_for_a_name("Who designed the museum?") and asks_for_a_name("Which company, reported by X, ...?")
+    assert asks_for_a_name("  'Which' platform ...?")
+    assert not asks_for_a_name("Between the June and the July report, which one says more?")
+    assert not asks_for_a_name("What did the council approve?") and not asks_for_a_name("Does it open in June?")
