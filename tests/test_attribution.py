@@ -486,19 +486,22 @@ def test_a_verdict_sentence_naming_a_publication_rests_on_that_publications_fact
     assert valley.unsupported == () and valley.text.splitlines()[1].endswith("[1].")
 
 
+class Scripted:
+    """A model that always gives ``reply``: for Assistant tests whose draft must be a given text."""
+
+    id = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def stream(self, messages, max_tokens=256):
+        yield self.reply
+
+
 def test_the_assistant_checks_who_reported_against_the_index(sample_index):
     """Real embedder and FAISS over the sample corpus; the answer is scripted (a real model cannot be made to
     misattribute on demand): the pay deal was reported by the Valley Post, not the Harbour Gazette."""
     from rag import Assistant, Settings
-
-    class Scripted:
-        id = "scripted"
-
-        def __init__(self, reply: str) -> None:
-            self.reply = reply
-
-        def stream(self, messages, max_tokens=256):
-            yield self.reply
 
     question = "What pay rise did the Harbour Gazette or the Valley Post say the ferry crews accepted?"
     answers = {}
@@ -574,15 +577,6 @@ def test_the_assistant_abstains_on_a_restatement_that_names_no_one(sample_index)
     """Real embedder and FAISS over the sample corpus; the two drafts are scripted (a real model cannot
     be made to restate on demand)."""
     from rag import Assistant, Settings
-
-    class Scripted:
-        id = "scripted"
-
-        def __init__(self, reply: str) -> None:
-            self.reply = reply
-
-        def stream(self, messages, max_tokens=256):
-            yield self.reply
 
     question = "Which company was awarded the design and construction contract for the Alder Harbour Bridge?"
     restated = "The company was awarded the design and construction contract for the Alder Harbour Bridge [1]."
