@@ -20,9 +20,11 @@ _WH = re.compile(r"(?:^|,)\s*(?:who|whom|whose|what|which|when|where|why|how)\b"
 _VERDICT = re.compile(rf"^\s*{_AUX}\b|^[^?]*,\s*{_AUX}\s+\w", re.I)
 # "What is the budget now?": the present state of something the corpus may report more than once.
 _NOW = re.compile(r"\b(?:now|currently|current|latest|still|today|these days|at the moment|at present)\b", re.I)
-# "Who is ...?", "Which company ...?": the answer is someone or something the question does not name.
-# (Not "Between A and B, which ...?": there the answer is one of the options the question gives.)
-_NAME_QUESTION = re.compile(r"^\W*(?:who|whom|which)\b", re.I)
+# "Who won ...?", "Which company ...?": the answer is someone or something the question does not name.
+# Not "Who is Tomasz Wierzbicki?" (it asks about a name it gives), nor a question offering options
+# ("Which opens first, the bridge or the tunnel?", "Between A and B, which ...?").
+_NAME_QUESTION = re.compile(r"^\W*(?:[Ww]hich|[Ww]hom?)\b(?!\s+(?:is|was|are|were)\s+[A-Z])")
+_OPTIONS = re.compile(r"\bor\b", re.I)
 _VERDICT_WORD = re.compile(r"^\s*(yes|no)\b[\s,.;:!-]*", re.I)
 
 def is_verdict_question(question: str) -> bool:
@@ -48,6 +50,7 @@ def asks_about_now(question: str) -> bool:
 
 
 def asks_for_a_name(question: str) -> bool:
-    """Whether ``question`` opens with who or which: its answer names someone or something (a person,
-    a company, a platform) that the question itself does not."""
-    return bool(_NAME_QUESTION.match(question))
+    """Whether ``question`` opens with who or which and asks for someone or something (a person, a
+    company, a platform) that it does not name itself: not "Who is <a name>?", nor a choice between
+    options it gives."""
+    return bool(_NAME_QUESTION.match(question)) and not _OPTIONS.search(question)

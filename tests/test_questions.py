@@ -43,3 +43,6 @@ def test_asks_for_a_name():
     assert asks_for_a_name("  'Which' platform ...?")
     assert not asks_for_a_name("Between the June and the July report, which one says more?")
     assert not asks_for_a_name("What did the council approve?") and not asks_for_a_name("Does it open in June?")
+    # Asking about a name it gives, or to choose between options it gives: the answer may repeat them.
+    assert not asks_for_a_name("Who is Tomasz Wierzbicki?") and asks_for_a_name("Who is the lead engineer?")
+    assert not asks_for_a_name("Which opens first, the harbour bridge or the rail tunnel?")
