@@ -8,6 +8,11 @@
     # 3. score
     .venv/bin/python benchmarks/citation_audit.py score RESULTS benchmarks/data/citation-audit-<name>.json
 
+    # A verifier change, read blind: the pairs it removes from RESULTS (AFTER: the same drafts
+    # replayed with the change) mixed with as many it keeps; the reader labels them all, then
+    .venv/bin/python benchmarks/citation_audit.py mix RESULTS AFTER --out /tmp/pairs.json --groups /tmp/groups.json
+    .venv/bin/python benchmarks/citation_audit.py score RESULTS LABELS --groups /tmp/groups.json
+
 The issue's citation precision is "the share of citations whose quote supports
 the sentence citing it". The gold judge (rag/evaluation/citations.py) does not
 read the sentence: it asks whether the quote is one of the benchmark's gold
@@ -78,17 +83,44 @@ def _headings(record: dict) -> list[tuple[str, str]]:
     return heads
 
 
+def _write_blind(pairs: list[dict], record: dict, out: str) -> None:
+    """The pairs file a reader gets: each pair with its quote's heading, without the gold judge's
+    verdict (or anything else that says how the pair was chosen), and the rubric."""
+    heads = _headings(record)
+    blind = [{**{k: v for k, v in pair.items() if k != "gold"},
+              "heading": next((h for h, text in heads if pair["quote"] in text), "")} for pair in pairs]
+    Path(out).write_text(json.dumps({"rubric": __doc__.split("Rubric")[1].split("A pair is keyed")[0],
+                                     "pairs": blind}, indent=1, ensure_ascii=False))
+
+
 def sample(args: argparse.Namespace) -> int:
     record = json.loads(Path(args.results).read_text())
     pairs = _pairs(record)
     chosen = random.Random(args.seed).sample(pairs, min(args.n, len(pairs)))
-    heads = _headings(record)
-    for pair in chosen:
-        pair["heading"] = next((h for h, text in heads if pair["quote"] in text), "")
-        pair.pop("gold")  # the reader does not see the gold judge's verdict
-    Path(args.out).write_text(json.dumps({"rubric": __doc__.split("Rubric")[1].split("A pair is keyed")[0],
-                                          "pairs": chosen}, indent=1, ensure_ascii=False))
+    _write_blind(chosen, record, args.out)
     print(f"{len(chosen)} of {len(pairs)} pairs written to {args.out}")
+    return 0
+
+
+def mix(args: argparse.Namespace) -> int:
+    """A verifier change read blind: the pairs of ``results`` that the change's results file
+    (``after``, the same drafts replayed) no longer has, shuffled with as many drawn from those it
+    keeps, so a reader labels both without knowing which is which. The groups go to their own file,
+    to be added to the labels (a "group" field each) or passed to ``score --groups``."""
+    record = json.loads(Path(args.results).read_text())
+    after = {(p["question"], p["sentence"], p["quote"]) for p in _pairs(json.loads(Path(args.after).read_text()))}
+    pairs = _pairs(record)
+    removed = [p for p in pairs if (p["question"], p["sentence"], p["quote"]) not in after]
+    kept = [p for p in pairs if (p["question"], p["sentence"], p["quote"]) in after]
+    rng = random.Random(args.seed)
+    control = rng.sample(kept, min(len(kept), args.kept or len(removed)))
+    mixed = [(p, "removed") for p in removed] + [(p, "kept") for p in control]
+    rng.shuffle(mixed)
+    _write_blind([p for p, _ in mixed], record, args.out)
+    Path(args.groups).write_text(json.dumps({"results": args.results, "after": args.after,
+                                             "groups": {p["key"]: group for p, group in mixed}}, indent=1))
+    print(f"{len(removed)} pairs the change removes and {len(control)} of the {len(kept)} it keeps, shuffled, "
+          f"written to {args.out}; which is which: {args.groups}")
     return 0
 
 
@@ -112,6 +144,11 @@ def score(args: argparse.Namespace) -> int:
     for g in (True, False):
         for label in (label for label in LABELS if counts[label]):
             print(f"  gold {'yes' if g else 'no '} / reader {label}: {both[(g, label)]}")
+    groups = json.loads(Path(args.groups).read_text())["groups"] if args.groups else {}
+    groups = {x["key"]: x.get("group") or groups.get(x["key"]) for x in labels}
+    for group in sorted({g for g in groups.values() if g}):
+        mine = [x["label"] for x in labels if groups[x["key"]] == group]
+        print(f"  {group}: {len(mine)} pairs, " + ", ".join(f"{label} {mine.count(label)}" for label in LABELS))
     return 0
 
 
@@ -123,14 +160,23 @@ def main() -> int:
     s.add_argument("--n", type=int, default=60)
     s.add_argument("--seed", type=int, default=14)
     s.add_argument("--out", required=True)
+    m = sub.add_parser("mix", help="the pairs a verifier change removes, mixed blind with pairs it keeps")
+    m.add_argument("results", help="results file before the change")
+    m.add_argument("after", help="the same drafts replayed with the change (replay_multihop.py --json)")
+    m.add_argument("--kept", type=int, default=0, help="pairs drawn from those kept (default: as many as removed)")
+    m.add_argument("--seed", type=int, default=18)
+    m.add_argument("--out", required=True, help="the pairs file for the reader")
+    m.add_argument("--groups", required=True, help="which pair is removed or kept (not for the reader)")
     c = sub.add_parser("score")
     c.add_argument("results")
     c.add_argument("labels")
+    c.add_argument("--groups", help="a groups file of mix: counts per group too (or a \"group\" field per label)")
     args = parser.parse_args()
-    for path in (args.results, getattr(args, "labels", None)):
+    for path in (args.results, getattr(args, "labels", None), getattr(args, "after", None), getattr(args, "groups", None)
+                 if args.command == "score" else None):
         if path and not Path(path).is_file():
             parser.error(f"no such file: {path}")
-    return sample(args) if args.command == "sample" else score(args)
+    return {"sample": sample, "mix": mix, "score": score}[args.command](args)
 
 
 if __name__ == "__main__":
