@@ -144,8 +144,8 @@ def score(args: argparse.Namespace) -> int:
     for g in (True, False):
         for label in (label for label in LABELS if counts[label]):
             print(f"  gold {'yes' if g else 'no '} / reader {label}: {both[(g, label)]}")
-    groups = json.loads(Path(args.groups).read_text())["groups"] if args.groups else {}
-    groups = {x["key"]: x.get("group") or groups.get(x["key"]) for x in labels}
+    from_file = json.loads(Path(args.groups).read_text())["groups"] if args.groups else {}
+    groups = {x["key"]: x.get("group") or from_file.get(x["key"]) for x in labels}
     for group in sorted({g for g in groups.values() if g}):
         mine = [x["label"] for x in labels if groups[x["key"]] == group]
         print(f"  {group}: {len(mine)} pairs, " + ", ".join(f"{label} {mine.count(label)}" for label in LABELS))
@@ -172,8 +172,9 @@ def main() -> int:
     c.add_argument("labels")
     c.add_argument("--groups", help="a groups file of mix: counts per group too (or a \"group\" field per label)")
     args = parser.parse_args()
-    for path in (args.results, getattr(args, "labels", None), getattr(args, "after", None), getattr(args, "groups", None)
-                 if args.command == "score" else None):
+    inputs = {"sample": [args.results], "mix": [args.results, getattr(args, "after", None)],
+              "score": [args.results, getattr(args, "labels", None), getattr(args, "groups", None)]}[args.command]
+    for path in inputs:  # (mix's --groups is a file it writes)
         if path and not Path(path).is_file():
             parser.error(f"no such file: {path}")
     return {"sample": sample, "mix": mix, "score": score}[args.command](args)

@@ -423,25 +423,24 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     if not claims:
         return Attribution(strip_markers(answer), (), (), 0.0)
     if not candidates:
-        return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0,
-                           tuple(_NO_PASSAGE for _ in claims))
+        return _left_out_whole(claims, _NO_PASSAGE)
     verdict_question = bool(question) and is_verdict_question(question)
     # A question that asks for an entity gives its numbers as premises ("the individual under 30
     # ... accused of misusing $14 billion"): an answer restating them is not stating them anew. A
     # yes/no question's numbers are what the answer must confirm, so they stay checked.
     given_numbers = frozenset() if verdict_question else frozenset(_numbers(question))
+    bodies = [_claim_body(claim) for claim, _ in claims]
+    names = [_names(body, question_terms) for body in bodies]
+    if asks_for_a_name(question) and not any(names) and not any(_numbers(body) - given_numbers for body in bodies):
+        # "Which company is at the center of ... a legal trial by Epic Games ...?" answered "Epic Games is
+        # at the center of ...": a restatement naming only what the question names gives no answer, and
+        # the passages about those names would support it word for word. (A who/which question is
+        # never a yes/no one, so ``given_numbers`` are the question's numbers.)
+        return _left_out_whole(claims, _NAMES_NOTHING)
 
     # Each question term's rarity among the sentences' windows (a word no passage has, "mediated"
     # against "mediator", weighs nothing: it tells no sentence from another).
     weights = term_rarity([_found(set(question_terms), cand.window, cand.frame) for cand in candidates])
-    bodies = [_claim_body(claim) for claim, _ in claims]
-    names = [_names(body, question_terms) for body in bodies]
-    if asks_for_a_name(question) and not any(names) and not any(_numbers(body) - _numbers(question) for body in bodies):
-        # "Which company is at the center of ... a legal trial by Epic Games ...?" answered "Epic Games is
-        # at the center of ...": a restatement naming only what the question names gives no answer, and
-        # the passages about those names would support it word for word.
-        return Attribution(" ".join(c for c, _ in claims), (), tuple(c for c, _ in claims), 0.0,
-                           tuple(_NAMES_NOTHING for _ in claims))
     relations = [_relation(body, question_terms, given_numbers, bool(claim_names))
                  for body, claim_names in zip(bodies, names)]
     # Which sentences may stand behind each claim, given the publications it says reported it.
@@ -506,8 +505,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                 if coverage >= premise_coverage:
                     numbers_of[i] += [cite(candidates[j], coverage) for j in chosen]
             continue
-        pair = _joint_support(claim, i, candidates, lexical, semantic if embed is not None else None, question_terms,
-                              add_threshold, min_lexical)
+        pair = _joint_support(claim, bodies[i], i, candidates, lexical, semantic if embed is not None else None,
+                              question_terms, add_threshold, min_lexical)
         if pair is not None:
             (j, k), support = pair
             supports.append(support)
@@ -571,6 +570,13 @@ _NO_PASSAGE = "no passage says this"
 _NAMES_NOTHING = "it names no one and nothing the question does not: it does not answer who or which"
 
 
+def _left_out_whole(claims: Sequence[tuple[str, list[int]]], reason: str) -> Attribution:
+    """No sentence of the answer stands, all for the same ``reason``: the text stays whole (the caller
+    abstains) and every sentence is listed as left out."""
+    sentences = tuple(claim for claim, _ in claims)
+    return Attribution(" ".join(sentences), (), sentences, 0.0, tuple(reason for _ in sentences))
+
+
 def _why_left_out(claim: str, conclusion: bool, named: Sequence[str], given: frozenset[str],
                   candidates: Sequence[_Candidate], elsewhere: _Candidate | None) -> str:
     """Why an unsupported sentence left the answer, in words a reader can check against the passages:
@@ -609,8 +615,8 @@ def is_conclusion(claim: str, question_terms: frozenset[str]) -> bool:
     return not (stemmed_terms(_claim_body(claim)) - question_terms - _VERDICT_TERMS - _REPORTING - _CONNECTIVES)
 
 
-def _joint_support(claim: str, i: int, candidates: Sequence[_Candidate], lexical: np.ndarray, semantic: np.ndarray | None,
-                   question_terms: frozenset[str], threshold: float, min_lexical: float,
+def _joint_support(claim: str, body: str, i: int, candidates: Sequence[_Candidate], lexical: np.ndarray,
+                   semantic: np.ndarray | None, question_terms: frozenset[str], threshold: float, min_lexical: float,
                    top: int = 4) -> tuple[tuple[int, int], float] | None:
     """Support of a claim that joins two passages ("A reported X, while B reported Y").
 
@@ -624,7 +630,7 @@ def _joint_support(claim: str, i: int, candidates: Sequence[_Candidate], lexical
         if cand.passage_number not in best or lexical[i, j] > lexical[i, best[cand.passage_number]]:
             best[cand.passage_number] = j
     ranked = sorted(best.values(), key=lambda j: -lexical[i, j])[:top]
-    claim_terms = stemmed_terms(_claim_body(claim)) - _REPORTING
+    claim_terms = stemmed_terms(body) - _REPORTING  # (``body``: the claim's _claim_body, worked out once per claim)
     found = None
     for a in range(len(ranked)):
         for b in range(a + 1, len(ranked)):
