@@ -58,20 +58,9 @@ class RecordedDrafts:
         self.stale = stale
         self.missing = 0
         self.regenerated = 0
-        self.margins: dict[str, float] = {}
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
-
-    def yes_no_margin(self, messages: Sequence[dict]) -> float:
-        """--judge: the citations are read by the real model (rag.judge), each pair once: the margins
-        are kept by prompt (``margins``, --judge-cache), so other thresholds replay without the model."""
-        key = messages[-1]["content"]
-        if key not in self.margins:
-            if self.live is None:
-                raise RuntimeError("reading citations needs the real model: replay with --judge")
-            self.margins[key] = self.live.yes_no_margin(messages)
-        return self.margins[key]
 
     def stream(self, messages: Sequence[dict], max_tokens: int = 256) -> Iterator[str]:
         # The user message ends "Question: <question>" and perhaps a hint line (rag.prompts.user_message);
@@ -149,11 +138,6 @@ def main() -> int:
                         help="also answer, with the real model (--model), the queries of the record's queries file "
                              "that it lacks (a --per-type record grown to the whole split); with --json, the "
                              "written record holds them all")
-    parser.add_argument("--judge", action="store_true",
-                        help="read every citation a second time with the real model (--model; Settings.judge_citations)")
-    parser.add_argument("--judge-threshold", type=float, default=None, help="with --judge: Settings.judge_threshold")
-    parser.add_argument("--judge-cache", help="with --judge: a JSON file of the margins read so far (prompt -> margin); "
-                                              "read if present, written back with the new ones")
     parser.add_argument("--tables", action="store_true",
                         help="also print rag eval's answer tables for the replay (its times are the replay's, not generation)")
     args = parser.parse_args()
@@ -174,24 +158,14 @@ def main() -> int:
         if args.all_queries:
             live = Assistant(settings.with_overrides(model=args.model)).generator
             print(f"{len(queries) - len(answers)} of {len(queries)} queries not in the record: answered by the model")
-        cache = Path(args.judge_cache) if args.judge and args.judge_cache else None
-        if args.judge:
-            settings = settings.with_overrides(judge_citations=True, judge_threshold=args.judge_threshold)
-            live = live or Assistant(settings.with_overrides(model=args.model)).generator
         if args.recorded_with:
             stale, unchanged = _stale_questions(index, settings, dict(args.recorded_with), queries)
             checks = unchanged[: args.check_unchanged]
             live = live or Assistant(settings.with_overrides(model=args.model)).generator
             print(f"{len(stale)} of {len(queries)} prompts changed")
         generator = RecordedDrafts(drafts, live, stale | frozenset(checks))
-        if cache is not None and cache.is_file():
-            generator.margins.update(json.loads(cache.read_text()))
         assistant = Assistant(settings, index=index, generator=generator)
-        try:
-            replayed = evaluate_answers(assistant, queries)
-        finally:
-            if cache is not None:
-                cache.write_text(json.dumps(generator.margins, indent=0))
+        replayed = evaluate_answers(assistant, queries)
         print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft, "
               f"{generator.regenerated} answered again by the model: {len(stale)} changed prompts, the rest checks)")
         print("  " + _row("recorded", record["answers"]["systems"]["verified"]))

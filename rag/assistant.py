@@ -27,7 +27,6 @@ from .conflicts import describe, find_conflicts
 from .context import build_evidence, passage_heading
 from .errors import RagError
 from .generator import Generator, LlamaGenerator
-from .judge import CitationReader, reread
 from .models import model_id, resolve_model
 from .prompts import CONFLICT_NOTE, NO_ANSWER, NOW_HINT, SYSTEM_PROMPT, VERDICT_HINT, format_passages, user_message
 from .questions import asks_about_now, is_verdict_question, verdict_of
@@ -328,12 +327,6 @@ class Assistant:
             return "no passage is close to the question"
         return None
 
-    def _citation_reader(self) -> CitationReader:
-        if not isinstance(self.generator, CitationReader):
-            raise RagError(f"judge_citations needs a model that can read its citations (a GGUF model run by "
-                           f"llama-cpp-python); {self.model_id} cannot: turn judge_citations off")
-        return self.generator
-
     def _finish(self, stream: AnswerStream) -> Answer:
         timings = dict(stream.timings)
         common = dict(question=stream.question, standalone_question=stream.standalone_question,
@@ -353,11 +346,6 @@ class Assistant:
                                              question=stream.standalone_question,
                                              publications=self.index.store.sources())
         timings["verification"] = time.perf_counter() - t0
-        if self.settings.judge_citations and attribution.citations:
-            t0 = time.perf_counter()
-            attribution = reread(attribution, stream.standalone_question, self._citation_reader(),
-                                 self.settings.judge_threshold)
-            timings["judge"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - stream._started
         if not attribution.citations:
             # Nothing the model said is backed by the passages: do not present it as an answer.

@@ -55,7 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
     p.add_argument("--k", type=int, help=f"passages given to the model (default {Settings().k})")
     _add_budget_arg(p)
-    _add_judge_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_index_arg(p)
     _add_filter_args(p)
@@ -86,7 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="ID", help="continue a saved conversation")
     p.add_argument("--list", action="store_true", help="list saved conversations and exit")
     _add_budget_arg(p)
-    _add_judge_arg(p)
     _add_index_arg(p)
 
     p = sub.add_parser("docs", help="list the documents in the index")
@@ -103,7 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
     p.add_argument("--password", help="require this password (user 'rag'); recommended with --host 0.0.0.0")
     _add_budget_arg(p)
-    _add_judge_arg(p)
     _add_index_arg(p)
 
     from .evaluation.cli import add_eval_parser  # light module: no heavy imports at parse time
@@ -115,8 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings().with_overrides(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
                                      embedder=getattr(args, "embedder", None),
-                                     context_tokens=getattr(args, "context_tokens", None),
-                                     judge_citations=getattr(args, "judge_citations", False) or None)
+                                     context_tokens=getattr(args, "context_tokens", None))
 
 
 def _evidence_budget(value: str) -> int:
@@ -134,12 +130,6 @@ def _add_budget_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context-tokens", type=_evidence_budget, metavar="N",
                    help="evidence budget in tokens (default 480; 240 answers about twice as fast on a CPU and "
                         "shows less evidence: docs/BENCHMARKS.md)")
-
-
-def _add_judge_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--judge-citations", action="store_true",
-                   help="have the model read each citation again and drop those it finds not stated "
-                        "(about 4 s more per citation with the default model: docs/BENCHMARKS.md)")
 
 
 def _filters(args: argparse.Namespace):

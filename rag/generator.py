@@ -205,33 +205,6 @@ class LlamaGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def yes_no_margin(self, messages: Sequence[Message]) -> float:
-        """How much more the model would begin its reply to ``messages`` with "Yes" than with "No":
-        the difference of the two tokens' logits at the first reply position (greedy decoding
-        picks the larger). Used by :mod:`rag.judge` to read a citation a second time."""
-        from llama_cpp import LogitsProcessorList
-
-        llm = self.llm
-        yes, no = (llm.tokenize(word.encode("utf-8"), add_bos=False)[0] for word in ("Yes", "No"))
-        margins: list[float] = []
-
-        def record(_input_ids, logits):
-            if not margins:  # the first reply position only
-                margins.append(float(logits[yes] - logits[no]))
-            return logits
-
-        with self.lock:
-            self.snapshots.switch(llm, messages[0]["content"] if messages[0].get("role") == "system" else "")
-            completed = False
-            try:
-                llm.create_chat_completion(messages=list(messages), max_tokens=1, temperature=0.0, top_k=1,
-                                           logits_processor=LogitsProcessorList([record]))
-                completed = True
-            finally:
-                if not completed:
-                    self.snapshots.forget()
-        return margins[0]
-
     def stream(self, messages: Sequence[Message], max_tokens: int = 256) -> Iterator[str]:
         """Yield the reply piece by piece; closing the iterator stops generation."""
         llm = self.llm

@@ -8,7 +8,7 @@ Small models follow short, concrete rules better than long ones.
 from __future__ import annotations
 
 __all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "REWRITE_SYSTEM", "VERDICT_HINT", "NOW_HINT",
-           "JUDGE_SYSTEM", "rewrite_messages", "format_passages", "user_message", "judge_messages"]
+           "rewrite_messages", "format_passages", "user_message"]
 
 NO_ANSWER = "The documents do not answer this question."
 """The fixed phrase for "the corpus does not hold the answer" (the model is told to use it verbatim)."""
@@ -70,21 +70,3 @@ take the first figure they read, which may be an older report's."""
 def user_message(evidence: str, question: str, hint: str = "") -> str:
     message = f"Passages:\n{evidence}\n\nQuestion: {question}"
     return f"{message}\n{hint}" if hint else message
-
-
-JUDGE_SYSTEM = "You check whether a passage supports a statement. Reply with one word, Yes or No."
-"""The second reading of a citation (:mod:`rag.judge`). Worded on MultiHop-RAG dev pairs read by a
-separate reader: a first wording that also explained verdicts in the system prompt separated
-supporting from non-supporting quotes barely better than chance (AUC 0.66), this one 0.87."""
-
-
-def judge_messages(heading: str, quote: str, sentence: str, question: str = "") -> list[dict]:
-    """Ask whether ``quote`` (from the article ``heading``) states ``sentence``. A bare answer ("Yes",
-    "Google") states nothing alone: it is asked with its question, whether the passage shows it right."""
-    if question:
-        ask = (f"Question: {question}\nAnswer: {sentence}\n"
-               "Does the passage show that this answer is right? Reply Yes or No.")
-    else:
-        ask = f"Sentence: {sentence}\nDoes the passage say what the sentence says? Reply Yes or No."
-    return [{"role": "system", "content": JUDGE_SYSTEM},
-            {"role": "user", "content": f"Passage from {heading}:\n{quote}\n\n{ask}"}]

@@ -81,15 +81,6 @@ class Settings:
     Both tuned on MultiHop-RAG dev (250 queries): 87% of null queries abstain before generation,
     1.8% of answerable ones do (docs/BENCHMARKS.md)."""
 
-    judge_citations: bool = False
-    """Read every citation a second time with the LLM (:mod:`rag.judge`): one short prompt per
-    citation, ~4 s each with the default model on 2 cores; drops citations the model does not read
-    as stating their sentence (docs/BENCHMARKS.md, session 19)."""
-
-    judge_threshold: float = 0.0
-    """Logit margin of "Yes" over "No" a citation needs to stay when ``judge_citations`` is on
-    (0: the reply greedy decoding would give). Chosen on 100 reader-labelled MultiHop-RAG dev pairs."""
-
     n_ctx: int = 4096
     """Context window of the LLM in tokens."""
 

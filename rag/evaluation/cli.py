@@ -73,8 +73,6 @@ def add_eval_parser(sub) -> None:
     m.add_argument("--model", default="default", help="LLM for --answers: default, small, or a GGUF path")
     m.add_argument("--context-tokens", type=int, metavar="N",
                    help="evidence budget for --answers in tokens (default: the product's setting)")
-    m.add_argument("--judge-citations", action="store_true",
-                   help="with --answers: the model reads each citation again (Settings.judge_citations)")
     m.add_argument("--limit", type=int, metavar="N", help="only the first N queries")
     m.add_argument("--per-type", type=int, metavar="N",
                    help="only the first N queries of each question type (a fixed stratified sample)")
@@ -213,8 +211,7 @@ def _run_multihop(args: argparse.Namespace) -> int:
     from .multihop import evaluate_answers, evaluate_retrieval, load_queries, open_corpus_index
     from .results import write_results
 
-    settings = _settings(args).with_overrides(model=args.model, context_tokens=args.context_tokens,
-                                              judge_citations=args.judge_citations or None)
+    settings = _settings(args).with_overrides(model=args.model, context_tokens=args.context_tokens)
     queries = load_queries(args.queries, args.limit, args.per_type)
     embedder = _embedder(args.embedder)
     index, info = open_corpus_index(args.corpus, embedder, args.index_dir, log=_log)
