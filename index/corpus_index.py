@@ -19,7 +19,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -29,7 +29,8 @@ import numpy as np
 from .chunker import ChunkerSettings, chunk_document
 from .documents import Chunk, Document
 from .embedder import DEFAULT_EMBEDDER, Embedder, SentenceTransformerEmbedder, parse_embedder_name
-from .errors import DocumentNotFoundError, EmbedderError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from .errors import (CorpusError, DocumentNotFoundError, EmbedderError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
+                     IndexReadOnlyError)
 from .loaders import Skipped, iter_files, load_file
 from .store import ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
@@ -222,9 +223,15 @@ class CorpusIndex:
             raise IndexCorruptError(f"{path / STORE} is missing; rebuild the index with rag index")
         try:
             store = Store(path / STORE)
+        except CorpusError:
+            raise
         except Exception as exc:
             raise IndexCorruptError(f"{path / STORE} cannot be opened ({exc}); rebuild the index") from None
         return cls(path, store, embedder, manifest)
+
+    def close(self) -> None:
+        """Close this thread's connection to the store (the index may be opened again)."""
+        self.store.close()
 
     # ---- vectors ----------------------------------------------------------------------
     def _current_vectors(self) -> VectorIndex:
@@ -261,6 +268,8 @@ class CorpusIndex:
         return VectorIndex.build(dim, ids, matrix)
 
     def _save_vectors(self) -> None:
+        if self.store.read_only or not os.access(self.path, os.W_OK):
+            return  # a read-only index keeps its vectors in memory only
         vectors = self._current_vectors()
         with self._vectors_lock:
             if self._vectors_file_generation == self._vectors_generation and not vectors.needs_rebuild():
@@ -278,8 +287,13 @@ class CorpusIndex:
 
     # ---- writing ----------------------------------------------------------------------
     def add_documents(self, documents: Iterable[Document], report: IndexReport | None = None,
-                      progress: Callable[[Progress], None] | None = None, files_total: int = 0) -> IndexReport:
-        """Add or replace documents; unchanged ones (same id and hash) cost nothing."""
+                      progress: Callable[[Progress], None] | None = None, files_total: int = 0,
+                      files_done: Callable[[], int] | None = None) -> IndexReport:
+        """Add or replace documents; unchanged ones (same id and hash) cost nothing.
+
+        ``files_done`` says how many files the documents came from so far (a records file
+        holds many documents); without it each document counts as one file.
+        """
         report = report or IndexReport()
         started = time.perf_counter()
         known = self.store.document_hashes()
@@ -302,7 +316,7 @@ class CorpusIndex:
                 progress(state)
 
         for doc in documents:
-            state.files_done += 1
+            state.files_done = files_done() if files_done else state.files_done + 1
             digest = doc.hash
             if doc.id in known and known[doc.id][0] == digest:
                 report.unchanged += 1
@@ -363,18 +377,28 @@ class CorpusIndex:
         return list(doc_ids)
 
     def index_paths(self, paths: Sequence[str | os.PathLike[str]], *, prune: bool = True,
-                    progress: Callable[[Progress], None] | None = None) -> IndexReport:
+                    progress: Callable[[Progress], None] | None = None,
+                    follow_symlinks: bool = False) -> IndexReport:
         """Index every supported file under ``paths``.
 
-        With ``prune``, documents whose file lay under one of ``paths`` and is
-        gone now are removed, so the index mirrors the folder.
+        Only files whose real path lies inside ``paths`` are read: a symbolic link
+        leading out of them is skipped and reported unless ``follow_symlinks``. The
+        index's own folder is never read. With ``prune``, documents that came from
+        under one of ``paths`` (by the path as walked, so a link counts where it
+        stands) and were not found again now are removed, so the index mirrors the
+        folder: a deleted file, a deleted link, or a link that now leads outside.
         """
+        if self.store.read_only:
+            raise IndexReadOnlyError(f"the index at {self.path} is read-only; it can be searched but not updated. "
+                                     "Make it writable or build a new index with --index NEW_DIR")
         report = IndexReport()
-        files = list(iter_files(paths, report.skipped))
+        files = list(iter_files(paths, report.skipped, follow_symlinks=follow_symlinks, exclude=[self.path]))
         seen_paths: set[str] = set()
+        state = {"files_done": 0}
 
         def documents() -> Iterable[Document]:
             for file in files:
+                state["files_done"] += 1
                 try:
                     docs = load_file(file)
                 except Exception as exc:  # one bad file never stops a run
@@ -382,16 +406,22 @@ class CorpusIndex:
                     continue
                 if not docs:
                     report.skipped.append(Skipped(str(file), "no text to index"))
+                walked = os.path.abspath(file)
                 for doc in docs:
+                    if doc.path != walked:  # reached through a link: remember where the link stands
+                        doc = replace(doc, metadata={**doc.metadata, "walked_path": walked})
                     seen_paths.add(doc.path)
                     yield doc
 
-        self.add_documents(documents(), report, progress=progress, files_total=len(files))
+        self.add_documents(documents(), report, progress=progress, files_total=len(files),
+                           files_done=lambda: state["files_done"])
         if prune:
-            roots = [Path(p).expanduser().resolve() for p in paths if Path(p).expanduser().exists()]
-            gone = [doc_id for doc_id, path in self.store.iter_paths()
-                    if path not in seen_paths and any(_is_under(Path(path), root) for root in roots)
-                    and not Path(path).exists()]
+            roots = [Path(os.path.abspath(Path(p).expanduser())) for p in paths if Path(p).expanduser().is_dir()]
+            roots += [Path(os.path.realpath(r)) for r in roots]
+            gone = [doc_id for doc_id, path, walked in self.store.iter_paths_walked()
+                    if path not in seen_paths
+                    and any(_is_under(Path(walked or path), root) for root in roots)
+                    and (walked is not None or not Path(path).exists())]
             if gone:
                 removed, _ = self.store.write([], removals=gone)
                 self._apply_to_vectors(removed, [], np.zeros((0, int(self.manifest["embedder"]["dim"])), np.float32))

@@ -10,11 +10,12 @@ chunk.text`` always holds.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["Document", "Chunk", "chunk_id_for", "content_hash", "document_id_for", "file_sha256"]
+__all__ = ["Document", "Chunk", "capped", "MAX_TITLE_CHARS", "MAX_URL_CHARS", "MAX_SOURCE_CHARS", "MAX_METADATA_CHARS", "chunk_id_for", "content_hash", "document_id_for", "file_sha256"]
 
 
 def content_hash(text: str) -> str:
@@ -94,3 +95,30 @@ class Chunk:
     end: int
     n_tokens: int
     ordinal: int = 0  # position of the chunk within its document
+
+
+# Length caps on metadata read from files (a front matter or JSON record can hold a 100 KB
+# "title"): every search result, citation and the UI would carry it. The text itself is not capped.
+MAX_TITLE_CHARS = 300
+MAX_URL_CHARS = 2_000
+MAX_SOURCE_CHARS = 200
+MAX_METADATA_CHARS = 1_000  # each other string value in Document.metadata
+_ISO_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def capped(doc: Document) -> Document:
+    """``doc`` with its metadata within the caps: title 300 chars, url 2,000 (longer is dropped, a
+    cut URL would be wrong), source 200, other metadata strings 1,000; a date that is not
+    ``YYYY-MM-DD`` is dropped (date filters compare strings)."""
+    fields: dict[str, Any] = {}
+    if len(doc.title) > MAX_TITLE_CHARS:
+        fields["title"] = doc.title[:MAX_TITLE_CHARS]
+    if doc.url is not None and len(doc.url) > MAX_URL_CHARS:
+        fields["url"] = None
+    if doc.source is not None and len(doc.source) > MAX_SOURCE_CHARS:
+        fields["source"] = doc.source[:MAX_SOURCE_CHARS]
+    if doc.date is not None and not _ISO_DAY.match(str(doc.date)):
+        fields["date"] = None
+    if any(isinstance(v, str) and len(v) > MAX_METADATA_CHARS for v in doc.metadata.values()):
+        fields["metadata"] = {k: v[:MAX_METADATA_CHARS] if isinstance(v, str) else v for k, v in doc.metadata.items()}
+    return replace(doc, **fields) if fields else doc

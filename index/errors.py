@@ -14,6 +14,8 @@ __all__ = [
     "DocumentNotFoundError",
     "LoaderError",
     "EmbedderError",
+    "IndexFullError",
+    "IndexReadOnlyError",
 ]
 
 
@@ -57,3 +59,22 @@ class EmbedderError(CorpusError):
     """The embedding model is missing or could not be loaded."""
 
     exit_code = 8
+
+
+class IndexFullError(CorpusError):
+    """The disk (or the file system quota) is full while writing the index: exit code 9.
+
+    Writes are transactions, so the index is unchanged since the last committed batch;
+    free some space and run ``rag index`` again to resume.
+    """
+
+    exit_code = 9
+
+
+class IndexReadOnlyError(CorpusError):
+    """The index folder or its store.sqlite is read-only, so ``rag index`` cannot write it: exit code 13.
+
+    A read-only index can still be searched and asked.
+    """
+
+    exit_code = 13

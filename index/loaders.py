@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urlparse
 
-from .documents import Document, document_id_for
+from .documents import Document, capped, document_id_for
 from .errors import LoaderError
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
     "SNIFFERS",
     "loader_for",
     "iter_files",
+    "is_index_dir",
+    "supported_extensions",
     "load_path",
     "load_file",
     "parse_news",
@@ -264,13 +266,54 @@ def _missing_reason(path: Path) -> str:
     return "no such file or folder"
 
 
-def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) -> Iterator[Path]:
+def supported_extensions() -> tuple[str, ...]:
+    """Every file extension a loader accepts (``.txt``, ``.md``, ``.odt``, ``.tsv``, ``.ndjson``...), sorted."""
+    return tuple(sorted(LOADERS))
+
+
+def _inside(real: str, roots: Iterable[str]) -> bool:
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _outside_reason(real: str) -> str:
+    return (f"symbolic link leads outside the indexed folders (to {real}); "
+            "use --follow-symlinks to index it")
+
+
+def is_index_dir(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` holds an index (manifest.json + store.sqlite): never indexed as documents."""
+    return os.path.isfile(os.path.join(path, "manifest.json")) and os.path.isfile(os.path.join(path, "store.sqlite"))
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped], *, follow_symlinks: bool = False,
+               exclude: Iterable[str | os.PathLike[str]] = ()) -> Iterator[Path]:
     """Yield supported files under ``paths`` (recursive, sorted, symlink loops safe).
 
     Hidden files and folders (``.git``, ``.index``) are not entered. Paths that
-    do not exist or are unsupported are reported in ``skipped``.
+    do not exist or are unsupported are reported in ``skipped``. Each real file
+    is yielded once per run, however many links reach it (two would give one
+    document id twice). Unless ``follow_symlinks``, a symbolic link whose target
+    lies outside the real paths of ``paths`` is skipped and reported: a folder
+    must not pull in /etc/passwd through a link. Folders in ``exclude`` and any
+    folder holding an index are never entered (an index must not index itself).
     """
+    paths = list(paths)
+    roots = [os.path.realpath(Path(p).expanduser()) for p in paths]
+    excluded = {os.path.realpath(e) for e in exclude}
     seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[str] = set()
+
+    def accept(path: Path) -> bool:
+        """Whether ``path`` may be yielded (inside the roots, not seen yet); reports the refusals."""
+        real = os.path.realpath(path)
+        if not follow_symlinks and not _inside(real, roots):
+            skipped.append(Skipped(str(path), _outside_reason(real)))
+            return False
+        if real in seen_files:  # a second link to a file already indexed in this run
+            return False
+        seen_files.add(real)
+        return True
+
     for raw in paths:
         root = Path(raw).expanduser()
         if not root.exists():
@@ -282,9 +325,13 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) 
             continue
         if root.is_file():
             if root.suffix.lower() in LOADERS or loader_for(root) is not None:
-                yield root
+                if accept(root):
+                    yield root
             else:
                 skipped.append(Skipped(str(root), f"unsupported file type {root.suffix or '(none)'}"))
+            continue
+        if os.path.realpath(root) in excluded or is_index_dir(root):
+            skipped.append(Skipped(str(root), "this folder is an index, not documents"))
             continue
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: skipped.append(Skipped(str(e.filename), e.strerror or str(e)))):
             try:
@@ -298,7 +345,17 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) 
                 dirnames[:] = []
                 continue
             seen_dirs.add(key)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            kept = []
+            for d in sorted(d for d in dirnames if not d.startswith(".")):
+                sub = os.path.join(dirpath, d)
+                real = os.path.realpath(sub)
+                if not follow_symlinks and not _inside(real, roots):
+                    skipped.append(Skipped(sub, _outside_reason(real)))
+                elif real in excluded or is_index_dir(sub):
+                    continue  # the index's own folder (conversations, uploads) or another index
+                else:
+                    kept.append(d)
+            dirnames[:] = kept
             for name in sorted(filenames):
                 if name.startswith("."):
                     continue
@@ -307,7 +364,8 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped]) 
                 if special:
                     skipped.append(Skipped(str(path), f"not a regular file: {special}"))
                 elif path.suffix.lower() in LOADERS or loader_for(path) is not None:
-                    yield path
+                    if accept(path):
+                        yield path
                 else:
                     skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
 
@@ -351,7 +409,7 @@ def load_file(path: Path) -> list[Document]:
     except MemoryError:  # freed again once this file's objects are dropped; the next file may fit
         raise LoaderError(f"{path}: not enough memory to read it") from None
     docs = result if isinstance(result, list) else [result]
-    return [_without_surrogates(d) for d in docs if d.text[d.body_start:].strip()]
+    return [capped(_without_surrogates(d)) for d in docs if d.text[d.body_start:].strip()]
 
 
 def _without_surrogates(doc: Document) -> Document:

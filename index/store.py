@@ -10,6 +10,7 @@ chunks; the FAISS file next to the database is a cache keyed by the store's
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -20,8 +21,23 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .documents import Chunk, Document
+from .errors import CorpusError, IndexCorruptError, IndexFullError, IndexReadOnlyError
 
-__all__ = ["Store", "ChunkRow", "SearchFilter"]
+__all__ = ["Store", "ChunkRow", "SearchFilter", "domain_error"]
+
+
+def domain_error(exc: sqlite3.Error, path: Path) -> CorpusError | None:
+    """The index error an SQLite error stands for (full disk, read-only, corrupt), else None."""
+    message = str(exc).lower()
+    if "disk is full" in message or getattr(exc, "sqlite_errorcode", None) == 13:  # SQLITE_FULL
+        return IndexFullError(f"the disk is full while writing {path}; the index is unchanged since the last "
+                              "committed batch. Free some space and run rag index again to resume")
+    if "readonly" in message or "read-only" in message:
+        return IndexReadOnlyError(f"the index at {path.parent} is read-only ({exc}); it can be searched but not "
+                                  "updated. Make it writable or build a new index with --index NEW_DIR")
+    if "malformed" in message or "not a database" in message:
+        return IndexCorruptError(f"{path} is corrupt ({exc}); rebuild the index with rag index")
+    return None
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,14 +174,36 @@ class Store:
         self.path = path
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        with self.connection() as conn:
-            conn.executescript(SCHEMA)
+        # A read-only file or folder (mode 555) is opened read-only, so the index stays searchable;
+        # rag index then fails with IndexReadOnlyError instead of "cannot be opened".
+        self.read_only = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        self._immutable = False
+        try:
+            with self.connection() as conn:
+                if self.read_only:
+                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                else:
+                    conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            if self.read_only and not self._immutable:
+                # WAL mode needs a -shm file it cannot create in a read-only folder; nobody can
+                # write this database meanwhile, so reading it as immutable is safe.
+                self.close()
+                self._immutable = True
+                with self.connection() as conn:
+                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            else:
+                raise domain_error(exc, path) or exc from None
 
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if self.read_only:
+                uri = f"{self.path.resolve().as_uri()}?{'immutable=1' if self._immutable else 'mode=ro'}"
+                conn = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
@@ -196,9 +234,12 @@ class Store:
         """
         removed: list[int] = []
         added: list[tuple[int, str]] = []
+        # The same document twice in one batch (two links to one file) must not fail the whole
+        # batch on UNIQUE(documents.id): the last version wins, as a later batch would.
+        upserts = list({d.id: (d, c, h, v) for d, c, h, v in upserts}.values())
         with self._write_lock, self.connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
             try:
+                conn.execute("BEGIN IMMEDIATE")
                 for doc_id in list(removals) + [d.id for d, _, _, _ in upserts]:
                     removed.extend(r[0] for r in conn.execute("SELECT rowid FROM chunks WHERE doc_id = ?", (doc_id,)))
                     conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
@@ -223,8 +264,16 @@ class Store:
                     " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
                 )
                 conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
+            except BaseException as exc:
+                # SQLite may already have rolled back itself (a full disk does): a second ROLLBACK
+                # would raise "no transaction is active" and hide the real error.
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                if isinstance(exc, sqlite3.Error):
+                    raise domain_error(exc, self.path) or exc from None
                 raise
         return removed, added
 
@@ -352,6 +401,12 @@ class Store:
     def iter_paths(self) -> Iterator[tuple[str, str]]:
         with self.connection() as conn:
             yield from conn.execute("SELECT id, path FROM documents").fetchall()
+
+    def iter_paths_walked(self) -> Iterator[tuple[str, str, str | None]]:
+        """(id, stored path, path as walked when it came through a symbolic link, else None)."""
+        with self.connection() as conn:
+            rows = conn.execute("SELECT id, path, json_extract(metadata, '$.walked_path') FROM documents").fetchall()
+        yield from rows
 
 
 def _chunk_row(r: tuple) -> ChunkRow:

@@ -32,6 +32,7 @@ from .errors import (
     RagError,
 )
 from .settings import Settings
+from .formats import supported_extensions
 from .types import Answer, Citation, Lookup, Passage
 
 __all__ = [
@@ -56,4 +57,5 @@ __all__ = [
     "RagError",
     "Settings",
     "USER_ERRORS",
+    "supported_extensions",
 ]

@@ -13,6 +13,7 @@ so tests and other front ends can swap them; by default they are built from
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from dataclasses import replace
@@ -239,11 +240,25 @@ class Assistant:
         return self._generator.id if self._generator is not None else model_id(self.settings.model)
 
     # ---- corpus -----------------------------------------------------------------------
-    def build(self, paths: Sequence[str | Path], progress: Callable[[Progress], None] | None = None, prune: bool = True) -> IndexReport:
-        """Index (or update the index with) the files under ``paths``; creates the index if needed."""
+    def build(self, paths: Sequence[str | Path], progress: Callable[[Progress], None] | None = None, prune: bool = True,
+              follow_symlinks: bool = False) -> IndexReport:
+        """Index (or update the index with) the files under ``paths``; creates the index if needed.
+
+        Symbolic links that lead outside ``paths`` are skipped (and listed in the report's
+        ``skipped``) unless ``follow_symlinks``. A new index that receives no document at all
+        is not left behind as an empty folder.
+        """
+        folder = Path(self.settings.index_dir).expanduser()
+        fresh = not folder.exists()
         if self._index is None:
             self._open_index(create=True)
-        return self._index.index_paths([str(p) for p in paths], progress=progress, prune=prune)
+        report = self._index.index_paths([str(p) for p in paths], progress=progress, prune=prune,
+                                         follow_symlinks=follow_symlinks)
+        if fresh and not (report.added or report.updated or report.unchanged or report.duplicates):
+            self._index.close()
+            self._index = None
+            shutil.rmtree(folder, ignore_errors=True)
+        return report
 
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
         return self.index.remove_documents(doc_ids)

@@ -4,6 +4,14 @@ Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 no index; 4 index
 built with other settings; 5 index corrupt; 6 unknown document or passage id;
 7 no file could be indexed; 8 embedder missing; 10 model missing or corrupt;
 11 model failed to load; 12 prompt too long for the model; 130 interrupted.
+
+Anything else that goes wrong is a bug: it prints one line, ``rag CMD: unexpected error:
+TYPE: message (please report it)``, and exits 1. Set ``RAG_DEBUG=1`` in the environment to
+see its Python traceback instead.
+
+Text from documents (titles, paths, urls, passages, quotes, answers) is printed through
+:func:`rag.terminal.printable`, so that escape sequences in a document cannot drive the
+terminal; ``--json`` output is JSON as is (``json.dumps`` escapes control characters).
 """
 
 from __future__ import annotations
@@ -12,15 +20,49 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Sequence
 
+from .dates import parse_iso_day
 from .errors import USER_ERRORS, RagError
 from .settings import Settings, default_index_dir
+from .terminal import printable
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "port_number", "whole_number"]
+
+ASK_K = (1, 50)
+"""``rag ask --k``: passages given to the model (each costs prompt tokens)."""
+SEARCH_K = (1, 1000)
+"""``rag search --k`` and ``rag cite --k``: passages or citations listed."""
+
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def whole_number(low: int, high: int):
+    """An argparse ``type``: a whole number ``low..high`` written in ASCII digits, else a usage error.
+
+    ``int()`` alone accepts '١٢', ' 5 ' and '1_0', and a huge number that overflows later."""
+
+    def parse(value: str) -> int:
+        text = value.strip()
+        if not _ASCII_INTEGER.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"not a whole number: {value!r} (allowed: {low}-{high})")
+        digits = text.lstrip("+-").lstrip("0")
+        number = int(text) if len(digits) <= 18 else (-1 if text.startswith("-") else 1) * 10 ** 18
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{text if len(text) <= 30 else text[:27] + '...'} is outside "
+                                             f"the allowed range {low}-{high}")
+        return number
+
+    parse.__name__ = "whole number"  # argparse names the type in some messages
+    return parse
+
+
+port_number = whole_number(1, 65535)
+"""argparse ``type`` of ``rag ui --port``: a TCP port, 1-65535."""
 
 
 def _sample_corpus() -> Path:
@@ -48,12 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-prune", action="store_true", help="keep documents whose files were deleted")
     p.add_argument("--embedder", help="sentence-transformers folder (default: packaged all-MiniLM-L6-v2)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="follow symbolic links that lead outside the named folders; by default they are skipped and listed")
     _add_index_arg(p)
 
     p = sub.add_parser("ask", help="ask a question, get a cited answer")
     p.add_argument("question")
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
-    p.add_argument("--k", type=int, help=f"passages given to the model (default {Settings().k})")
+    p.add_argument("--k", type=whole_number(*ASK_K), metavar="N",
+                   help=f"passages given to the model, {ASK_K[0]}-{ASK_K[1]} (default {Settings().k})")
     _add_budget_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_index_arg(p)
@@ -61,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="retrieve passages without generating an answer")
     p.add_argument("query")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=whole_number(*SEARCH_K), default=10, metavar="N",
+                   help=f"passages to list, {SEARCH_K[0]}-{SEARCH_K[1]} (default 10)")
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     p.add_argument("--json", action="store_true")
     _add_index_arg(p)
@@ -74,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cite", help="find the passages that support a claim or quote")
     p.add_argument("text")
-    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--k", type=whole_number(*SEARCH_K), default=5, metavar="N",
+                   help=f"citations to list, {SEARCH_K[0]}-{SEARCH_K[1]} (default 5)")
     p.add_argument("--json", action="store_true")
     _add_index_arg(p)
     _add_filter_args(p)
@@ -135,21 +182,50 @@ def _add_budget_arg(p: argparse.ArgumentParser) -> None:
 def _filters(args: argparse.Namespace):
     from index import SearchFilter
 
+    days = {}
     for name in ("since", "until"):
         value = getattr(args, name)
-        if value and not _is_date(value):
-            raise _UsageError(f"--{name} must be a date like 2021-11-18, not {value!r}")
-    return SearchFilter(since=args.since, until=args.until, sources=tuple(args.source), doc_ids=tuple(args.doc))
+        if value:
+            try:
+                days[name] = parse_iso_day(value)
+            except ValueError:
+                raise _UsageError(f"--{name} must be a date like 2021-11-18 (YYYY-MM-DD), not {value!r}") from None
+    if days.get("since") and days.get("until") and days["since"] > days["until"]:
+        raise _UsageError(f"--since {days['since']} is after --until {days['until']}: no document can match")
+    return SearchFilter(since=days.get("since"), until=days.get("until"), sources=tuple(args.source),
+                        doc_ids=tuple(args.doc))
 
 
-def _is_date(value: str) -> bool:
-    import datetime
+_TEXT_ARGS = {"ask": "question", "search": "query", "cite": "text"}
 
-    try:
-        datetime.date.fromisoformat(value)
-        return True
-    except ValueError:
-        return False
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Usage errors found before anything loads (the same check for every command)."""
+    name = _TEXT_ARGS.get(args.command)
+    if name and not getattr(args, name).strip():
+        raise _UsageError(f"the {name} is empty")
+    if hasattr(args, "since"):
+        _filters(args)
+    if hasattr(args, "index"):
+        _check_index_dir(args.index)
+
+
+def _check_index_dir(explicit: str | None) -> None:
+    """``--index`` (or ``$RAG_INDEX``) must name a folder, or a path where one can be made."""
+    named = explicit if explicit is not None else os.environ.get("RAG_INDEX")
+    if explicit is not None and not explicit.strip():
+        raise _UsageError("--index is empty; name an index folder")
+    if not named:
+        return
+    flag = "--index" if explicit is not None else "RAG_INDEX"
+    path = Path(named).expanduser()
+    for candidate in (path, *path.parents):
+        try:
+            if candidate.exists() and not candidate.is_dir():
+                where = "is a file" if candidate == path else f"is under {candidate}, which is a file"
+                raise _UsageError(f"{flag} {named} {where}, not an index folder")
+        except OSError:  # e.g. a name too long for the file system: CorpusIndex reports it
+            return
 
 
 class _UsageError(RagError):
@@ -175,19 +251,23 @@ def _cmd_index(args) -> int:
         line = f"indexed {p.files_done}/{p.files_total} files, {p.chunks_added} chunks, {p.chunks_per_second:.1f} chunks/s"
         print(("\r" + line) if interactive else line, end="" if interactive else "\n", file=sys.stderr, flush=True)
 
-    report = assistant.build(paths, progress=progress, prune=not args.no_prune)
+    report = assistant.build(paths, progress=progress, prune=not args.no_prune, follow_symlinks=args.follow_symlinks)
     if interactive:
         print(file=sys.stderr)
-    stats = assistant.index.stats()
+    index_dir = Path(assistant.settings.index_dir).expanduser()
+    if not (index_dir / "manifest.json").exists():  # nothing could be read, so no index was left behind
+        stats = {"path": str(index_dir), "documents": 0, "chunks": 0}
+    else:
+        stats = assistant.index.stats()
     if args.json:
         _print_json({**report.to_dict(), "index": stats})
     else:
-        print(f"{assistant.settings.index_dir}: {len(report.added)} added, {len(report.updated)} updated, "
+        print(f"{printable(assistant.settings.index_dir)}: {len(report.added)} added, {len(report.updated)} updated, "
               f"{report.unchanged} unchanged, {len(report.removed)} removed, {len(report.duplicates)} duplicates; "
               f"{report.chunks_added} chunks embedded in {report.seconds:.1f}s. "
               f"Index holds {stats['documents']} documents, {stats['chunks']} chunks.")
         for s in report.skipped:
-            print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
+            print(f"skipped {printable(s.path)}: {printable(s.reason)}", file=sys.stderr)
     nothing_read = report.skipped and not (report.added or report.updated or report.unchanged or report.duplicates)
     return 7 if nothing_read else 0
 
@@ -202,28 +282,29 @@ def _cmd_ask(args) -> int:
         print(f"[{len(stream.passages)} passages found; generating with {assistant.model_id}]", file=sys.stderr, flush=True)
     for piece in stream:
         if live:
-            print(piece, end="", file=sys.stderr, flush=True)
+            print(printable(piece, lines=True), end="", file=sys.stderr, flush=True)
     if live:
         print("\n", file=sys.stderr)
     answer = stream.answer
     if args.json:
         _print_json(answer.to_dict())
     else:
-        print(answer.with_references())
+        print(printable(answer.with_references(), lines=True))
         if answer.abstained and answer.passages:
             print("\nClosest passages:")
             for p in answer.passages[:3]:
-                print(f"  {p.chunk_id}  {p.title} ({p.date or 'undated'}): {p.text[:160]}")
+                print(f"  {p.chunk_id}  {printable(p.title)} ({printable(p.date) or 'undated'}): {printable(p.text[:160])}")
         if answer.abstained and answer.unsupported:
-            print("\nThe model's answer, which no passage supports:\n" + "\n".join(answer.left_out_lines()))
+            print("\nThe model's answer, which no passage supports:\n"
+                  + "\n".join(printable(line) for line in answer.left_out_lines()))
     return 0
 
 
 def _print_passages(passages) -> None:
     for i, p in enumerate(passages, 1):
-        print(f"{i}. [{p.chunk_id}] {p.title} ({p.date or 'undated'}) score={p.score:.4f} cos={p.dense:.3f}")
-        print(f"   {p.url or p.path}")
-        print(f"   {p.text[:300]}{'...' if len(p.text) > 300 else ''}")
+        print(f"{i}. [{p.chunk_id}] {printable(p.title)} ({printable(p.date) or 'undated'}) score={p.score:.4f} cos={p.dense:.3f}")
+        print(f"   {printable(p.url or p.path)}")
+        print(f"   {printable(p.text[:300])}{'...' if len(p.text) > 300 else ''}")
 
 
 def _cmd_search(args) -> int:
@@ -244,8 +325,9 @@ def _cmd_lookup(args) -> int:
     if args.json:
         _print_json(found.to_dict())
     else:
-        print(f"{found.title} ({found.date or 'undated'})\n{found.url or ''}\n{found.path} [{found.start}:{found.end}]\n")
-        print(f"...{found.before}>>>{found.text}<<<{found.after}...")
+        print(f"{printable(found.title)} ({printable(found.date) or 'undated'})\n{printable(found.url)}\n"
+              f"{printable(found.path)} [{found.start}:{found.end}]\n")
+        print(printable(f"...{found.before}>>>{found.text}<<<{found.after}...", lines=True))
     return 0
 
 
@@ -260,12 +342,13 @@ def _cmd_cite(args) -> int:
     elif not citations:
         named = named_sources(args.text, assistant.index.store.sources())
         print("no passage in the index supports this text" + (
-            f" (it names {', '.join(named)}: only what they wrote counts; without the name, other sources may)"
+            f" (it names {printable(', '.join(named))}: only what they wrote counts; without the name, other sources may)"
             if named else ""))
     else:
         for c in citations:
-            print(f"[{c.n}] support={c.support:.2f} {c.title} ({c.date or 'undated'}) {c.url or c.path} [{c.start}:{c.end}]")
-            print(f'    "{c.quote}"')
+            print(f"[{c.n}] support={c.support:.2f} {printable(c.title)} ({printable(c.date) or 'undated'}) "
+                  f"{printable(c.url or c.path)} [{c.start}:{c.end}]")
+            print(f'    "{printable(c.quote)}"')
     return 0
 
 
@@ -277,7 +360,8 @@ def _cmd_docs(args) -> int:
         _print_json(docs)
     else:
         for d in docs:
-            print(f"{d['doc_id']}  {d['date'] or '----------'}  {d['chunks']:>3} chunks  {d['title'][:70]}  ({d['source'] or d['path']})")
+            print(f"{d['doc_id']}  {printable(d['date']) or '----------'}  {d['chunks']:>3} chunks  "
+                  f"{printable(d['title'][:70])}  ({printable(d['source'] or d['path'])})")
         print(f"{len(docs)} documents")
     return 0
 
@@ -298,7 +382,7 @@ def _cmd_chat(args) -> int:
     if args.list:
         assistant.index  # a missing index is reported as such
         for c in assistant.conversations():
-            print(f"{c['id']}  {c['turns']:>2} turns  {c['first_question'][:80]}")
+            print(f"{c['id']}  {c['turns']:>2} turns  {printable(c['first_question'][:80])}")
         return 0
     return run_chat(assistant, json_mode=args.json, resume=args.resume)
 
@@ -337,15 +421,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _check_args(args)
         return COMMANDS[args.command](args)
     except USER_ERRORS as exc:
-        print(f"rag {args.command}: error: {exc}", file=sys.stderr)
+        print(f"rag {args.command}: error: {printable(exc)}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)
     except KeyboardInterrupt:
         print(f"\nrag {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: one line (the traceback with RAG_DEBUG=1), not a wall of text
+        if os.environ.get("RAG_DEBUG") == "1":
+            raise
+        print(f"rag {args.command}: unexpected error: {type(exc).__name__}: {printable(exc)} (please report it)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

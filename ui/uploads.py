@@ -18,11 +18,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag import supported_extensions
+
 __all__ = ["ALLOWED_EXTENSIONS", "MAX_UPLOAD_BYTES", "UploadError", "SavedUpload", "safe_filename", "save_upload"]
 
 # What a user may upload. The index decides what it can actually read (formats
 # are added there over time); a file it cannot read is reported and removed.
-ALLOWED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".json", ".jsonl", ".csv")
+ALLOWED_EXTENSIONS = supported_extensions()
 
 # Larger files are almost never articles, and they hold the indexer (and the
 # two CPU cores) for minutes.
