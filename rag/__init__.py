@@ -32,6 +32,7 @@ from .errors import (
     RagError,
 )
 from .settings import Settings
+from .dates import parse_iso_day
 from .formats import supported_extensions
 from .types import Answer, Citation, Lookup, Passage
 
@@ -57,5 +58,6 @@ __all__ = [
     "RagError",
     "Settings",
     "USER_ERRORS",
+    "parse_iso_day",
     "supported_extensions",
 ]

@@ -7,9 +7,11 @@ answer in context, ``/new`` starts over, ``/quit`` (or Ctrl-D) leaves.
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from .errors import USER_ERRORS
+from .terminal import printable
 
 HELP = "Type a question. /source N shows a cited passage, /new starts over, /quit leaves."
 
@@ -46,22 +48,22 @@ def run_chat(assistant, json_mode: bool = False, resume: str | None = None) -> i
             stream = conversation.stream(question)
             if interactive:
                 if stream.standalone_question != question:
-                    print(f"(searching for: {stream.standalone_question})")
+                    print(f"(searching for: {printable(stream.standalone_question)})")
                 for piece in stream:
-                    print(piece, end="", flush=True)
+                    print(printable(piece, lines=True), end="", flush=True)
                 print("\n")
             answer = stream.answer
         except USER_ERRORS as exc:
             if json_mode:
                 print(json.dumps({"question": question, "error": str(exc)}), flush=True)
             else:
-                print(f"error: {exc}", file=sys.stderr)
+                print(f"error: {printable(exc)}", file=sys.stderr)
             continue
         last = answer
         if json_mode:
             print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
         else:
-            print(answer.with_references())
+            print(printable(answer.with_references(), lines=True))
             print()
     if interactive and conversation.turns:
         print(f"(saved as conversation {conversation.id}; resume with: rag chat --resume {conversation.id})")
@@ -70,7 +72,8 @@ def run_chat(assistant, json_mode: bool = False, resume: str | None = None) -> i
 
 def _show_source(assistant, answer, command: str) -> None:
     parts = command.split()
-    if answer is None or len(parts) != 2 or not parts[1].isdigit():
+    # ASCII digits only: str.isdigit() accepts '²', which int() then refuses.
+    if answer is None or len(parts) != 2 or not re.fullmatch(r"[0-9]{1,9}", parts[1]):
         print("usage: /source N  (after an answer with citations)")
         return
     n = int(parts[1])
@@ -80,5 +83,5 @@ def _show_source(assistant, answer, command: str) -> None:
         return
     c = match[0]
     found = assistant.lookup(c.chunk_id)
-    print(f"[{n}] {c.title} ({c.date or 'undated'}) {c.url or c.path}")
-    print(f"...{found.before[-300:]}>>>{c.quote}<<<{found.after[:300]}...")
+    print(f"[{n}] {printable(c.title)} ({printable(c.date) or 'undated'}) {printable(c.url or c.path)}")
+    print(printable(f"...{found.before[-300:]}>>>{c.quote}<<<{found.after[:300]}...", lines=True))

@@ -2,8 +2,9 @@
 
 Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 no index; 4 index
 built with other settings; 5 index corrupt; 6 unknown document or passage id;
-7 no file could be indexed; 8 embedder missing; 10 model missing or corrupt;
-11 model failed to load; 12 prompt too long for the model; 130 interrupted.
+7 no file could be indexed; 8 embedder missing; 9 disk full while indexing;
+10 model missing or corrupt; 11 model failed to load; 12 prompt too long for the model;
+13 index is read-only (writes refused); 130 interrupted.
 
 Anything else that goes wrong is a bug: it prints one line, ``rag CMD: unexpected error:
 TYPE: message (please report it)``, and exits 1. Set ``RAG_DEBUG=1`` in the environment to
@@ -144,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ui", help="start the chat interface in the browser")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=port_number, default=7860, help="TCP port, 1-65535 (default 7860)")
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
     p.add_argument("--password", help="require this password (user 'rag'); recommended with --host 0.0.0.0")
     _add_budget_arg(p)

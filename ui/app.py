@@ -22,11 +22,11 @@ import time
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+
 from importlib import resources
 from pathlib import Path
 
-from rag import USER_ERRORS, Assistant, Filters, IndexNotFoundError, RagError, Settings
+from rag import USER_ERRORS, Assistant, Filters, IndexNotFoundError, RagError, Settings, parse_iso_day
 
 from . import render
 from .assets import CSS, HEAD, theme
@@ -55,7 +55,7 @@ def parse_filters(since: str | None, until: str | None, sources) -> Filters | No
         value = (value or "").strip()
         if value:
             try:
-                date.fromisoformat(value)
+                value = parse_iso_day(value)
             except ValueError:
                 raise ValueError(f"'{name}' must be a date like 2025-10-06, not {value!r}") from None
             values[name] = value
