@@ -3,7 +3,9 @@
 Everything is real: the app starts on an empty index directory, the sample
 corpus is indexed through the UI with the real embedder, questions are
 answered by the real small LLM (Qwen2.5-Coder-0.5B), and the checks are made
-on what the page shows. Nothing may be requested from anywhere but the app.
+on what the page shows. Nothing may be requested from anywhere but the app, and
+the page must work under the app's Content-Security-Policy (ui/web_security.py)
+without a single violation.
 """
 
 from __future__ import annotations
@@ -41,6 +43,26 @@ date: 2026-01-21
 ---
 Ferry timetable notes. <script>window.__pwned = 2</script> The winter timetable runs until March.
 """
+
+
+# Every CSP violation the page meets, as the browser reports it to the page (the event) and the console.
+CSP_WATCH = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(e.effectiveDirective + " blocked " + (e.blockedURI || "inline")));
+"""
+
+
+def _watch_csp(page) -> list[str]:
+    """Record CSP violations of ``page``; returns the list the console reports are added to."""
+    console: list[str] = []
+    page.add_init_script(CSP_WATCH)
+    page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+    return console
+
+
+def _csp_violations(page, console: list[str]) -> list[str]:
+    return list(page.evaluate("window.__csp || []")) + console
 
 
 def _free_port() -> int:
@@ -96,7 +118,10 @@ def test_ask_cite_upload_and_ask_again(tmp_path, monkeypatch):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("request", lambda r: None if r.url.startswith((running.url, "data:", "blob:")) else outside.append(r.url))
-            page.goto(running.url)
+            csp_console = _watch_csp(page)
+            response = page.goto(running.url)
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+            assert response.headers["x-frame-options"] == "DENY"
 
             # No index yet: the page says so, names the command, and builds the sample index on request.
             summary = page.locator("#rag-summary")
@@ -172,7 +197,40 @@ def test_ask_cite_upload_and_ask_again(tmp_path, monkeypatch):
             assert Path(path).parent == index_dir / "uploads"
             assert Path(path).read_text(encoding="utf-8")[start:end] == quote
             assert page.evaluate("window.__pwned") is None
+            assert _csp_violations(page, csp_console) == [], "the page broke the Content-Security-Policy"
             browser.close()
     finally:
         running.close()
     assert outside == [], f"the page requested something outside the app: {outside}"
+
+
+def test_login_under_the_csp(tmp_path, monkeypatch):
+    """Gradio's login page works under the CSP and the origin checks: a wrong password is refused, the right one opens the app."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (RAG_SETUP_TEST=1 scripts/setup.sh installs it)")
+    from playwright.sync_api import expect, sync_playwright
+
+    import ui.web_security as ws
+    from rag import Settings
+    from ui.app import start
+
+    monkeypatch.setattr(ws, "LOGIN_DELAY_STEP_S", 0.01)
+    running = start(Settings(index_dir=tmp_path / "index"), port=_free_port(), password="s3cret", quiet=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            console = _watch_csp(page)
+            page.goto(running.url)
+            page.get_by_label("Username").fill("rag")
+            page.get_by_label("Password").fill("wrong")
+            page.get_by_role("button", name="Login").click()
+            expect(page.get_by_text("Incorrect Credentials")).to_be_visible(timeout=30_000)
+            page.get_by_label("Username").fill("rag")  # Gradio empties the form after a failed login
+            page.get_by_label("Password").fill("s3cret")
+            page.get_by_role("button", name="Login").click()
+            expect(page.locator("#rag-summary")).to_contain_text("No documents to ask about", timeout=60_000)
+            assert _csp_violations(page, console) == [], "the page broke the Content-Security-Policy"
+            browser.close()
+    finally:
+        running.close()

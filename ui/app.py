@@ -10,11 +10,16 @@ llama.cpp contexts are not thread-safe and the machine has few cores, so
 generation runs one request at a time (a Gradio concurrency group of 1):
 other users' questions wait in the queue and see their position. Indexing is
 its own group of 1. Reading citations, the document list and Stop never wait.
+
+Web safety (ui/web_security.py, docs/SECURITY.md): the server answers only to
+its own host names, refuses cross-origin requests that change anything, sends
+no CORS headers and a Content-Security-Policy, requires a password when other
+machines can reach it, limits failed logins, and then shows no server paths.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import dataclasses
 import os
 import sys
 import threading
@@ -22,6 +27,7 @@ import time
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Iterable
 
 from importlib import resources
 from pathlib import Path
@@ -32,6 +38,8 @@ from . import render
 from .assets import CSS, HEAD, theme
 from .session import ChatSession
 from .uploads import ALLOWED_EXTENSIONS, MAX_UPLOAD_BYTES, UploadError, save_upload
+from .web_security import (LOGIN_USER, PASSWORD_ENV, HostPolicy, PasswordLogin, check_exposure, gradio_lifespan,
+                           is_installed, is_loopback)
 
 __all__ = ["RagApp", "RunningApp", "serve", "start", "parse_filters", "is_loopback", "app_url", "exposure_warning"]
 
@@ -67,22 +75,17 @@ def parse_filters(since: str | None, until: str | None, sources) -> Filters | No
     return Filters(since=values.get("since"), until=values.get("until"), sources=picked)
 
 
-def is_loopback(host: str) -> bool:
-    """True when ``host`` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class RagApp:
     """The app's shared state (index, models) and its event handlers; ``build()`` makes the Blocks."""
 
-    def __init__(self, settings: Settings, corpus: Assistant | None = None) -> None:
-        """``corpus`` is the Assistant owning the index (tests pass one with a fake embedder); built from settings by default."""
+    def __init__(self, settings: Settings, corpus: Assistant | None = None, *, show_paths: bool = True) -> None:
+        """``corpus`` is the Assistant owning the index (tests pass one with a fake embedder); built from settings by default.
+
+        ``show_paths``: show the server's file paths (index folder, document files). :func:`start`
+        turns it off when other machines can reach the server; then only file names are shown.
+        """
         self.settings = settings
+        self.show_paths = show_paths
         self._corpus: Assistant | None = corpus
         self._assistants: OrderedDict[str, Assistant] = OrderedDict()
         self._lock = threading.Lock()
@@ -103,9 +106,23 @@ class RagApp:
                 self._corpus = Assistant(self.settings)
             return self._corpus
 
+    @property
+    def model_value(self) -> str:
+        """The server's model as the Model box shows it: its file name only when paths are hidden."""
+        return render.public_path(self.settings.model, self.show_paths)
+
     def assistant_for(self, model: str | None) -> Assistant:
-        """One Assistant per model, all on the same open index, loaded once and reused by every session."""
+        """One Assistant per model, all on the same open index, loaded once and reused by every session.
+
+        When paths are hidden (remote users), only the named models and the server's own model can be
+        chosen: a remote user cannot make the server open, or probe for, files by path.
+        """
         model = (model or self.settings.model).strip()
+        if not self.show_paths and model not in NAMED_MODELS:
+            if model not in (self.model_value, self.settings.model):
+                raise RagError(f"choose the model 'default', 'small' or {self.model_value!r}; "
+                               "other model files can be chosen only on the server's own machine")
+            model = self.settings.model
         if model not in NAMED_MODELS and not Path(model).expanduser().is_file():
             raise RagError(f"model {model!r} is neither 'default', 'small' nor an existing GGUF file")
         index = self.corpus().index  # raises IndexNotFoundError with the way out
@@ -134,6 +151,17 @@ class RagApp:
         except USER_ERRORS:
             return []
 
+    def public(self, text: object) -> str:
+        """A message as shown on the page: without ``show_paths`` the index folder and home folder are masked."""
+        text = str(text)
+        if self.show_paths:
+            return text
+        for folder, mask in ((self.index_dir.resolve(), "<index>"), (self.index_dir, "<index>"), (Path.home(), "~")):
+            folder = str(folder)
+            if len(folder) > 1:
+                text = text.replace(folder, mask)
+        return text
+
     # ---- chat -------------------------------------------------------------------------
     def ask(self, question, session: ChatSession, model, k, since, until, sources):
         """Stream one answer: evidence as soon as retrieval is done, text as it is generated, then the verified answer.
@@ -161,10 +189,10 @@ class RagApp:
             stream = session.start(assistant, question, k=int(k) if k else None, filters=filters)
             yield from self._generate(session, stream, epoch)
         except (ValueError, *USER_ERRORS) as exc:
-            yield self._failed(session, str(exc))
+            yield self._failed(session, self.public(exc))
         except Exception as exc:  # a bug, not a user mistake: keep the page usable, leave the traceback in the log
             traceback.print_exc()
-            yield self._failed(session, f"unexpected error ({type(exc).__name__}: {exc}); see the server log")
+            yield self._failed(session, self.public(f"unexpected error ({type(exc).__name__}: {exc}); see the server log"))
 
     @staticmethod
     def _failed(session: ChatSession, message: str):
@@ -180,7 +208,7 @@ class RagApp:
 
         keep = gr.update()
         searched = "" if stream.standalone_question == stream.question else f"searched for: {stream.standalone_question}"
-        evidence = render.evidence_html(stream.passages, pending=True)
+        evidence = render.evidence_html(stream.passages, pending=True, show_paths=self.show_paths)
         if stream.abstain_reason is None:
             yield (session.chat(), render.status_html("generating", searched or f"reading {len(stream.passages)} passages"),
                    evidence, keep, keep, keep, keep)
@@ -201,12 +229,19 @@ class RagApp:
         session.show_reply(render.answer_html(answer, stopped=session.stop_requested))
         picker = gr.update(choices=render.citation_choices(answer.citations), value=None, visible=bool(answer.citations))
         yield (session.chat(), self._done_status(answer, session.stop_requested),
-               render.evidence_html(answer.passages, answer.citations, abstained=answer.abstained), picker,
-               render.detail_placeholder_html(bool(answer.citations)), answer.with_references(), keep)
+               render.evidence_html(answer.passages, answer.citations, abstained=answer.abstained,
+                                    show_paths=self.show_paths), picker,
+               render.detail_placeholder_html(bool(answer.citations)), self._references(answer), keep)
 
-    @staticmethod
-    def _done_status(answer, stopped: bool) -> str:
-        bits = [f"{answer.timings.get('total', 0.0):.1f} s", f"model {answer.model}"]
+    def _references(self, answer) -> str:
+        """The answer with its references, to copy; without ``show_paths`` a reference without URL gives the file name."""
+        if not self.show_paths:
+            answer = dataclasses.replace(answer, citations=tuple(
+                dataclasses.replace(c, path=render.public_path(c.path, False)) for c in answer.citations))
+        return answer.with_references()
+
+    def _done_status(self, answer, stopped: bool) -> str:
+        bits = [f"{answer.timings.get('total', 0.0):.1f} s", f"model {render.public_path(answer.model, self.show_paths)}"]
         if not answer.abstained:
             bits.append(f"{len(answer.citations)} citation{'s' if len(answer.citations) != 1 else ''}")
             bits.append(f"support {answer.confidence:.2f}")
@@ -235,8 +270,8 @@ class RagApp:
         try:
             lookup = session.assistant.lookup(citation.chunk_id)
         except USER_ERRORS as exc:  # the document was removed since the answer
-            return f'<div class="rag-error">{render.esc(exc)}</div>'
-        return render.citation_detail_html(citation, lookup)
+            return f'<div class="rag-error">{render.esc(self.public(exc))}</div>'
+        return render.citation_detail_html(citation, lookup, show_paths=self.show_paths)
 
     # ---- corpus -----------------------------------------------------------------------
     def refresh(self):
@@ -247,13 +282,14 @@ class RagApp:
         docs = self.documents() if stats else []
         sources = sorted({d["source"] for d in docs if d.get("source")})
         if stats:
-            summary = render.index_summary_html(stats)
+            summary = render.index_summary_html(stats, show_paths=self.show_paths)
         else:
-            summary = render.no_index_html(str(self.index_dir), problem)
+            summary = render.no_index_html(str(self.index_dir), problem and self.public(problem),
+                                           show_paths=self.show_paths)
         return (
             render.header_html(summary),
             gr.update(visible=stats is None or stats.get("documents", 0) == 0),
-            render.documents_html(docs, str(self.uploads_dir.resolve())),
+            render.documents_html(docs, str(self.uploads_dir.resolve()), show_paths=self.show_paths),
             gr.update(choices=render.document_choices(docs), value=None),
             gr.update(choices=sources),
         )
@@ -280,7 +316,7 @@ class RagApp:
             try:
                 saved.append(save_upload(path, self.uploads_dir, name))
             except (UploadError, OSError) as exc:
-                rejected.append((name, str(exc)))
+                rejected.append((name, self.public(exc)))
         report, error = None, None
         if saved:
             try:
@@ -289,7 +325,7 @@ class RagApp:
                 report = result.to_dict()
                 self._discard_unindexed(saved, result)
             except USER_ERRORS as exc:
-                error = str(exc)
+                error = self.public(exc)
         return (render.report_html(report, rejected, error), *self.refresh(), None)
 
     def _discard_unindexed(self, saved, result) -> None:
@@ -306,7 +342,7 @@ class RagApp:
         try:
             report = self.corpus().build([str(sample_corpus_dir())], progress=self._progress_callback(progress)).to_dict()
         except USER_ERRORS as exc:
-            error = str(exc)
+            error = self.public(exc)
         return (render.report_html(report, (), error), *self.refresh())
 
     def remove_document(self, doc_id):
@@ -317,7 +353,7 @@ class RagApp:
             docs = {d["doc_id"]: d for d in self.documents()}
             self.corpus().remove([doc_id])
         except USER_ERRORS as exc:
-            return (f'<div class="rag-error">{render.esc(exc)}</div>', *self.refresh())
+            return (f'<div class="rag-error">{render.esc(self.public(exc))}</div>', *self.refresh())
         doc = docs.get(doc_id, {})
         path = Path(doc.get("path") or "")
         message = f"Removed {render.esc(doc.get('title') or doc_id)}."
@@ -363,10 +399,12 @@ class RagApp:
                                 copy_box = gr.Textbox(show_label=False, lines=5, interactive=False, buttons=["copy"],
                                                       elem_id="rag-copy")
                             with gr.Accordion("Settings: model, passages, dates, sources", open=False, elem_id="rag-settings"):
-                                model = gr.Dropdown(choices=list(NAMED_MODELS), value=self.settings.model,
-                                                    allow_custom_value=True, label="Model", elem_id="rag-model",
-                                                    info="default (1.5B, better), small (0.5B, about 2x faster), "
-                                                         "or the path of a GGUF file")
+                                model_choices = list(dict.fromkeys((*NAMED_MODELS, self.model_value)))
+                                model = gr.Dropdown(choices=model_choices, value=self.model_value,
+                                                    allow_custom_value=self.show_paths, label="Model",
+                                                    elem_id="rag-model",
+                                                    info="default (1.5B, better), small (0.5B, about 2x faster)"
+                                                         + (", or the path of a GGUF file" if self.show_paths else ""))
                                 k = gr.Slider(1, 10, value=self.settings.k, step=1, label="Passages given to the model",
                                               info="More passages: more context, slower answers on a CPU")
                                 with gr.Row():
@@ -382,9 +420,10 @@ class RagApp:
                                                  js_on_load=None)
                             evidence = gr.HTML(render.evidence_html([]), elem_id="rag-evidence", js_on_load=None)
                 with gr.Tab("Documents", id="documents"):
+                    where = f"`{self.uploads_dir}`" if self.show_paths else "`uploads/` in the index folder"
                     gr.Markdown(f"Add files to the index ({' '.join(ALLOWED_EXTENSIONS)}; up to "
                                 f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB each). They are saved under "
-                                f"`{self.uploads_dir}` and indexed right away; files the index cannot read are "
+                                f"{where} and indexed right away; files the index cannot read are "
                                 "reported and not kept.")
                     with gr.Row(equal_height=False):
                         with gr.Column(scale=3):
@@ -432,32 +471,53 @@ class RunningApp:
     demo: object
     url: str
     app: RagApp
+    login: PasswordLogin | None = None
+    """The login check (None without a password); ``login.limiter`` holds the failed-login counts."""
+    policy: HostPolicy | None = None
 
     def close(self) -> None:
         self.demo.close()
 
 
 def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, password: str | None = None,
-          quiet: bool = False, app: RagApp | None = None) -> RunningApp:
-    """Build and launch the app in a background thread; returns once it is serving."""
+          quiet: bool = False, app: RagApp | None = None, allow_hosts: Iterable[str] = ()) -> RunningApp:
+    """Build and launch the app in a background thread; returns once it is serving.
+
+    The server answers only to the host names of ``host`` plus ``allow_hosts`` (see
+    :meth:`HostPolicy.for_bind`), and with the rest of ui/web_security.py in front of it. A ``host``
+    other machines can reach needs a ``password`` (:class:`WebSecurityError` otherwise), and the app
+    then shows no server paths.
+    """
+    check_exposure(host, password)
+    policy = HostPolicy.for_bind(host, allow_hosts)
     # Gradio's usage analytics would call home; this tool never does.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    app = app or RagApp(settings)
+    app = app or RagApp(settings, show_paths=is_loopback(host))
+    if not is_loopback(host):
+        app.show_paths = False  # remote users never see the server's folders, whatever the caller built
     demo = app.build()
-    auth = ("rag", password) if password else None
+    login = PasswordLogin(password) if password else None
     try:
-        demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=True, quiet=True,
-                    ssr_mode=False, share=False, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS, head=HEAD,
-                    footer_links=[], mcp_server=False, pwa=False)
+        # gradio_lifespan puts the web-security middleware in front of Gradio's own middleware (its CORS
+        # middleware echoes origins and would answer preflight requests before anything behind it).
+        demo.launch(server_name=host, server_port=port, auth=login.check if login else None, prevent_thread_lock=True,
+                    quiet=True, ssr_mode=False, share=False, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS,
+                    head=HEAD, footer_links=[], mcp_server=False, pwa=False,
+                    app_kwargs={"lifespan": gradio_lifespan(policy)})
     except OSError:
         raise RagError(f"cannot listen on {host}:{port}: the port is in use or not allowed; choose another with --port") from None
+    if not is_installed(demo.server_app):  # a Gradio that no longer runs the lifespan: fail closed
+        demo.close()
+        raise RagError("the web-security middleware did not install in front of Gradio; refusing to serve (please report it)")
     url = app_url(host, port)
     if not quiet:
         print(f"rag ui: serving index {settings.index_dir} at {url}  (Ctrl+C to stop)", flush=True)
         warning = exposure_warning(host, password)
         if warning:
             print(warning, file=sys.stderr, flush=True)
-    return RunningApp(demo, url, app)
+            print(f"rag ui: answering to host names: {', '.join(sorted(policy.names))} and the address each "
+                  "connection arrives on", file=sys.stderr, flush=True)
+    return RunningApp(demo, url, app, login, policy)
 
 
 def app_url(host: str, port: int) -> str:
@@ -470,13 +530,18 @@ def exposure_warning(host: str, password: str | None) -> str | None:
     """What to tell the user when the app is reachable from other machines (None when it is not)."""
     if is_loopback(host):
         return None
-    advice = "a password is required (user 'rag')." if password else "set --password to require a login (user 'rag')."
-    return f"rag ui: warning: listening on {host}, so other machines can reach the app and read your documents; {advice}"
+    if not password:
+        return (f"rag ui: error: listening on {host} would let other machines read your documents; set "
+                f"{PASSWORD_ENV} or --password-file PATH to require a login (user '{LOGIN_USER}')")
+    return (f"rag ui: note: listening on {host}, so other machines can reach the app; a password is required "
+            f"(user '{LOGIN_USER}'), server paths are hidden, and only this machine's own names and addresses are "
+            "answered (add a DNS name with --allow-host NAME)")
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, password: str | None = None) -> int:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, password: str | None = None,
+          allow_hosts: Iterable[str] = ()) -> int:
     """``rag ui``: serve until Ctrl+C."""
-    running = start(settings, host, port, password or None)
+    running = start(settings, host, port, password or None, allow_hosts=allow_hosts)
     try:
         while True:
             time.sleep(0.5)
