@@ -14,11 +14,25 @@ from .errors import USER_ERRORS
 from .terminal import printable
 
 HELP = "Type a question. /source N shows a cited passage, /new starts over, /quit leaves."
+NOT_UTF8 = "the line is not valid UTF-8 text; check the encoding of the terminal or of what is piped in"
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _tolerant_stdin() -> None:
+    """Bytes on stdin that are not UTF-8 arrive as lone surrogates (that line is refused), instead of a
+    UnicodeDecodeError out of ``input()`` ending the chat."""
+    reconfigure = getattr(sys.stdin, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="surrogateescape")
+        except (ValueError, OSError):  # not a text stream that can change its error handler
+            pass
 
 
 def run_chat(assistant, json_mode: bool = False, resume: str | None = None) -> int:
     assistant.index  # fail early (missing index) before the first prompt
     conversation = assistant.conversation(resume)
+    _tolerant_stdin()
     interactive = sys.stdin.isatty() and not json_mode
     if interactive:
         print(HELP)
@@ -32,6 +46,12 @@ def run_chat(assistant, json_mode: bool = False, resume: str | None = None) -> i
             break
         question = line.strip()
         if not question:
+            continue
+        if _SURROGATE.search(question):
+            if json_mode:
+                print(json.dumps({"question": question, "error": NOT_UTF8}), flush=True)  # ASCII: \udcxx escapes
+            else:
+                print(f"error: {NOT_UTF8}", file=sys.stderr)
             continue
         if question in ("/quit", "/exit", "/q"):
             break

@@ -70,8 +70,17 @@ def _sample_corpus() -> Path:
     return Path(__file__).resolve().parent / "sample_corpus"
 
 
+def _default_index_shown() -> str:
+    """The default index folder for --help: argparse %-formats help text, so a '%' in $RAG_INDEX is doubled."""
+    try:
+        shown = str(default_index_dir()).replace("%", "%%")
+        return shown.encode("utf-8", "backslashreplace").decode("utf-8")  # a name that is not UTF-8: as \udcxx
+    except RuntimeError:  # $RAG_INDEX is '~name' of no such user: the command that uses it says so
+        return "$RAG_INDEX"
+
+
 def _add_index_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--index", metavar="DIR", help=f"index directory (default: $RAG_INDEX or {default_index_dir()})")
+    p.add_argument("--index", metavar="DIR", help=f"index directory (default: $RAG_INDEX or {_default_index_shown()})")
 
 
 def _add_filter_args(p: argparse.ArgumentParser) -> None:
@@ -81,8 +90,22 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--doc", action="append", default=[], metavar="DOC_ID", help="only these documents (repeatable)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors quote what was typed with control characters escaped (ESC cannot reach
+    the terminal through an argument echoed back); subcommand parsers are of this class too."""
+
+    def error(self, message: str):
+        super().error(printable(message))
+
+    def _get_values(self, action, arg_strings):
+        # Python 3.11 reads '--k=--' as --k with no value at all: [] reaches the command, past the type check.
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected one argument")
+        return super()._get_values(action, arg_strings)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Ask questions of your documents; every answer cited, all local.")
+    parser = _Parser(prog="rag", description="Ask questions of your documents; every answer cited, all local.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("index", help="build or update an index from files and folders")
@@ -98,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="ask a question, get a cited answer")
     p.add_argument("question")
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
+    # Settings(index_dir=...): a $RAG_INDEX that cannot be expanded ('~nosuchuser') must not break the parser.
     p.add_argument("--k", type=whole_number(*ASK_K), metavar="N",
-                   help=f"passages given to the model, {ASK_K[0]}-{ASK_K[1]} (default {Settings().k})")
+                   help=f"passages given to the model, {ASK_K[0]}-{ASK_K[1]} (default {Settings(index_dir=Path()).k})")
     _add_budget_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_index_arg(p)
@@ -143,11 +167,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
     _add_index_arg(p)
 
-    p = sub.add_parser("ui", help="start the chat interface in the browser")
+    p = sub.add_parser("ui", help="start the chat interface in the browser",
+                       epilog="A --host other than 127.0.0.1, localhost or ::1 requires a password: --password-file "
+                              "PATH, else $RAG_UI_PASSWORD (--password is for this machine only). See docs/SECURITY.md.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=port_number, default=7860, help="TCP port, 1-65535 (default 7860)")
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
-    p.add_argument("--password", help="require this password (user 'rag'); recommended with --host 0.0.0.0")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument("--password-file", metavar="PATH",
+                        help="require a login (user 'rag') with the password on the first line of this file")
+    secret.add_argument("--password", metavar="SECRET",
+                        help="require this password (user 'rag'); other users of this machine can read it in the "
+                             "process list, so it is refused with a --host other than this machine: use "
+                             "RAG_UI_PASSWORD or --password-file there")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests addressed to this host name, e.g. a DNS name of this machine or a "
+                        "reverse proxy's name (repeatable); other Host names are refused")
     _add_budget_arg(p)
     _add_index_arg(p)
 
@@ -158,9 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings().with_overrides(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
-                                     embedder=getattr(args, "embedder", None),
-                                     context_tokens=getattr(args, "context_tokens", None))
+    index = getattr(args, "index", None)
+    # An explicit --index wins: $RAG_INDEX, which Settings() reads for its default, is then not looked at.
+    base = Settings(index_dir=Path(index)) if index is not None else Settings()
+    return base.with_overrides(index_dir=index, model=getattr(args, "model", None),
+                               embedder=getattr(args, "embedder", None),
+                               context_tokens=getattr(args, "context_tokens", None))
 
 
 def _evidence_budget(value: str) -> int:
@@ -198,6 +236,14 @@ def _filters(args: argparse.Namespace):
 
 
 _TEXT_ARGS = {"ask": "question", "search": "query", "cite": "text"}
+# Arguments that are text, not file names: what argv held as bytes that are not UTF-8 reaches Python
+# as lone surrogates, which neither SQLite nor a UTF-8 stdout accepts.
+_UTF8_ARGS = {"question": "the question", "query": "the query", "text": "the text", "id": "the passage id",
+              "doc_ids": "DOC_ID", "source": "--source", "doc": "--doc", "resume": "--resume"}
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Arguments that name a file or folder (or a packaged name such as 'default'), by dest, rag eval's included.
+_PATH_ARGS = {"embedder": "--embedder", "model": "--model", "beir": "--beir", "queries": "--queries",
+              "corpus": "--corpus", "data": "--data", "index_dir": "--index-dir", "results_dir": "--results-dir"}
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -205,10 +251,35 @@ def _check_args(args: argparse.Namespace) -> None:
     name = _TEXT_ARGS.get(args.command)
     if name and not getattr(args, name).strip():
         raise _UsageError(f"the {name} is empty")
+    for dest, label in _UTF8_ARGS.items():
+        values = getattr(args, dest, None)
+        for value in values if isinstance(values, list) else [values]:
+            if isinstance(value, str) and _SURROGATE.search(value):
+                try:
+                    raw = repr(os.fsencode(value))  # the bytes as given
+                except UnicodeEncodeError:
+                    raw = ascii(value)
+                raise _UsageError(f"{label} is not valid UTF-8 text ({_shown(raw)}); "
+                                  "check the encoding of the terminal or script that wrote it")
+    for dest, flag in _PATH_ARGS.items():
+        value = getattr(args, dest, None)
+        why = _unusable_path(value) if isinstance(value, str) else None
+        if why:
+            raise _UsageError(f"{flag} {_shown(value)}: {why}")
     if hasattr(args, "since"):
         _filters(args)
-    if hasattr(args, "index"):
-        _check_index_dir(args.index)
+    # Every command reads Settings, whose default index folder comes from $RAG_INDEX.
+    _check_index_dir(getattr(args, "index", None))
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 80 else f"{value[:60]}... ({len(value)} characters)"
+
+
+def _no_such_user(path: str) -> str:
+    """Why ``Path(path).expanduser()`` failed: '~name' stands for the home folder of a user who does not exist."""
+    user = path[1:].split("/", 1)[0]
+    return f"'~{_shown(user)}' is the home folder of user {_shown(user)!r}, who does not exist"
 
 
 def _check_index_dir(explicit: str | None) -> None:
@@ -219,14 +290,19 @@ def _check_index_dir(explicit: str | None) -> None:
     if not named:
         return
     flag = "--index" if explicit is not None else "RAG_INDEX"
-    path = Path(named).expanduser()
+    if _SURROGATE.search(named):  # FAISS (and so the index) takes UTF-8 file names only
+        raise _UsageError(f"{flag} {_shown(ascii(named))}: the folder name is not valid UTF-8; name another folder")
+    try:
+        path = Path(named).expanduser()
+    except RuntimeError:  # '~name' where no user is called name
+        raise _UsageError(f"{flag} {_shown(named)}: {_no_such_user(named)}") from None
     for candidate in (path, *path.parents):
         try:
             if candidate.exists() and not candidate.is_dir():
                 where = "is a file" if candidate == path else f"is under {candidate}, which is a file"
-                raise _UsageError(f"{flag} {named} {where}, not an index folder")
-        except OSError:  # e.g. a name too long for the file system: CorpusIndex reports it
-            return
+                raise _UsageError(f"{flag} {_shown(named)} {where}, not an index folder")
+        except OSError as exc:  # a name too long for the file system, a folder that may not be searched
+            raise _UsageError(f"{flag} {_shown(named)} cannot be an index folder: {exc.strerror or exc}") from None
 
 
 class _UsageError(RagError):
@@ -237,7 +313,20 @@ def _print_json(data) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=None))
 
 
+def _unusable_path(path: str) -> str | None:
+    """Why a named path cannot even be looked up (the folder walk would fail on it), else None."""
+    try:
+        Path(path).expanduser().exists()
+    except RuntimeError:  # '~name' where no user is called name
+        return _no_such_user(path)
+    except OSError as exc:  # e.g. a name too long for the file system
+        return exc.strerror or str(exc)
+    return None
+
+
 def _cmd_index(args) -> int:
+    from index import IndexReport, Skipped
+
     from .assistant import Assistant
 
     paths = list(args.paths)
@@ -245,6 +334,8 @@ def _cmd_index(args) -> int:
         paths.append(str(_sample_corpus()))
     if not paths:
         raise _UsageError("name files or folders to index (or --sample for the built-in sample corpus)")
+    unusable = [Skipped(p, why) for p in paths if (why := _unusable_path(p))]  # skipped like unreadable files
+    paths = [p for p in paths if not _unusable_path(p)]
     assistant = Assistant(_settings(args))
     interactive = sys.stderr.isatty()
 
@@ -252,7 +343,11 @@ def _cmd_index(args) -> int:
         line = f"indexed {p.files_done}/{p.files_total} files, {p.chunks_added} chunks, {p.chunks_per_second:.1f} chunks/s"
         print(("\r" + line) if interactive else line, end="" if interactive else "\n", file=sys.stderr, flush=True)
 
-    report = assistant.build(paths, progress=progress, prune=not args.no_prune, follow_symlinks=args.follow_symlinks)
+    if paths:
+        report = assistant.build(paths, progress=progress, prune=not args.no_prune, follow_symlinks=args.follow_symlinks)
+    else:
+        report = IndexReport()
+    report.skipped[:0] = unusable
     if interactive:
         print(file=sys.stderr)
     index_dir = Path(assistant.settings.index_dir).expanduser()
@@ -389,9 +484,16 @@ def _cmd_chat(args) -> int:
 
 
 def _cmd_ui(args) -> int:
+    """Password precedence: --password-file, else --password, else $RAG_UI_PASSWORD (ui.web_security.resolve_password)."""
     from ui.app import serve
+    from ui.web_security import HostPolicy, check_exposure, resolve_password
 
-    return serve(_settings(args), host=args.host, port=args.port, password=args.password)
+    HostPolicy.for_bind(args.host, args.allow_host)  # a bad --host or --allow-host is a usage error, before any loading
+    password, source, warnings = resolve_password(args.password, args.password_file)
+    check_exposure(args.host, password, source)
+    for warning in warnings:
+        print(f"rag ui: warning: {warning}", file=sys.stderr, flush=True)
+    return serve(_settings(args), host=args.host, port=args.port, password=password, allow_hosts=args.allow_host)
 
 
 COMMANDS = {

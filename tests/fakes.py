@@ -27,3 +27,30 @@ class HashEmbedder:
                 out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
+
+
+class CopyingGenerator:
+    """A fake LLM that answers with the first sentence of passage [1] of its prompt, cited ``[1]``.
+
+    A prompt without numbered passages (e.g. a follow-up rewrite) gets ``reply`` (default: the
+    last user message's final line). ``prompts`` counts the calls.
+    """
+
+    id = "copying"
+
+    def __init__(self, reply: str | None = None) -> None:
+        self.reply = reply
+        self.prompts = 0
+
+    def stream(self, messages, max_tokens=256):
+        self.prompts += 1
+        content = messages[-1]["content"] if messages else ""
+        found = re.search(r"^\[1\] [^\n]*\n([^\n]+)", content, re.M)
+        if self.reply is not None:
+            text = self.reply
+        elif found:
+            text = re.split(r"(?<=[.!?])\s", found.group(1).strip(), maxsplit=1)[0] + " [1]"
+        else:
+            text = content.strip().splitlines()[-1] if content.strip() else ""
+        for word in re.findall(r"\S+\s*", text):
+            yield word

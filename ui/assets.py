@@ -25,6 +25,8 @@ a.rag-marker, .rag-marker, a.rag-badge { display: inline-block; padding: 0 0.3em
   font-size: 0.8em; font-weight: 600; text-decoration: none !important; background: rgba(79, 70, 229, 0.14);
   color: #4338ca !important; cursor: pointer; vertical-align: 0.1em; }
 a.rag-marker:hover, a.rag-badge:hover { background: rgba(79, 70, 229, 0.3); }
+.rag-badge.rag-suspicious { background: rgba(220, 120, 0, 0.18); color: #a35200 !important; }
+.rag-suspicious-text { text-decoration: line-through; opacity: 0.7; }
 .rag-badge.rag-uncited { background: rgba(120, 120, 120, 0.15); color: var(--body-text-color-subdued) !important;
   font-weight: 400; cursor: default; }
 .rag-unsupported { text-decoration: underline wavy #ea580c; text-underline-offset: 3px; }

@@ -5,6 +5,11 @@ that comes from a document, a file name, the model or the user goes through
 :func:`esc` before it reaches the page: documents are data, and a title such
 as ``<script>`` must show as text. URLs become links only when they are
 http(s), so a document cannot smuggle in a ``javascript:`` link.
+
+Functions that can show a server path take ``show_paths``: True (the default,
+a server on 127.0.0.1) shows full paths; False (a server other machines can
+reach) shows only file names, so remote users do not learn the server's
+folders (:func:`public_path`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ __all__ = [
     "index_summary_html",
     "no_index_html",
     "report_html",
+    "public_path",
     "CITE_ANCHOR",
 ]
 
@@ -133,7 +139,15 @@ def question_html(question: str) -> str:
     return _paragraphs(esc(question))
 
 
-def _meta_line(title: str | None, date: str | None, url: str | None, path: str | None, page: int | None = None) -> str:
+def public_path(path: object, show_paths: bool = True) -> str:
+    """``path`` as shown: in full with ``show_paths``, else its file name only (no server folders)."""
+    if path is None:
+        return ""
+    return str(path) if show_paths else _short_path(str(path), 1)
+
+
+def _meta_line(title: str | None, date: str | None, url: str | None, path: str | None, page: int | None = None,
+               show_paths: bool = True) -> str:
     bits = [f'<span class="rag-title">{esc(title or "(untitled)")}</span>']
     if date:
         bits.append(f'<span class="rag-date">{esc(date)}</span>')
@@ -142,7 +156,7 @@ def _meta_line(title: str | None, date: str | None, url: str | None, path: str |
     if safe_url(url):
         bits.append(_link(url))
     elif path:
-        bits.append(f'<span class="rag-path">{esc(path)}</span>')
+        bits.append(f'<span class="rag-path">{esc(public_path(path, show_paths))}</span>')
     return " · ".join(bits)
 
 
@@ -151,7 +165,26 @@ def _scores(p) -> str:
             f"score {p.score:.4f} · cosine {p.dense:.2f} · BM25 {p.lexical:.2f}</span>")
 
 
-def evidence_html(passages: Sequence, citations: Sequence = (), *, abstained: bool = False, pending: bool = False) -> str:
+def _suspicious_badge(p) -> str:
+    """A warning badge on a passage holding sentences addressed to the assistant (rag.injection)."""
+    if not getattr(p, "suspicious", ()):
+        return ""
+    return (' <span class="rag-badge rag-suspicious" title="This passage contains text addressed to the assistant '
+            'rather than to readers (a possible prompt injection). Those sentences were not used as evidence.">'
+            '⚠ suspicious</span>')
+
+
+def _passage_text_html(p) -> str:
+    """The passage text, escaped, with its suspicious sentences struck through and marked."""
+    text = esc(p.text)
+    for sentence in getattr(p, "suspicious", ()):
+        shown = esc(sentence)
+        text = text.replace(shown, f'<del class="rag-suspicious-text" title="not used: addressed to the assistant">{shown}</del>')
+    return text
+
+
+def evidence_html(passages: Sequence, citations: Sequence = (), *, abstained: bool = False, pending: bool = False,
+                  show_paths: bool = True) -> str:
     """The retrieved passages with scores; those cited say which marker cites them.
 
     Shown as soon as retrieval is done (``pending``), then again with the
@@ -180,9 +213,9 @@ def evidence_html(passages: Sequence, citations: Sequence = (), *, abstained: bo
         ) or ("" if pending or abstained else '<span class="rag-badge rag-uncited">not cited</span>')
         items.append(
             f'<details class="rag-passage" data-chunk="{esc(p.chunk_id)}"><summary>'
-            f'<span class="rag-rank">#{i}</span> {badges} {_meta_line(p.title, p.date, p.url, p.path, p.page)}'
+            f'<span class="rag-rank">#{i}</span> {badges}{_suspicious_badge(p)} {_meta_line(p.title, p.date, p.url, p.path, p.page, show_paths)}'
             f"<br>{_scores(p)}</summary>"
-            f'<div class="rag-passage-text">{esc(p.text)}</div></details>'
+            f'<div class="rag-passage-text">{_passage_text_html(p)}</div></details>'
         )
     return f'<div class="rag-evidence"><div class="rag-evidence-head">{head}</div>{"".join(items)}</div>'
 
@@ -196,7 +229,7 @@ def citation_choices(citations: Sequence) -> list[tuple[str, str]]:
     return out
 
 
-def citation_detail_html(citation, lookup) -> str:
+def citation_detail_html(citation, lookup, show_paths: bool = True) -> str:
     """One citation: metadata, the passage with the quote in <mark>, and the text around it.
 
     The quote's offsets are into the document text, like the passage's, so its
@@ -215,7 +248,7 @@ def citation_detail_html(citation, lookup) -> str:
         passage = esc(text)
     before = f'<span class="rag-context">{esc(lookup.before)}</span>' if lookup.before else ""
     after = f'<span class="rag-context">{esc(lookup.after)}</span>' if lookup.after else ""
-    where = esc(lookup.path)
+    where = esc(public_path(lookup.path, show_paths))
     return (
         f'<div class="rag-detail" id="rag-detail-{citation.n}" data-n="{citation.n}" data-path="{where}">'
         f'<div class="rag-detail-head"><span class="rag-detail-n">[{citation.n}]</span> '
@@ -234,8 +267,10 @@ def detail_placeholder_html(has_citations: bool) -> str:
     return '<div class="rag-empty">Citations appear here once an answer is verified.</div>'
 
 
-def documents_html(docs: Sequence[dict], uploads_dir: str | None = None) -> str:
-    """The document list as a table; every cell escaped. ``uploads_dir`` (resolved) marks uploaded files."""
+def documents_html(docs: Sequence[dict], uploads_dir: str | None = None, show_paths: bool = True) -> str:
+    """The document list as a table; every cell escaped. ``uploads_dir`` (resolved) marks uploaded files.
+
+    The file column shows the file name; with ``show_paths`` its tooltip has the full path."""
     if not docs:
         return '<div class="rag-empty">The index holds no documents yet.</div>'
     rows = []
@@ -249,7 +284,7 @@ def documents_html(docs: Sequence[dict], uploads_dir: str | None = None) -> str:
             f"<td>{origin}</td>"
             f'<td class="rag-num">{int(d.get("chunks") or 0)}</td>'
             f'<td class="rag-num">{int(d.get("chars") or 0):,}</td>'
-            f'<td class="rag-path" title="{esc(d.get("path"))}">{"⬆ " if uploaded else ""}{esc(_short_path(d.get("path"), 1))}</td>'
+            f'<td class="rag-path" title="{esc(public_path(d.get("path"), show_paths))}">{"⬆ " if uploaded else ""}{esc(_short_path(d.get("path"), 1))}</td>'
             f'<td class="rag-nowrap"><code>{esc(d.get("doc_id"))}</code></td>'
             f'<td class="rag-nowrap">{esc((d.get("added_at") or "")[:10])}</td>'
             "</tr>"
@@ -283,24 +318,29 @@ def header_html(summary: str) -> str:
             f"corpus, every claim cited. Nothing leaves this machine.</p>{summary}</div>")
 
 
-def index_summary_html(stats: dict) -> str:
+def index_summary_html(stats: dict, show_paths: bool = True) -> str:
     dates = ""
     if stats.get("first_date"):
         dates = f" · dated {esc(stats['first_date'])} to {esc(stats.get('last_date'))}"
     return (f'<div class="rag-summary"><strong>{int(stats.get("documents", 0))}</strong> documents · '
             f'<strong>{int(stats.get("chunks", 0))}</strong> passages{dates} · index '
-            f'<code>{esc(stats.get("path"))}</code></div>')
+            f'<code>{esc(public_path(stats.get("path"), show_paths))}</code></div>')
 
 
-def no_index_html(index_dir: str, problem: str | None = None) -> str:
-    """Shown instead of the summary when there is no usable index, with the way out."""
-    reason = esc(problem) if problem else f"There is no index at <code>{esc(index_dir)}</code> yet."
+def no_index_html(index_dir: str, problem: str | None = None, show_paths: bool = True) -> str:
+    """Shown instead of the summary when there is no usable index, with the way out.
+
+    Without ``show_paths`` the index folder is not named (``problem`` must already be free of paths)."""
+    shown = esc(index_dir) if show_paths else "DIR"
+    where = f"at <code>{shown}</code>" if show_paths else "in the folder this server was started with"
+    reason = esc(problem) if problem else f"There is no index {where} yet."
+    tail = "" if show_paths else ", DIR being the index folder <code>rag ui</code> was started with"
     return (
         '<div class="rag-noindex"><strong>No documents to ask about.</strong> '
         f"{reason}<br>Build the sample corpus index with the button below, add your own files in the "
         "<em>Documents</em> tab, or from a terminal run<br>"
-        f"<code>rag index --sample --index {esc(index_dir)}</code> or "
-        f"<code>rag index PATH... --index {esc(index_dir)}</code>.</div>"
+        f"<code>rag index --sample --index {shown}</code> or "
+        f"<code>rag index PATH... --index {shown}</code>{tail}.</div>"
     )
 
 
