@@ -25,11 +25,13 @@ from index.embedder import DEFAULT_EMBEDDER
 
 from .attribution import Attribution, attribute, best_quotes, split_claims, strip_markers
 from .conflicts import describe, find_conflicts
-from .context import build_evidence, passage_heading
+from .context import build_evidence, mark_suspicious, passage_heading
 from .errors import RagError
 from .generator import Generator, LlamaGenerator
+from .injection import echoed
 from .models import model_id, resolve_model
-from .prompts import CONFLICT_NOTE, NO_ANSWER, NOW_HINT, SYSTEM_PROMPT, VERDICT_HINT, format_passages, user_message
+from .prompts import (CONFLICT_NOTE, ECHO_REASON, NO_ANSWER, NOW_HINT, SUSPICIOUS_NOTE, SYSTEM_PROMPT, VERDICT_HINT,
+                      format_passages, user_message)
 from .questions import asks_about_now, is_verdict_question, verdict_of
 from .retrieval import Retriever, key_terms
 from .settings import Settings
@@ -110,22 +112,29 @@ class AnswerStream:
             else:  # the period came from our reading of the question, not from the user: do not let it hide everything
                 result = retriever.search(self.standalone_question, k or settings.k, filters)
         self.timings["retrieval"] = time.perf_counter() - started
-        self.passages: tuple[Passage, ...] = result.passages
+        # Sentences addressed to the assistant are marked before anything reads the passages: they are
+        # shown as suspicious in the sources, left out of the prompt and never cited.
+        embedder = retriever.index.embedder
+        self.passages: tuple[Passage, ...] = tuple(
+            mark_suspicious(p, settings.injection_threshold, embed=embedder.embed, embedder_id=embedder.id,
+                            classifier_threshold=settings.injection_classifier_threshold)
+            for p in result.passages)
         self.top_dense = result.top_dense
         self.coverage = key_term_coverage(self.standalone_question, result.passages)
         self.abstain_reason = assistant._pre_abstain(result.passages, result.top_dense, self.coverage)
         self.evidence = None
         self._messages: list[dict] = []
         if self.abstain_reason is None:
-            evidence_passages, hints = result.passages, []
+            evidence_passages, hints = self.passages, []
             if is_verdict_question(self.standalone_question):
                 hints.append(VERDICT_HINT)
             if asks_about_now(self.standalone_question) and len({p.date for p in result.passages if p.date}) > 1:
                 # "What is the budget now?": the newest report first (undated last, ties by rank).
-                evidence_passages = tuple(sorted(result.passages, key=lambda p: p.date or "", reverse=True))
+                evidence_passages = tuple(sorted(self.passages, key=lambda p: p.date or "", reverse=True))
                 hints.append(NOW_HINT)
             self.evidence = build_evidence(evidence_passages, self.standalone_question, settings.context_tokens,
-                                           embed=retriever.index.embedder.embed)
+                                           embed=retriever.index.embedder.embed,
+                                           injection_threshold=settings.injection_threshold)
             blocks = [(i + 1, passage_heading(p), text) for i, (p, text) in enumerate(zip(self.evidence.passages, self.evidence.texts))]
             self._messages = [
                 {"role": "system", "content": SYSTEM_PROMPT},
@@ -356,6 +365,14 @@ class Assistant:
             timings["total"] = time.perf_counter() - stream._started
             return Answer(text=_abstention_text(stream.standalone_question, "the passages found do not contain the answer"),
                           citations=(), abstained=True, confidence=0.0, timings=timings, **common)
+        copied = _copied_instruction(raw, stream)
+        if copied is not None:
+            # The model repeated a planted instruction (it reached the prompt despite the filter, or
+            # the model wrote its words anyway): never present that as an answer.
+            timings["total"] = time.perf_counter() - stream._started
+            return Answer(text=_abstention_text(stream.standalone_question, ECHO_REASON.format(title=copied)),
+                          citations=(), abstained=True, confidence=0.0, timings=timings, unsupported=(raw,),
+                          unsupported_reasons=(ECHO_REASON.format(title=copied),), **common)
         t0 = time.perf_counter()
         attribution: Attribution = attribute(raw, stream.evidence.passages, embed=self.index.embedder.embed,
                                              question=stream.standalone_question,
@@ -372,6 +389,9 @@ class Assistant:
         if conflicts:
             note, citations = describe(conflicts, citations, CONFLICT_NOTE)
             text = f"{text} {note}"
+        caution = _suspicious_note(stream.passages)
+        if caution:
+            text = f"{text} {caution}"
         timings["total"] = time.perf_counter() - stream._started
         return Answer(text=text, citations=tuple(citations), abstained=False, confidence=attribution.support,
                       timings=timings, unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons,
@@ -383,6 +403,22 @@ def _filter_dict(flt: SearchFilter | None) -> dict:
         return {}
     out = {"since": flt.since, "until": flt.until, "sources": list(flt.sources), "doc_ids": list(flt.doc_ids)}
     return {k: v for k, v in out.items() if v}
+
+
+def _copied_instruction(draft: str, stream: AnswerStream) -> str | None:
+    """The title of the passage whose flagged sentence ``draft`` copies (:func:`rag.injection.echoed`), or None."""
+    flagged = [(sentence, p.title) for p in stream.passages for sentence in p.suspicious]
+    copied = echoed(draft, [sentence for sentence, _ in flagged], stream.evidence.texts if stream.evidence else ())
+    return next((f'"{title}"' for sentence, title in flagged if sentence == copied), None)
+
+
+def _suspicious_note(passages: Sequence[Passage]) -> str:
+    """:data:`SUSPICIOUS_NOTE` naming the documents among ``passages`` that hold flagged sentences ('' if none)."""
+    titles = list(dict.fromkeys(f'"{p.title}"' for p in passages if p.suspicious))
+    if not titles:
+        return ""
+    named = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+    return SUSPICIOUS_NOTE.format(titles=named, s="s" if len(titles) == 1 else "")
 
 
 def _abstention_text(question: str, reason: str) -> str:

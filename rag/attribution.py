@@ -273,7 +273,7 @@ def _candidates(passages: Sequence[Passage]) -> list[_Candidate]:
     for number, passage in enumerate(passages, 1):
         for span in split_sentences(passage.text):
             text = passage.text[span.start:span.end]
-            if is_instruction_like(text):
+            if text in passage.suspicious or is_instruction_like(text):
                 continue  # text addressed to the model is never evidence
             out.append(_Candidate(number, passage, passage.start + span.start, passage.start + span.end, text))
     # What comes just before each sentence in its article (from any of the given passages: chunks

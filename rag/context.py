@@ -24,10 +24,11 @@ import numpy as np
 from index import split_sentences
 from index.tokens import count_tokens
 
+from .injection import CLASSIFIER_THRESHOLD, INJECTION_THRESHOLD, flagged_sentences, is_injection
 from .retrieval import stemmed_terms, term_rarity
 from .types import Passage
 
-__all__ = ["Evidence", "build_evidence", "is_instruction_like", "passage_heading"]
+__all__ = ["Evidence", "build_evidence", "is_instruction_like", "mark_suspicious", "passage_heading"]
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,30 @@ _INJECTION = re.compile(
 _DOC_MARKER = re.compile(r"\s*\[\d{1,3}\]")
 
 
-def is_instruction_like(sentence: str) -> bool:
-    return bool(_INJECTION.search(sentence))
+def is_instruction_like(sentence: str, threshold: float = INJECTION_THRESHOLD) -> bool:
+    """Text addressed to the model (:func:`rag.injection.is_injection`, or the old phrase pattern)."""
+    return bool(_INJECTION.search(sentence)) or is_injection(sentence, threshold)
+
+
+def mark_suspicious(passage: Passage, threshold: float = INJECTION_THRESHOLD, *,
+                    embed: Callable[[Sequence[str]], np.ndarray] | None = None, embedder_id: str | None = None,
+                    classifier_threshold: float = CLASSIFIER_THRESHOLD) -> Passage:
+    """``passage`` with :attr:`Passage.suspicious` holding its sentences addressed to the assistant
+    (:func:`rag.injection.flagged_sentences`; with ``embed`` the sentence classifier too), added to
+    any it already holds."""
+    flagged = list(passage.suspicious)
+    flagged += [f.text for f in flagged_sentences(passage.text, threshold, embed=embed, embedder_id=embedder_id,
+                                                      classifier_threshold=classifier_threshold)]
+    flagged += [text for text in (passage.text[s.start:s.end] for s in split_sentences(passage.text)) if _INJECTION.search(text)]
+    unique = tuple(dict.fromkeys(flagged))
+    return replace(passage, suspicious=unique) if unique != passage.suspicious else passage
 
 
 def _sanitize(passage: Passage) -> Passage:
-    """The passage as the model may see it: instruction-like sentences and fake markers dropped."""
+    """The passage as the model may see it: its suspicious sentences and fake markers dropped."""
+    flagged = set(passage.suspicious)
     kept = [passage.text[s.start:s.end] for s in split_sentences(passage.text)
-            if not is_instruction_like(passage.text[s.start:s.end])]
+            if passage.text[s.start:s.end] not in flagged]
     return replace(passage, text=_DOC_MARKER.sub("", " ".join(kept)))
 
 
@@ -81,8 +98,9 @@ most gold facts at 240 tokens and lost none at 480."""
 
 
 def build_evidence(passages: Sequence[Passage], question: str, budget: int,
-                   embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> Evidence:
-    originals = list(passages)
+                   embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+                   injection_threshold: float = INJECTION_THRESHOLD) -> Evidence:
+    originals = [mark_suspicious(p, injection_threshold) for p in passages]
     passages = [_sanitize(p) for p in originals]
     keep = [i for i, p in enumerate(passages) if p.text.strip()]
     originals, passages = [originals[i] for i in keep], [passages[i] for i in keep]

@@ -87,6 +87,23 @@ def memory_shortfall(model_path: str) -> str | None:
     return None
 
 
+_SPECIAL = re.compile(r"<(?=\|)|(?<=\|)>|<(?=/?(?:tool_call|tool_response|think|s|unk)>)|\[(?=/?INST\])")
+
+
+def neutralise(text: str) -> str:
+    """``text`` with every chat-template token spelling broken by a zero-width space ("<|im_end|>"
+    becomes "<\u200b|im_end|\u200b>"): the chat template is rendered into one string and tokenised
+    with special tokens on, so an unbroken spelling in a document would become the real token.
+    Text without such spellings is returned unchanged (the same prompt tokens as before)."""
+    return _SPECIAL.sub(lambda m: m.group(0) + "\u200b" if m.group(0) in "<[" else "\u200b" + m.group(0), text)
+
+
+def plain_messages(messages: Sequence[Message]) -> list[Message]:
+    """The messages with every content but the product's own system prompt neutralised (:func:`neutralise`)."""
+    return [dict(m) if i == 0 and m.get("role") == "system" else {**m, "content": neutralise(m.get("content") or "")}
+            for i, m in enumerate(messages)]
+
+
 class KVSnapshots:
     """The llama.cpp context state last reached under each system message, restored on a switch.
 
@@ -203,7 +220,8 @@ class LlamaGenerator:
                 "once its file is deleted), or use --model small if memory is short")
 
     def count_tokens(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        # Document text is plain text: a "<|im_end|>" in it is characters, never a special token.
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 256) -> Iterator[str]:
         """Yield the reply piece by piece; closing the iterator stops generation."""
@@ -214,7 +232,7 @@ class LlamaGenerator:
             completed = False
             try:
                 pieces = llm.create_chat_completion(
-                    messages=list(messages),
+                    messages=plain_messages(messages),
                     max_tokens=max_tokens,
                     temperature=0.0,
                     top_k=1,

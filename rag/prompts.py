@@ -7,13 +7,19 @@ Small models follow short, concrete rules better than long ones.
 
 from __future__ import annotations
 
-__all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "REWRITE_SYSTEM", "VERDICT_HINT", "NOW_HINT",
+__all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "SUSPICIOUS_NOTE", "ECHO_REASON", "REWRITE_SYSTEM", "VERDICT_HINT", "NOW_HINT",
            "rewrite_messages", "format_passages", "user_message"]
 
 NO_ANSWER = "The documents do not answer this question."
 """The fixed phrase for "the corpus does not hold the answer" (the model is told to use it verbatim)."""
 
 CONFLICT_NOTE = "The sources disagree:"
+
+SUSPICIOUS_NOTE = "Caution: {titles} also contain{s} text addressed to the assistant rather than to readers; it was left out of the evidence."
+"""Appended to an answer whose retrieved passages hold sentences flagged by :mod:`rag.injection`."""
+
+ECHO_REASON = "the answer repeats text that a document addresses to the assistant ({title})"
+"""Abstention reason when the draft copies words found only in a flagged sentence."""
 
 SYSTEM_PROMPT = f"""You answer questions using only the numbered passages the user gives you.
 Rules:

@@ -81,6 +81,18 @@ class Settings:
     Both tuned on MultiHop-RAG dev (250 queries): 87% of null queries abstain before generation,
     1.8% of answerable ones do (docs/BENCHMARKS.md)."""
 
+    injection_threshold: float = 0.5
+    """Score of :func:`rag.injection.score` (the summed weights of a sentence's instruction features)
+    at or above which a retrieved sentence is treated as an instruction planted for the assistant:
+    left out of the evidence, never cited, and the passage shown as suspicious. Chosen on the even
+    half of tests/data/injection_documents.json; both halves and the honest false-flag rates on four
+    clean corpora are in docs/SECURITY.md (``benchmarks/injection.py``)."""
+
+    injection_classifier_threshold: float = 0.5
+    """Probability of the sentence classifier of :mod:`rag.injection` (over the embedder's vectors)
+    at or above which a sentence that also shows a form signal of an address is flagged. Not tuned
+    (the logistic regression's own midpoint); docs/SECURITY.md has its measured effect."""
+
     n_ctx: int = 4096
     """Context window of the LLM in tokens."""
 

@@ -35,9 +35,13 @@ class Passage:
     dense: float = 0.0
     lexical: float = 0.0
     page: int | None = None
+    suspicious: tuple[str, ...] = ()
+    """Sentences of ``text`` addressed to the assistant as instructions (:mod:`rag.injection`): never
+    evidence, left out of the prompt, and the answer notes the passage."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["suspicious"] = list(self.suspicious)
         for key in ("score", "dense", "lexical"):
             data[key] = round(data[key], 4)
         return data
