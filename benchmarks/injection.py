@@ -22,6 +22,7 @@ over the MiniLM embeddings (rag/data/injection_classifier.json). The classifier 
 tune, heldout and fresh, so only fresh2 and the clean corpora are held out for it.
 
     .venv/bin/python benchmarks/injection.py [--limit-docs 2000] [--show 20]
+    .venv/bin/python benchmarks/injection.py --cost-only   # seconds added per question
 
 Writes benchmarks/results/injection-<time>.json. Loads only the embedder; about two minutes on two cores.
 """
@@ -120,12 +121,55 @@ def detectors(use_classifier: bool) -> dict:
     return out
 
 
+LATENCY_QUESTIONS = ("When will the bridge be finished?", "Who won the mayoral election?",
+                     "What is the budget of the bridge?", "Why was the bridge delayed?")
+
+
+def marking_cost(repeats: int = 3) -> dict:
+    """Seconds to mark the top 4 passages of a question on the sample corpus, form rules vs with the classifier."""
+    import tempfile
+    import time
+
+    import numpy as np
+
+    from index import CorpusIndex
+    from index.embedder import SentenceTransformerEmbedder
+    from rag.context import mark_suspicious
+    from rag.types import Passage
+
+    embedder = SentenceTransformerEmbedder()
+    index = CorpusIndex.open(Path(tempfile.mkdtemp(prefix="rag-inj-")) / "index", embedder, create=True)
+    index.index_paths([SAMPLE_CORPUS])
+    form, full = [], []
+    for question in LATENCY_QUESTIONS * repeats:
+        rows = index.rows([rowid for rowid, _ in index.dense_search(index.embed_query(question), 4)]).values()
+        passages = [Passage(chunk_id=str(r.rowid), doc_id=str(r.rowid), text=r.chunk.text, title=r.title, date=None, url=None,
+                            path=r.path, source=None, start=0, end=len(r.chunk.text), score=1.0) for r in rows]
+        t0 = time.perf_counter()
+        for p in passages:
+            mark_suspicious(p)
+        form.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for p in passages:
+            mark_suspicious(p, embed=embedder.embed, embedder_id=embedder.id)
+        full.append(time.perf_counter() - t0)
+    out = {"questions": len(form), "form_rules_median_s": round(float(np.median(form)), 4),
+           "with_classifier_median_s": round(float(np.median(full)), 4)}
+    print(f"marking 4 passages per question: form rules {out['form_rules_median_s']} s, "
+          f"with the classifier {out['with_classifier_median_s']} s (median of {len(form)})")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit-docs", type=int, default=2000, help="SciFact and Reuters documents sampled (seed 0)")
     parser.add_argument("--show", type=int, default=10, help="flagged honest sentences printed per set")
     parser.add_argument("--no-classifier", action="store_true", help="measure the form rules alone (no embedder loaded)")
+    parser.add_argument("--cost-only", action="store_true", help="only time the marking of retrieved passages")
     args = parser.parse_args(argv)
+    if args.cost_only:
+        print(f"results: {write_results('injection-cost', marking_cost())}")
+        return 0
     data = json.loads(INJECTION_SET.read_text(encoding="utf-8"))
     sets = {"hard": lambda: data["honest_hard"][1::2], "sample": _sample_corpus, "multihop": _multihop,
             "scifact": lambda: _scifact(args.limit_docs), "reuters": lambda: _reuters(args.limit_docs)}
