@@ -9,6 +9,7 @@ chunk.text`` always holds.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -103,7 +104,20 @@ MAX_TITLE_CHARS = 300
 MAX_URL_CHARS = 2_000
 MAX_SOURCE_CHARS = 200
 MAX_METADATA_CHARS = 1_000  # each other string value in Document.metadata
-_ISO_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_ISO_DAY = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")  # ASCII digits only
+
+
+def is_iso_day(text: str) -> bool:
+    """True if ``text`` is a real calendar day written exactly ``YYYY-MM-DD``: the one spelling
+    that date filters, which compare strings, order correctly (the one check the index and the
+    CLI/UI filters share)."""
+    if not _ISO_DAY.fullmatch(text):
+        return False
+    try:
+        datetime.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:
+        return False
+    return True
 
 
 def capped(doc: Document) -> Document:
@@ -117,7 +131,7 @@ def capped(doc: Document) -> Document:
         fields["url"] = None
     if doc.source is not None and len(doc.source) > MAX_SOURCE_CHARS:
         fields["source"] = doc.source[:MAX_SOURCE_CHARS]
-    if doc.date is not None and not _ISO_DAY.match(str(doc.date)):
+    if doc.date is not None and not is_iso_day(str(doc.date)):
         fields["date"] = None
     if any(isinstance(v, str) and len(v) > MAX_METADATA_CHARS for v in doc.metadata.values()):
         fields["metadata"] = {k: v[:MAX_METADATA_CHARS] if isinstance(v, str) else v for k, v in doc.metadata.items()}

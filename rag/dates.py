@@ -36,10 +36,11 @@ import re
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from index.documents import is_iso_day
+
 __all__ = ["Period", "parse_iso_day", "period_from_question"]
 
 
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_iso_day(value: str) -> str:
@@ -49,12 +50,8 @@ def parse_iso_day(value: str) -> str:
     also accepts ``20251001``, ``2025-W40`` or ``2025-10-01T00:00``, which compare wrongly.
     """
     text = str(value).strip()
-    if not _ISO_DAY.fullmatch(text):
-        raise ValueError(f"not a date written YYYY-MM-DD (like 2021-11-18): {value!r}")
-    try:
-        date(int(text[:4]), int(text[5:7]), int(text[8:]))
-    except ValueError as exc:
-        raise ValueError(f"not a calendar day ({exc}): {value!r}") from None
+    if not is_iso_day(text):
+        raise ValueError(f"not a calendar day written YYYY-MM-DD (like 2021-11-18): {value!r}")
     return text
 
 
