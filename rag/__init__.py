@@ -34,6 +34,7 @@ from .errors import (
 from .settings import Settings
 from .dates import parse_iso_day
 from .formats import supported_extensions
+from .models import MODELS
 from .types import Answer, Citation, Lookup, Passage
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "IndexNotFoundError",
     "LoaderError",
     "Lookup",
+    "MODELS",
     "ModelLoadError",
     "ModelNotFoundError",
     "Passage",

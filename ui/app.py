@@ -32,7 +32,7 @@ from typing import Iterable
 from importlib import resources
 from pathlib import Path
 
-from rag import USER_ERRORS, Assistant, Filters, IndexNotFoundError, RagError, Settings, parse_iso_day
+from rag import MODELS, USER_ERRORS, Assistant, Filters, IndexNotFoundError, RagError, Settings, parse_iso_day
 
 from . import render
 from .assets import CSS, HEAD, theme
@@ -43,7 +43,7 @@ from .web_security import (LOGIN_USER, PASSWORD_ENV, HostPolicy, PasswordLogin, 
 
 __all__ = ["RagApp", "RunningApp", "serve", "start", "parse_filters", "is_loopback", "app_url", "exposure_warning"]
 
-NAMED_MODELS = ("default", "small")
+NAMED_MODELS = tuple(MODELS)  # the packaged models, by name (rag.models)
 # Loaded models are kept for the next question; a user trying several GGUF files
 # should not fill the memory with all of them.
 MAX_LOADED_MODELS = 3
