@@ -39,7 +39,7 @@ from .assets import CSS, HEAD, theme
 from .session import ChatSession
 from .uploads import ALLOWED_EXTENSIONS, MAX_UPLOAD_BYTES, UploadError, save_upload
 from .web_security import (LOGIN_USER, PASSWORD_ENV, HostPolicy, PasswordLogin, check_exposure, gradio_lifespan,
-                           is_installed, is_loopback)
+                           is_installed, is_loopback, is_wildcard)
 
 __all__ = ["RagApp", "RunningApp", "serve", "start", "parse_filters", "is_loopback", "app_url", "exposure_warning"]
 
@@ -492,7 +492,7 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, passwor
     policy = HostPolicy.for_bind(host, allow_hosts)
     # Gradio's usage analytics would call home; this tool never does.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    app = app or RagApp(settings, show_paths=is_loopback(host))
+    app = app or RagApp(settings)
     if not is_loopback(host):
         app.show_paths = False  # remote users never see the server's folders, whatever the caller built
     demo = app.build()
@@ -522,7 +522,7 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, passwor
 
 def app_url(host: str, port: int) -> str:
     """The URL to open; a wildcard address is reachable as 127.0.0.1 from this machine."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = "127.0.0.1" if is_wildcard(host) else host
     return f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
 
 
