@@ -238,7 +238,11 @@ class Assistant:
     @property
     def generator(self) -> Generator:
         with self._lock:
-            if self._generator is None:
+            if self._generator is None and self.settings.llm_url:
+                from .remote import OpenAIGenerator  # httpx is imported only when a server is used
+
+                self._generator = OpenAIGenerator.from_settings(self.settings)
+            elif self._generator is None:
                 path = resolve_model(self.settings.model)
                 self._generator = LlamaGenerator(str(path), model_id=model_id(self.settings.model),
                                                  n_ctx=self.settings.n_ctx, n_threads=self.settings.n_threads)
@@ -246,6 +250,10 @@ class Assistant:
 
     @property
     def model_id(self) -> str:
+        """The generator's id: the GGUF model's name, or ``openai:MODEL@HOST:PORT`` with ``settings.llm_url``
+        (MODEL is ``auto`` until the server has named its first model)."""
+        if self._generator is None and self.settings.llm_url:
+            return self.generator.id  # building it contacts nothing
         return self._generator.id if self._generator is not None else model_id(self.settings.model)
 
     # ---- corpus -----------------------------------------------------------------------

@@ -3,8 +3,13 @@
 Exit codes: 0 success; 1 unexpected error; 2 usage error; 3 no index; 4 index
 built with other settings; 5 index corrupt; 6 unknown document or passage id;
 7 no file could be indexed; 8 embedder missing; 9 disk full while indexing;
-10 model missing or corrupt; 11 model failed to load; 12 prompt too long for the model;
-13 index is read-only (writes refused); 130 interrupted.
+10 model missing or corrupt; 11 model failed to load; 12 prompt too long for the model
+(also when an LLM server says so); 13 index is read-only (writes refused); 14 LLM server
+unreachable; 15 LLM server timed out; 16 LLM server error (HTTP error, rejected API key,
+unknown model, malformed or cut-off stream); 130 interrupted.
+
+``--llm-url`` (ask, chat, ui) generates with an OpenAI-compatible server instead of a local
+model; it cannot be combined with ``--model`` (a usage error, so that neither is silently ignored).
 
 Anything else that goes wrong is a bug: it prints one line, ``rag CMD: unexpected error:
 TYPE: message (please report it)``, and exits 1. Set ``RAG_DEBUG=1`` in the environment to
@@ -125,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=whole_number(*ASK_K), metavar="N",
                    help=f"passages given to the model, {ASK_K[0]}-{ASK_K[1]} (default {Settings(index_dir=Path()).k})")
     _add_budget_arg(p)
+    _add_llm_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_index_arg(p)
     _add_filter_args(p)
@@ -157,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="ID", help="continue a saved conversation")
     p.add_argument("--list", action="store_true", help="list saved conversations and exit")
     _add_budget_arg(p)
+    _add_llm_args(p)
     _add_index_arg(p)
 
     p = sub.add_parser("docs", help="list the documents in the index")
@@ -184,6 +191,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also answer requests addressed to this host name, e.g. a DNS name of this machine or a "
                         "reverse proxy's name (repeatable); other Host names are refused")
     _add_budget_arg(p)
+    _add_llm_args(p)
+    _add_index_arg(p)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (REST and OpenAI-compatible) and the chat UI",
+                       epilog="A --host other than 127.0.0.1, localhost or ::1 requires an API key: export "
+                              "RAG_API_KEY=KEY (or name another variable with --api-key-env). With a key, every "
+                              "endpoint but /v1/health needs 'Authorization: Bearer KEY'. See README, 'Serve it'.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1-65535 (default 8000)")
+    p.add_argument("--api-key-env", metavar="VAR",
+                   help="the environment variable holding the API key clients must send (default RAG_API_KEY; "
+                        "unset: no key is required, which only a 127.0.0.1 bind allows)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests addressed to this host name (repeatable); other Host names get 421")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="let web pages from this origin (e.g. https://tools.example.org) call the API (repeatable); "
+                        "CORS is off by default")
+    p.add_argument("--no-ui", action="store_true", help="serve the API only, without the chat UI at /")
+    p.add_argument("--model", help="default, small, or a path to a GGUF file")
+    _add_budget_arg(p)
+    _add_llm_args(p)
     _add_index_arg(p)
 
     from .evaluation.cli import add_eval_parser  # light module: no heavy imports at parse time
@@ -198,7 +226,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     base = Settings(index_dir=Path(index)) if index is not None else Settings()
     return base.with_overrides(index_dir=index, model=getattr(args, "model", None),
                                embedder=getattr(args, "embedder", None),
-                               context_tokens=getattr(args, "context_tokens", None))
+                               context_tokens=getattr(args, "context_tokens", None),
+                               **{name: getattr(args, name, None) for name in _LLM_ARGS})
 
 
 def _evidence_budget(value: str) -> int:
@@ -216,6 +245,52 @@ def _add_budget_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context-tokens", type=_evidence_budget, metavar="N",
                    help="evidence budget in tokens (default 480; 240 answers about twice as fast on a CPU and "
                         "shows less evidence: docs/BENCHMARKS.md)")
+
+
+_LLM_ARGS = {"llm_url": "--llm-url", "llm_model": "--llm-model", "llm_api_key_env": "--llm-api-key-env"}
+"""The LLM-server options, by dest (and Settings field)."""
+
+
+def _add_llm_args(p: argparse.ArgumentParser) -> None:
+    """--llm-url, --llm-model, --llm-api-key-env: generate with an OpenAI-compatible server (checked by _check_llm_args)."""
+    p.add_argument("--llm-url", metavar="URL",
+                   help="generate with this OpenAI-compatible server instead of a local model, e.g. "
+                        "http://127.0.0.1:8080/v1 (default: $RAG_LLM_URL); not with --model")
+    p.add_argument("--llm-model", metavar="NAME",
+                   help="model name sent to the server (default: $RAG_LLM_MODEL, else the first it lists)")
+    p.add_argument("--llm-api-key-env", metavar="VAR",
+                   help="name of the environment variable holding the server's API key, sent as a Bearer token "
+                        "(default: $RAG_LLM_API_KEY_ENV; without it no key is sent)")
+
+
+def _check_llm_args(args: argparse.Namespace) -> None:
+    """The LLM-server options (and $RAG_LLM_*) are usable, before anything loads."""
+    from .settings import ENVIRONMENT, env_name_problem, llm_url_problem
+
+    if not hasattr(args, "llm_url"):
+        return
+    given = {name: getattr(args, name) for name in _LLM_ARGS if getattr(args, name) is not None}
+    settings = Settings(index_dir=Path()).with_overrides(**given)
+    origin = {name: _LLM_ARGS[name] if name in given else ENVIRONMENT[name] for name in _LLM_ARGS}
+    if settings.llm_url is None:
+        named = [_LLM_ARGS[name] for name in given]
+        if named:
+            raise _UsageError(f"{' and '.join(named)} need{'s' if len(named) == 1 else ''} --llm-url URL "
+                              f"(or {ENVIRONMENT['llm_url']}): the server to generate with")
+        return
+    problem = llm_url_problem(settings.llm_url)
+    if problem:
+        raise _UsageError(f"{origin['llm_url']} {problem}")
+    if getattr(args, "model", None) is not None:
+        raise _UsageError(f"--model runs a local model, {origin['llm_url']} names a server: give one of them "
+                          "(the server's model is chosen with --llm-model)")
+    if settings.llm_model is not None and not settings.llm_model.strip():
+        raise _UsageError(f"{origin['llm_model']} is empty; name a model of the server, or leave it out")
+    if settings.llm_api_key_env is not None:
+        problem = env_name_problem(settings.llm_api_key_env)
+        if problem:
+            raise _UsageError(f"{origin['llm_api_key_env']} {problem}")
+        settings.llm_api_key()  # a named but unset variable: a SettingsError (exit 2) now, not after the search
 
 
 def _filters(args: argparse.Namespace):
@@ -239,7 +314,7 @@ _TEXT_ARGS = {"ask": "question", "search": "query", "cite": "text"}
 # Arguments that are text, not file names: what argv held as bytes that are not UTF-8 reaches Python
 # as lone surrogates, which neither SQLite nor a UTF-8 stdout accepts.
 _UTF8_ARGS = {"question": "the question", "query": "the query", "text": "the text", "id": "the passage id",
-              "doc_ids": "DOC_ID", "source": "--source", "doc": "--doc", "resume": "--resume"}
+              "doc_ids": "DOC_ID", "source": "--source", "doc": "--doc", "resume": "--resume", **_LLM_ARGS}
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Arguments that name a file or folder (or a packaged name such as 'default'), by dest, rag eval's included.
 _PATH_ARGS = {"embedder": "--embedder", "model": "--model", "beir": "--beir", "queries": "--queries",
@@ -270,6 +345,7 @@ def _check_args(args: argparse.Namespace) -> None:
         _filters(args)
     # Every command reads Settings, whose default index folder comes from $RAG_INDEX.
     _check_index_dir(getattr(args, "index", None))
+    _check_llm_args(args)
 
 
 def _shown(value: str) -> str:
@@ -496,9 +572,24 @@ def _cmd_ui(args) -> int:
     return serve(_settings(args), host=args.host, port=args.port, password=password, allow_hosts=args.allow_host)
 
 
+def _cmd_serve(args) -> int:
+    from ui.serve import check_serve_exposure, resolve_api_key, serve
+    from ui.web_security import HostPolicy, normal_origin
+
+    HostPolicy.for_bind(args.host, args.allow_host)  # a bad --host or --allow-host is a usage error, before loading
+    for origin in args.cors_origin:
+        if not re.fullmatch(r"https?://[^/\s?#@]+", normal_origin(origin)):
+            raise _UsageError(f"--cors-origin {_shown(origin)} is not an origin like https://tools.example.org "
+                              "(scheme, host and optional port; no path)")
+    key, variable = resolve_api_key(args.api_key_env)
+    check_serve_exposure(args.host, key, variable)
+    return serve(_settings(args), host=args.host, port=args.port, api_key=key, key_variable=variable,
+                 allow_hosts=args.allow_host, cors_origins=args.cors_origin, ui=not args.no_ui)
+
+
 COMMANDS = {
     "index": _cmd_index, "ask": _cmd_ask, "search": _cmd_search, "lookup": _cmd_lookup, "cite": _cmd_cite,
-    "chat": _cmd_chat, "docs": _cmd_docs, "remove": _cmd_remove, "ui": _cmd_ui,
+    "chat": _cmd_chat, "docs": _cmd_docs, "remove": _cmd_remove, "ui": _cmd_ui, "serve": _cmd_serve,
 }
 
 

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
-__all__ = ["Settings", "default_index_dir"]
+from .errors import SettingsError
+
+__all__ = ["Settings", "default_index_dir", "llm_url_problem", "env_name_problem", "ENVIRONMENT"]
+
+ENVIRONMENT = {"llm_url": "RAG_LLM_URL", "llm_model": "RAG_LLM_MODEL", "llm_api_key_env": "RAG_LLM_API_KEY_ENV"}
+"""The environment variables that give a setting its default, by field name (``RAG_INDEX``: :func:`default_index_dir`).
+This module is the only place they are read."""
+
+
+def _from_environment(name: str):
+    """A default factory: the environment variable behind setting ``name``, None when unset or empty."""
+    return lambda: os.environ.get(ENVIRONMENT[name]) or None
 
 
 def default_index_dir() -> Path:
@@ -102,6 +115,60 @@ class Settings:
     history_turns: int = 3
     """Previous turns of a conversation kept verbatim for rewriting follow-ups."""
 
+    serve_concurrency: int = 1
+    """``rag serve``: answers generated at once. One for the in-process model (its context is not
+    thread-safe and two cores are busy with one answer); more can pay with ``llm_url`` on a server that
+    batches requests."""
+
+    serve_queue: int = 8
+    """``rag serve``: questions that may wait for the model beyond those being answered; one more is
+    refused at once with 429 and ``Retry-After`` (a wait of 8 answers is already minutes on 2 cores)."""
+
+    serve_request_timeout: float = 300.0
+    """``rag serve``: seconds a question may take from arrival (queueing included) to its verified answer;
+    then its generation is stopped and the client gets 504 (or an error event in a stream)."""
+
+    serve_max_body_bytes: int = 1 << 20
+    """``rag serve``: largest JSON request body (413 beyond): a question with its history is kilobytes."""
+
+    serve_max_upload_bytes: int = 50 << 20
+    """``rag serve``: largest ``POST /v1/documents`` body, all files together (413 beyond); each file is
+    also held to the UI's per-file limit (ui/uploads.py ``MAX_UPLOAD_BYTES``, 20 MB)."""
+
+    llm_url: str | None = field(default_factory=_from_environment("llm_url"))
+    """Base URL of an OpenAI-compatible chat-completions server to generate with instead of ``model``
+    (``--llm-url``, or ``$RAG_LLM_URL``), e.g. ``http://127.0.0.1:8080/v1``: requests go to
+    ``URL/chat/completions``. None: ``model`` runs in this process. The prompt must still fit ``n_ctx``."""
+
+    llm_model: str | None = field(default_factory=_from_environment("llm_model"))
+    """Model name sent to the server (``--llm-model``, or ``$RAG_LLM_MODEL``); None: the first of ``URL/models``."""
+
+    llm_api_key_env: str | None = field(default_factory=_from_environment("llm_api_key_env"))
+    """The NAME of the environment variable that holds the server's API key, sent as ``Authorization: Bearer``
+    (``--llm-api-key-env``, or ``$RAG_LLM_API_KEY_ENV``); the key itself is never a setting, so it stays out
+    of command lines and logs. None: no key is sent."""
+
+    llm_timeout: float = 120.0
+    """Seconds the LLM server may stay silent (before the first token: the prompt's evaluation) before the
+    request fails with exit code 15."""
+
+    llm_retries: int = 2
+    """Further attempts when the LLM server cannot be connected to (exponential backoff); an HTTP error, a
+    timeout after connecting or a failure mid-answer is never retried."""
+
+    def llm_api_key(self) -> str | None:
+        """The API key from the variable ``llm_api_key_env`` names; a named but unset variable is an error."""
+        if not self.llm_api_key_env:
+            return None
+        problem = env_name_problem(self.llm_api_key_env)
+        if problem:
+            raise SettingsError(f"the API key variable (--llm-api-key-env or {ENVIRONMENT['llm_api_key_env']}) {problem}")
+        key = os.environ.get(self.llm_api_key_env)
+        if not key:
+            raise SettingsError(f"the environment variable {self.llm_api_key_env}, named as holding the LLM server's "
+                                f"API key, is not set (or empty); set it, or leave out --llm-api-key-env")
+        return key
+
     def with_overrides(self, **changes) -> "Settings":
         """A copy with the given fields changed; unknown names are an error, ``None`` means unchanged."""
         names = {f.name for f in fields(self)}
@@ -112,3 +179,41 @@ class Settings:
         if "index_dir" in changes:
             changes["index_dir"] = Path(changes["index_dir"]).expanduser()
         return replace(self, **changes)
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENV_NAME_CHARS = 200  # longer than any real variable name: a pasted key or text, not a name
+
+
+def env_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an environment variable's name, or None. The value is never echoed back:
+    it may be the API key itself, pasted where its variable's name belongs."""
+    if not name or len(name) > _ENV_NAME_CHARS or not _ENV_NAME.fullmatch(name):
+        return ("must be the NAME of an environment variable (letters, digits and _, e.g. OPENAI_API_KEY) "
+                "that holds the key, not the key itself")
+    return None
+
+
+def llm_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the base URL of an LLM server, or None. The URL is not echoed (it may hold a password)."""
+    if not url or not url.strip():
+        return "is empty; give the server's base URL, e.g. http://127.0.0.1:8080/v1"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number 0-65535
+    except ValueError as exc:
+        return f"is not a URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must start with http:// or https://, e.g. http://127.0.0.1:8080/v1"
+    if not parts.hostname:
+        return "names no host, e.g. http://127.0.0.1:8080/v1"
+    if port == 0:
+        return "has port 0; the server's port is 1-65535"
+    if parts.username is not None or parts.password is not None:
+        return ("holds a user name or password; put the API key in an environment variable and name it with "
+                "--llm-api-key-env VAR")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must not have a query (?...) or fragment (#...): it is the base that /chat/completions is added to"
+    return None

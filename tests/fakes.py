@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 
 import numpy as np
 
@@ -54,3 +55,38 @@ class CopyingGenerator:
             text = content.strip().splitlines()[-1] if content.strip() else ""
         for word in re.findall(r"\S+\s*", text):
             yield word
+
+
+class GatedGenerator(CopyingGenerator):
+    """A :class:`CopyingGenerator` that waits for ``gate`` (a ``threading.Event``) before its first word:
+    a generation that stays busy until the test lets it go (queueing, time limits, cancellation).
+
+    ``started`` is set when a generation reaches the gate; ``closed`` counts generations whose iterator
+    was closed before their last word (GeneratorExit: the consumer stopped them), ``finished`` those
+    that gave every word. The wait is bounded by ``timeout_s`` so a failing test cannot hang.
+    """
+
+    id = "gated"
+
+    def __init__(self, reply: str | None = None, timeout_s: float = 30.0) -> None:
+        super().__init__(reply)
+        self.timeout_s = timeout_s
+        self.reset()
+
+    def reset(self) -> None:
+        """Close the gate and forget earlier generations."""
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.prompts = self.closed = self.finished = 0
+
+    def stream(self, messages, max_tokens=256):
+        words = list(super().stream(messages, max_tokens))  # counts the prompt
+        self.started.set()
+        self.gate.wait(self.timeout_s)
+        try:
+            for word in words:
+                yield word
+        except GeneratorExit:
+            self.closed += 1
+            raise
+        self.finished += 1

@@ -22,7 +22,7 @@ backslashreplace), so text that cannot be printed is caught too.
 
 No model runs: the index is built with ``fakes.HashEmbedder`` (the embedder an index names is
 swapped for it, and so is any embedder the CLI would load), the LLM is ``fakes.CopyingGenerator``,
-``rag ui`` never serves, and every file the CLI writes lands in a temporary sandbox (``$HOME``,
+``rag ui`` and ``rag serve`` never serve, and every file the CLI writes lands in a temporary sandbox (``$HOME``,
 ``$XDG_*`` and the working directory point there; absolute paths outside it are moved inside).
 
 ``RAG_PROPERTY_EXAMPLES`` sets the examples per command (default 20; docs/RELIABILITY.md).
@@ -316,6 +316,7 @@ def sandbox(tmp_path_factory):
     import rag.assistant as assistant
     import rag.evaluation.results as results
     import ui.app
+    import ui.serve
     from index import CorpusIndex, EmbedderError
     from index.embedder import BACKENDS, parse_embedder_name, resolve_embedder_path
     from rag.models import MODELS, resolve_model
@@ -351,13 +352,14 @@ def sandbox(tmp_path_factory):
         mp.setattr(assistant, "LlamaGenerator", lambda model_path, **kwargs: CopyingGenerator())
         mp.setattr(assistant, "resolve_model", packaged_or_named)
         mp.setattr(ui.app, "serve", fake_serve)
+        mp.setattr(ui.serve, "serve", fake_serve)  # rag serve: checked up to the point it would listen
         mp.setattr(results, "default_results_dir", lambda: root / "results")
         home = root / "home"
         home.mkdir()
         for name, value in (("HOME", home), ("XDG_DATA_HOME", home / "data"), ("XDG_CACHE_HOME", home / "cache"),
                             ("RAG_CACHE_DIR", home / "cache" / "rag"), ("RAG_EMBEDDER_CACHE", home / "cache" / "emb")):
             mp.setenv(name, str(value))
-        for name in ("RAG_INDEX", "RAG_DEBUG"):
+        for name in ("RAG_INDEX", "RAG_DEBUG", "RAG_API_KEY", "RAG_LLM_URL", "RAG_LLM_MODEL", "RAG_LLM_API_KEY_ENV"):
             mp.delenv(name, raising=False)
         mp.chdir(root)
 

@@ -466,6 +466,13 @@ class RagApp:
         return demo
 
 
+def gradio_launch_options() -> dict:
+    """What ``launch()`` (``rag ui``) and ``mount_gradio_app`` (``rag serve``) both set: no server-side
+    rendering, no MCP, no PWA or footer links, the upload limit, and the product's look."""
+    return dict(ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS, head=HEAD, footer_links=[],
+                mcp_server=False, pwa=False)
+
+
 @dataclass
 class RunningApp:
     demo: object
@@ -501,9 +508,8 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, passwor
         # gradio_lifespan puts the web-security middleware in front of Gradio's own middleware (its CORS
         # middleware echoes origins and would answer preflight requests before anything behind it).
         demo.launch(server_name=host, server_port=port, auth=login.check if login else None, prevent_thread_lock=True,
-                    quiet=True, ssr_mode=False, share=False, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS,
-                    head=HEAD, footer_links=[], mcp_server=False, pwa=False,
-                    app_kwargs={"lifespan": gradio_lifespan(policy)})
+                    quiet=True, share=False, app_kwargs={"lifespan": gradio_lifespan(policy)},
+                    **gradio_launch_options())
     except OSError:
         raise RagError(f"cannot listen on {host}:{port}: the port is in use or not allowed; choose another with --port") from None
     if not is_installed(demo.server_app):  # a Gradio that no longer runs the lifespan: fail closed

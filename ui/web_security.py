@@ -327,6 +327,19 @@ class HostPolicy:
 
 
 # ---- the middleware ------------------------------------------------------------------------------
+CORS_MAX_AGE_S = 600
+"""Seconds a browser may cache a preflight answer for a configured CORS origin."""
+
+
+def normal_origin(origin: str) -> str:
+    """``origin`` as compared: lower case, no trailing slash, the scheme's default port left out."""
+    text = origin.strip().lower().rstrip("/")
+    for scheme, port in (("http", 80), ("https", 443)):
+        if text.startswith(f"{scheme}://") and text.endswith(f":{port}"):
+            text = text[: -len(f":{port}")]
+    return text
+
+
 def _plain_response(status: int, text: str) -> tuple[dict, dict]:
     body = text.encode("utf-8")
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
@@ -348,9 +361,12 @@ class WebSecurityMiddleware:
     - The client's address is available to the login check as :func:`client_address`.
     """
 
-    def __init__(self, app, policy: HostPolicy) -> None:
+    def __init__(self, app, policy: HostPolicy, cors_origins: Iterable[str] = ()) -> None:
+        """``cors_origins``: origins (``https://tool.example:8443``) whose pages may call this server
+        (``rag serve --cors-origin``): they pass the same-origin rule and get CORS headers. None by default."""
         self.app = app
         self.policy = policy
+        self.cors_origins = frozenset(normal_origin(o) for o in cors_origins)
         self._security = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS]
         self._replaced = {k for k, _ in self._security}
 
@@ -369,28 +385,46 @@ class WebSecurityMiddleware:
         local = (scope.get("server") or (None, None))[0]
         if not self.policy.allows_host(host, local):
             await self._refuse(kind, send, 421, "Misdirected request: this server does not answer to that host name "
-                                                "(rag ui --allow-host NAME adds one).\n")
+                                                "(--allow-host NAME adds one).\n")
             return
-        unsafe = kind == "websocket" or scope.get("method", "GET").upper() not in _SAFE_METHODS
-        if origin is not None and unsafe and not self.policy.allows_origin(origin, host, local):
+        method = scope.get("method", "GET").upper()
+        unsafe = kind == "websocket" or method not in _SAFE_METHODS
+        cors = kind == "http" and origin is not None and normal_origin(origin) in self.cors_origins
+        if cors and method == "OPTIONS":
+            await self._preflight(send, origin)
+            return
+        if origin is not None and unsafe and not cors and not self.policy.allows_origin(origin, host, local):
             await self._refuse(kind, send, 403, "Forbidden: cross-origin request refused.\n")
             return
         client = scope.get("client")
         token = _client.set(str(client[0]) if client else "unknown")
         try:
-            await self.app(scope, receive, self._sender(send))
+            await self.app(scope, receive, self._sender(send, origin if cors else None))
         finally:
             _client.reset(token)
 
-    def _sender(self, send):
+    def _sender(self, send, cors_origin: str | None = None):
+        allowed = [(b"access-control-allow-origin", cors_origin.encode("latin-1")), (b"vary", b"Origin"),
+                   (b"access-control-expose-headers", b"retry-after, x-conversation-id")] if cors_origin else []
+
         async def wrapped(message) -> None:
             if message.get("type") in ("http.response.start", "websocket.http.response.start"):
                 kept = [(k, v) for k, v in message.get("headers") or ()
                         if not k.lower().startswith(b"access-control-") and k.lower() not in self._replaced]
-                message = {**message, "headers": kept + self._security}
+                message = {**message, "headers": kept + self._security + allowed}
             await send(message)
 
         return wrapped
+
+    async def _preflight(self, send, origin: str) -> None:
+        """The answer to a CORS preflight from a configured origin: the methods and headers the API takes."""
+        start, body = _plain_response(204, "")
+        start["headers"] += [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin"),
+                             (b"access-control-allow-methods", b"GET, POST, DELETE"),
+                             (b"access-control-allow-headers", b"authorization, content-type"),
+                             (b"access-control-max-age", str(CORS_MAX_AGE_S).encode())]
+        await send(start)
+        await send(body)
 
     @staticmethod
     async def _refuse(kind: str, send, status: int, text: str) -> None:

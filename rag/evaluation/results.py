@@ -21,6 +21,11 @@ def package_version() -> str:
         return "0+unknown"
 
 
+_SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+               "avx_vnni", "amx_int8")
+"""The CPU flags (as lscpu and /proc/cpuinfo name them) that change how fast the vector and LLM kernels run."""
+
+
 def machine_info() -> dict:
     """What the numbers were measured on (latency is meaningless without it)."""
     cpu = platform.processor() or ""
@@ -28,6 +33,14 @@ def machine_info() -> dict:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    flags: list[str] = []
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = [f for f in line.split(":", 1)[1].split() if f in _SIMD_FLAGS]
                 break
     except OSError:
         pass
@@ -46,6 +59,7 @@ def machine_info() -> dict:
     return {
         "machine": platform.machine(),
         "cpu": cpu,
+        "cpu_flags": flags,
         "cores": usable,
         "memory_gib": round(memory / 2**30, 1),
         "system": f"{platform.system()} {platform.release()}",

@@ -1,0 +1,173 @@
+"""``rag serve`` overheads and behaviour under load, on the sample corpus with the packaged small model.
+
+    .venv/bin/python benchmarks/serve.py [--model small] [--questions 4] [--clients 1,4,16] [--per-client 2]
+
+Three measurements, each a ratio or a count taken in one run on one machine:
+1. API overhead: the same questions asked through ``POST /v1/ask`` (HTTP, JSON, the queue, a worker
+   thread) and in process with ``Assistant.ask``, one pass each in the same order, so the model's
+   prompt cache is in the same state for both.
+2. K concurrent clients (default 1, 4, 16), each sending ``--per-client`` questions one after the
+   other without retrying a refusal: answers per minute, p50/p95 latency of the answered ones, and
+   the share refused with 429 (the server's queue holds ``Settings.serve_queue`` waiting questions).
+3. Backend overhead: ``python -m llama_cpp.server`` with the same GGUF file, used with
+   ``--llm-url``, against the in-process model on the same questions (and whether the answers match).
+
+Run it alone: the two cores are the bottleneck, and a second busy process changes every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+from bench_common import percentile, sample_assistant, write_results  # noqa: E402
+
+QUESTIONS = ROOT / "tests" / "data" / "sample_questions.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _questions(n: int) -> list[str]:
+    data = json.loads(QUESTIONS.read_text())
+    return [q["question"] for q in data if q["answerable"]][:n]
+
+
+def _timed(fn) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def api_overhead(assistant, url: str, questions: list[str]) -> dict:
+    import httpx
+
+    local = [_timed(lambda q=q: assistant.ask(q)) for q in questions]
+    remote = [_timed(lambda q=q: httpx.post(f"{url}/v1/ask", json={"question": q}, timeout=600).json())
+              for q in questions]
+    same = sum(a.text == r["answer"] for (_, a), (_, r) in zip(local, remote))
+    local_s, remote_s = sum(t for t, _ in local), sum(t for t, _ in remote)
+    return {"in_process_s": [round(t, 3) for t, _ in local], "api_s": [round(t, 3) for t, _ in remote],
+            "ratio_api_to_in_process": round(remote_s / local_s, 4), "same_answers": f"{same}/{len(questions)}"}
+
+
+def concurrent_clients(url: str, questions: list[str], clients: int, per_client: int) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    refused = failed = 0
+    lock = threading.Lock()
+
+    def client(i: int) -> None:
+        nonlocal refused, failed
+        with httpx.Client(timeout=900) as http:
+            for j in range(per_client):
+                question = questions[(i + j) % len(questions)]
+                took, response = _timed(lambda: http.post(f"{url}/v1/ask", json={"question": question}))
+                with lock:
+                    if response.status_code == 200:
+                        latencies.append(took)
+                    elif response.status_code == 429:
+                        refused += 1
+                    else:
+                        failed += 1
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    sent = clients * per_client
+    return {"clients": clients, "requests": sent, "answered": len(latencies), "refused_429": refused,
+            "failed": failed, "refused_share": round(refused / sent, 3), "wall_s": round(wall, 1),
+            "answers_per_minute": round(len(latencies) / wall * 60, 2),
+            "p50_s": round(percentile(latencies, 50), 2), "p95_s": round(percentile(latencies, 95), 2)}
+
+
+def backend_overhead(assistant, questions: list[str], model_path: str) -> dict:
+    import httpx
+
+    from rag import Assistant
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model_path, "--host", "127.0.0.1",
+                               "--port", str(port), "--n_ctx", str(assistant.settings.n_ctx),
+                               "--n_threads", str(os.cpu_count() or 1)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{url}/models", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("llama_cpp.server did not start")
+            time.sleep(0.5)
+        remote = Assistant(assistant.settings.with_overrides(llm_url=url), index=assistant.index)
+        remote.ask(questions[0])  # warm the server's model and prompt cache, as the in-process pass was
+        local = [_timed(lambda q=q: assistant.ask(q)) for q in questions]
+        served = [_timed(lambda q=q: remote.ask(q)) for q in questions]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    same = sum(a.text == b.text for (_, a), (_, b) in zip(local, served))
+    return {"in_process_s": [round(t, 3) for t, _ in local], "llm_url_s": [round(t, 3) for t, _ in served],
+            "ratio_llm_url_to_in_process": round(sum(t for t, _ in served) / sum(t for t, _ in local), 4),
+            "same_answers": f"{same}/{len(questions)}"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="small")
+    parser.add_argument("--questions", type=int, default=4)
+    parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--per-client", type=int, default=2)
+    parser.add_argument("--skip-backend", action="store_true")
+    args = parser.parse_args()
+
+    from rag.models import resolve_model
+    from ui.serve import start
+
+    assistant = sample_assistant(model=args.model)
+    questions = _questions(args.questions)
+    assistant.ask(questions[-1])  # load the embedder and the model before anything is timed
+    running = start(assistant.settings, port=_free_port(), assistant=assistant, ui=False)
+    try:
+        record = {"model": args.model, "questions": questions, "serve_queue": assistant.settings.serve_queue,
+                  "api_overhead": api_overhead(assistant, running.url, questions), "concurrency": []}
+        print("API overhead:", json.dumps(record["api_overhead"]), flush=True)
+        for k in (int(x) for x in args.clients.split(",")):
+            result = concurrent_clients(running.url, questions, k, args.per_client)
+            record["concurrency"].append(result)
+            print("clients:", json.dumps(result), flush=True)
+    finally:
+        running.close()
+    if not args.skip_backend:
+        record["backend_overhead"] = backend_overhead(assistant, questions, str(resolve_model(args.model)))
+        print("backend overhead:", json.dumps(record["backend_overhead"]), flush=True)
+    print("results:", write_results("serve", record))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
