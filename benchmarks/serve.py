@@ -1,16 +1,16 @@
 """``rag serve`` overheads and behaviour under load, on the sample corpus with the packaged small model.
 
-    .venv/bin/python benchmarks/serve.py [--model small] [--questions 4] [--clients 1,4,16] [--per-client 2]
+    .venv/bin/python benchmarks/serve.py [--model small] [--questions 6] [--clients 1,4,16] [--per-client 2] [--skip-backend]
 
 Three measurements, each a ratio or a count taken in one run on one machine:
 1. API overhead: the same questions asked through ``POST /v1/ask`` (HTTP, JSON, the queue, a worker
-   thread) and in process with ``Assistant.ask``, one pass each in the same order, so the model's
-   prompt cache is in the same state for both.
+   thread) and in process with ``Assistant.ask``, in passes A B B A over the list (``_both_ways``).
 2. K concurrent clients (default 1, 4, 16), each sending ``--per-client`` questions one after the
    other without retrying a refusal: answers per minute, p50/p95 latency of the answered ones, and
    the share refused with 429 (the server's queue holds ``Settings.serve_queue`` waiting questions).
 3. Backend overhead: ``python -m llama_cpp.server`` with the same GGUF file, used with
-   ``--llm-url``, against the in-process model on the same questions (and whether the answers match).
+   ``--llm-url``, against the in-process model on the same questions, also A B B A (and whether the
+   answers match). Times are per question, summed over its two passes.
 
 Run it alone: the two cores are the bottleneck, and a second busy process changes every figure.
 """
@@ -43,9 +43,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _questions(n: int) -> list[str]:
-    data = json.loads(QUESTIONS.read_text())
-    return [q["question"] for q in data if q["answerable"]][:n]
+def _questions(n: int) -> tuple[list[str], str]:
+    """The first ``n`` answerable sample questions, and the next one to warm the models up with (a question
+    that is not measured, so no measured prompt is already in a cache)."""
+    data = [q["question"] for q in json.loads(QUESTIONS.read_text()) if q["answerable"]]
+    return data[:n], data[n]
 
 
 def _timed(fn) -> tuple[float, object]:
@@ -54,12 +56,35 @@ def _timed(fn) -> tuple[float, object]:
     return time.perf_counter() - t0, out
 
 
+def _both_ways(questions: list[str], first, second) -> tuple[list, list]:
+    """Every question asked both ways, in passes A B B A over the whole list: within a pass each question
+    follows a different one, so no prompt is answered from the cache of its own previous run, and the
+    order effects (a cache, a warming CPU, another job on the machine) fall on both sides alike. Returns
+    each side's per-question (seconds, answer), the seconds summed over its two passes."""
+    def two_passes(ask, answers: list) -> None:
+        for i, q in enumerate(questions):
+            took, answer = ask(q)
+            answers[i] = (answers[i][0] + took, answer) if answers[i] else (took, answer)
+
+    a: list = [None] * len(questions)
+    b: list = [None] * len(questions)
+    two_passes(first, a)
+    two_passes(second, b)
+    two_passes(second, b)
+    two_passes(first, a)
+    return a, b
+
+
 def api_overhead(assistant, url: str, questions: list[str]) -> dict:
     import httpx
 
-    local = [_timed(lambda q=q: assistant.ask(q)) for q in questions]
-    remote = [_timed(lambda q=q: httpx.post(f"{url}/v1/ask", json={"question": q}, timeout=600).json())
-              for q in questions]
+    def in_process(q):
+        return _timed(lambda: assistant.ask(q))
+
+    def over_http(q):
+        return _timed(lambda: httpx.post(f"{url}/v1/ask", json={"question": q}, timeout=600).json())
+
+    local, remote = _both_ways(questions, in_process, over_http)
     same = sum(a.text == r["answer"] for (_, a), (_, r) in zip(local, remote))
     local_s, remote_s = sum(t for t, _ in local), sum(t for t, _ in remote)
     return {"in_process_s": [round(t, 3) for t, _ in local], "api_s": [round(t, 3) for t, _ in remote],
@@ -101,7 +126,7 @@ def concurrent_clients(url: str, questions: list[str], clients: int, per_client:
             "p50_s": round(percentile(latencies, 50), 2), "p95_s": round(percentile(latencies, 95), 2)}
 
 
-def backend_overhead(assistant, questions: list[str], model_path: str) -> dict:
+def backend_overhead(assistant, questions: list[str], warm_up: str, model_path: str) -> dict:
     import httpx
 
     from rag import Assistant
@@ -124,9 +149,9 @@ def backend_overhead(assistant, questions: list[str], model_path: str) -> dict:
                 raise SystemExit("llama_cpp.server did not start")
             time.sleep(0.5)
         remote = Assistant(assistant.settings.with_overrides(llm_url=url), index=assistant.index)
-        remote.ask(questions[0])  # warm the server's model and prompt cache, as the in-process pass was
-        local = [_timed(lambda q=q: assistant.ask(q)) for q in questions]
-        served = [_timed(lambda q=q: remote.ask(q)) for q in questions]
+        remote.ask(warm_up)  # load the server's model and its cache of the fixed prompt prefix, as in process
+        local, served = _both_ways(questions, lambda q: _timed(lambda: assistant.ask(q)),
+                                   lambda q: _timed(lambda: remote.ask(q)))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -139,8 +164,8 @@ def backend_overhead(assistant, questions: list[str], model_path: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="small")
-    parser.add_argument("--questions", type=int, default=4)
-    parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--questions", type=int, default=6)
+    parser.add_argument("--clients", default="1,4,16", help="client counts to run, comma-separated (empty: none)")
     parser.add_argument("--per-client", type=int, default=2)
     parser.add_argument("--skip-backend", action="store_true")
     args = parser.parse_args()
@@ -149,21 +174,21 @@ def main() -> int:
     from ui.serve import start
 
     assistant = sample_assistant(model=args.model)
-    questions = _questions(args.questions)
-    assistant.ask(questions[-1])  # load the embedder and the model before anything is timed
+    questions, warm_up = _questions(args.questions)
+    assistant.ask(warm_up)  # load the embedder and the model before anything is timed
     running = start(assistant.settings, port=_free_port(), assistant=assistant, ui=False)
     try:
         record = {"model": args.model, "questions": questions, "serve_queue": assistant.settings.serve_queue,
                   "api_overhead": api_overhead(assistant, running.url, questions), "concurrency": []}
         print("API overhead:", json.dumps(record["api_overhead"]), flush=True)
-        for k in (int(x) for x in args.clients.split(",")):
+        for k in (int(x) for x in args.clients.split(",") if x.strip()):
             result = concurrent_clients(running.url, questions, k, args.per_client)
             record["concurrency"].append(result)
             print("clients:", json.dumps(result), flush=True)
     finally:
         running.close()
     if not args.skip_backend:
-        record["backend_overhead"] = backend_overhead(assistant, questions, str(resolve_model(args.model)))
+        record["backend_overhead"] = backend_overhead(assistant, questions, warm_up, str(resolve_model(args.model)))
         print("backend overhead:", json.dumps(record["backend_overhead"]), flush=True)
     print("results:", write_results("serve", record))
     return 0
