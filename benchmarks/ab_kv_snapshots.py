@@ -1,11 +1,11 @@
 """Follow-up latency with and without the generator's KV snapshots, one process, same questions.
 
-    .venv/bin/python benchmarks/ab_kv_snapshots.py --model default [--index DIR] [--ids c01,c03,c08]
+    .venv/bin/python -m benchmarks.ab_kv_snapshots --model default [--index DIR] [--ids c01,c03,c08]
 
 A follow-up runs two prompts with different system messages: the rewrite (rules and worked
 examples) and the answer. ``rag.generator.KVSnapshots`` keeps the llama.cpp state reached under
-each and restores it on a switch; with ``keep=0`` nothing is kept, so every switch evaluates the
-prompt's fixed part again (the behaviour before the snapshots). Runs the chosen conversations of
+each and restores it on a switch; a generator given ``KVSnapshots(keep=0)`` keeps nothing, so every
+switch evaluates the prompt's fixed part again (the behaviour before the snapshots). Runs the chosen conversations of
 ``tests/data/sample_conversations.json`` twice, snapshots on then off, and reports per follow-up
 turn the rewrite time and the answer's time to first token, their medians, and whether the
 answers were word for word the same (they should be: greedy decoding from the same state).
@@ -17,19 +17,15 @@ import argparse
 import json
 import statistics
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench_common import sample_assistant, write_results  # noqa: E402
-from rag import Assistant  # noqa: E402
+from benchmarks.bench_common import ROOT, benchmark_assistant, write_results
+from rag import Assistant
+from rag.generator import KVSnapshots
 
 
 def _run(assistant: Assistant, conversations: list[dict], keep: int) -> list[dict]:
-    generator = assistant.generator
-    generator.snapshots.keep = keep
-    generator.snapshots.forget()
+    # A fresh store per arm: the variant is KVSnapshots' own constructor argument, not a patched global.
+    assistant.generator.snapshots = KVSnapshots(keep=keep)
     rows = []
     for conv in conversations:
         chat = assistant.conversation(persist=False)
@@ -50,14 +46,14 @@ def _median(rows: list[dict], key: str) -> float | None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="default")
     parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
     parser.add_argument("--ids", default="c01,c03,c05,c08", help="conversations to run, comma-separated")
     args = parser.parse_args()
     conversations = [c for c in json.loads((ROOT / "tests/data/sample_conversations.json").read_text())
                      if c["id"] in args.ids.split(",")]
-    assistant = sample_assistant(args.index, "rag-kv-", model=args.model)
+    assistant = benchmark_assistant(index_dir=args.index, prefix="rag-kv-", model=args.model)
     assistant.ask("Who is the lead engineer on the Alder Harbour Bridge project?")  # load the model outside the timings
     on = _run(assistant, conversations, keep=3)
     off = _run(assistant, conversations, keep=0)

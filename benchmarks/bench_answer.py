@@ -1,6 +1,6 @@
 """Answer latency: the product's generation path against raw llama-cpp-python on the same prompt.
 
-    .venv/bin/python benchmarks/bench_answer.py --model small [--repeats 3]
+    .venv/bin/python -m benchmarks.bench_answer --model small [--repeats 3]
 
 Measures, in one process and one run (ratios are what to compare on a shared machine):
   - raw llama-cpp-python: time to first token and decode tokens/s for the product's exact messages,
@@ -20,12 +20,8 @@ import statistics
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench_common import sample_assistant  # noqa: E402
+from benchmarks.bench_common import RESULTS, benchmark_assistant
 
 QUESTION = "How much did the library renovation cost, and who designed the building?"
 
@@ -45,12 +41,12 @@ def _raw(llm, messages, max_tokens):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="small")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=64)
     args = parser.parse_args()
-    assistant = sample_assistant(None, "rag-answer-", model=args.model)
+    assistant = benchmark_assistant(prefix="rag-answer-", model=args.model)
     stream = assistant.stream(QUESTION)
     messages = list(stream.messages)
     generator = assistant.generator
@@ -86,7 +82,7 @@ def main() -> int:
               "repeats": args.repeats, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", "summary": summary}
     print(json.dumps(record, indent=2))
-    out = ROOT / "benchmarks/results" / f"answer-{args.model}-{datetime.now().strftime('%Y%m%dT%H%M')}.json"
+    out = RESULTS / f"answer-{args.model}-{datetime.now().strftime('%Y%m%dT%H%M')}.json"
     out.write_text(json.dumps(record, indent=2))
     return 0
 

@@ -1,8 +1,10 @@
-"""Shared helpers of the bench_*.py scripts: machine description, results files, memory, timing.
+"""What every benchmark shares: the one way to get an index, machine description, results files, memory, timing.
 
 Not a benchmark itself. Every script prints its numbers and writes one JSON
 record under benchmarks/results/ holding the machine, the date, the command
 and the configuration, so a number in docs/BENCHMARKS.md can be traced to a run.
+Scripts are run as modules from the repository root (``python -m benchmarks.NAME``),
+so ``rag`` and ``index`` import as the installed product does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
+
+from rag.evaluation.results import machine_info
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -23,21 +28,22 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 SEED = ROOT.parent / "shared" / "corpus" / "seed"
 SAMPLE_CORPUS = ROOT / "rag" / "sample_corpus"
 
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from rag.evaluation.results import machine_info  # noqa: E402
+def benchmark_assistant(corpora: Sequence[str | Path] = (SAMPLE_CORPUS,), index_dir: str | Path | None = None,
+                        prefix: str = "rag-bench-", **settings):
+    """The one way a benchmark gets an index to ask questions of: an Assistant whose index holds ``corpora``
+    (default: the sample corpus), built with ``Assistant.build`` exactly as ``rag index`` builds one.
 
-
-def sample_assistant(index_dir: str | Path | None = None, prefix: str = "rag-bench-", corpus: str | Path = SAMPLE_CORPUS,
-                     **settings):
-    """An Assistant over the sample corpus (or ``corpus``): ``index_dir`` brought up to date (a no-op
-    when it is), or a new index in a temp dir. ``settings`` are Settings fields; None leaves one as is."""
+    ``index_dir`` is brought up to date (a no-op when it already is: pass it to reuse an index across
+    runs), else a new index is made in a temp dir. ``settings`` are Settings fields (the variants a
+    benchmark compares); None leaves one as is. Scripts that time indexing itself (bench_index,
+    bench_vs_langchain) call ``CorpusIndex.index_paths`` directly, because that call is what they measure.
+    """
     from rag import Assistant, Settings
 
     path = index_dir or tempfile.mkdtemp(prefix=prefix)
     assistant = Assistant(Settings(index_dir=path).with_overrides(**settings))
-    assistant.build([corpus])
+    assistant.build([Path(c).expanduser() for c in corpora])
     return assistant
 
 
@@ -93,6 +99,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
 
 
+def command_line() -> str:
+    """How this run was started, as it would be typed: ``python -m benchmarks.NAME ARGS``."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    start = ["-m", spec.name] if spec is not None else sys.argv[:1]
+    return " ".join([Path(sys.executable).name, *start, *sys.argv[1:]])
+
+
 def write_results(name: str, record: dict) -> Path:
     """benchmarks/results/<name>-<UTC timestamp>.json with machine, date, command and ``record``."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -100,7 +113,7 @@ def write_results(name: str, record: dict) -> Path:
     full = {
         "benchmark": name,
         "date": now.isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "command": command_line(),
         "git_commit": git_commit(),
         "machine": machine(),
         **record,

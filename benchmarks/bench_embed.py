@@ -1,7 +1,7 @@
 """Embedding throughput of the embedder backends, side by side in one run, and their retrieval quality.
 
-    nice -n 10 .venv/bin/python benchmarks/bench_embed.py [--docs 150 --rounds 3]
-    nice -n 10 .venv/bin/python benchmarks/bench_embed.py --quality [--backends torch,onnx-int8]
+    nice -n 10 .venv/bin/python -m benchmarks.bench_embed [--docs 150 --rounds 3]
+    nice -n 10 .venv/bin/python -m benchmarks.bench_embed --quality [--backends torch,onnx-int8]
 
 Speed: the texts are exactly what indexing embeds (SciFact abstracts from
 ../shared/data/beir-scifact, chunked by the product's chunker, each chunk with
@@ -23,15 +23,9 @@ embedder id), so the fp32 index built by ``rag eval retrieval`` is reused.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_common import SHARED_DATA, Timer, peak_rss_mib, write_results  # noqa: E402
+from benchmarks.bench_common import SHARED_DATA, Timer, peak_rss_mib, write_results
 
 SCIFACT = SHARED_DATA / "beir-scifact"
 
@@ -46,9 +40,6 @@ CONFIGS = {
     "onnx-int8-b8": ("onnx-int8", None, 8),
     "onnx-int8-b64": ("onnx-int8", None, 64),
     "openvino": ("openvino", None, 32),
-    # Experiment, not a product backend: uint8 weights (U8U8 kernels, no AVX2 int16 saturation), every
-    # MatMul quantised, built here from the fp32 export.
-    "onnx-int8-u8w": ("onnx", None, 32),
 }
 DEFAULT_CONFIGS = "torch,torch-t1,onnx,onnx-int8,onnx-int8-t1,openvino"
 
@@ -84,8 +75,6 @@ def run_speed(args: argparse.Namespace) -> dict:
         backend, threads, batch = CONFIGS[label]
         with Timer() as t:
             emb = SentenceTransformerEmbedder(backend=backend, threads=threads, batch_size=batch)
-            if label == "onnx-int8-u8w" and emb.backend == "onnx":
-                emb = _u8_weights_variant(emb)
             if emb.backend != backend:
                 skipped[label] = f"fell back to {emb.backend}"
                 print(f"  {label}: skipped ({skipped[label]})", flush=True)
@@ -141,29 +130,6 @@ def run_speed(args: argparse.Namespace) -> dict:
                       "mean_chars": round(sum(map(len, texts)) / len(texts), 1)},
             "rounds": args.rounds, "torch_default_threads": default_threads,
             "configs": rows, "skipped": skipped, "peak_rss_mib": round(peak_rss_mib(), 1)}
-
-
-def _u8_weights_variant(emb):
-    """Swap in a uint8-weight quantisation of the fp32 export (experiment for the int8 variant choice)."""
-    import logging
-    import shutil
-    import tempfile
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    from index.embedder import _ExportedRunner
-
-    src = emb.export_dir("onnx")
-    dst = Path(tempfile.mkdtemp(prefix="u8w-"))
-    for f in src.iterdir():
-        if f.name != "model.onnx":
-            shutil.copy2(f, dst / f.name)
-    logging.getLogger().setLevel(logging.ERROR)
-    quantize_dynamic(str(src / "model.onnx"), str(dst / "model.onnx"), weight_type=QuantType.QUInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": 1})
-    emb._runner = _ExportedRunner(dst, "onnx-int8", emb.batch_size, emb.threads)
-    emb.model_id = "all-MiniLM-L6-v2(u8w-experiment)"
-    return emb
 
 
 def _cpu_seconds() -> float:

@@ -1,10 +1,6 @@
 """Index build throughput, memory and size, and the cost of an incremental re-run, per embedder backend.
 
-    nice -n 10 .venv/bin/python benchmarks/bench_index.py [--corpus DIR ...] [--backends torch,onnx-int8]
-    nice -n 10 .venv/bin/python benchmarks/bench_index.py --backends onnx --batches 16:16,64:256 --rounds 2
-
-``--batches DOCS:CHUNKS,...`` compares commit batch sizes (index.corpus_index COMMIT_DOCS and
-COMMIT_CHUNKS): a batch is embedded and committed when it holds DOCS documents or CHUNKS chunks.
+    nice -n 10 .venv/bin/python -m benchmarks.bench_index [--corpus DIR ...] [--backends torch,onnx-int8] [--rounds 2]
 
 Defaults: ../shared/data/multihop-rag/excerpts (326 news articles) and the seed
 corpus ../shared/corpus/seed. For each corpus and backend, in a fresh process
@@ -28,16 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_common import ROOT, SEED, SHARED_DATA, peak_rss_mib, write_results  # noqa: E402
+from benchmarks.bench_common import ROOT, SEED, SHARED_DATA, peak_rss_mib, write_results
 
 DEFAULT_CORPORA = [SHARED_DATA / "multihop-rag" / "excerpts", SEED]
 
@@ -46,13 +39,9 @@ def folder_bytes(path: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in path.iterdir() if p.is_file()}
 
 
-def run_case(corpus: Path, backend: str, workdir: Path, batches: str | None = None) -> dict:
+def run_case(corpus: Path, backend: str, workdir: Path) -> dict:
     from index import CorpusIndex, corpus_index
     from index.embedder import SentenceTransformerEmbedder
-
-    if batches:
-        docs_per_batch, chunks_per_batch = (int(x) for x in batches.split(":"))
-        corpus_index.COMMIT_DOCS, corpus_index.COMMIT_CHUNKS = docs_per_batch, chunks_per_batch
 
     emb = SentenceTransformerEmbedder(backend=backend)
     t0 = time.perf_counter()
@@ -107,12 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", action="append", help="folder to index (repeatable); default: MultiHop-RAG excerpts and the seed corpus")
     p.add_argument("--backends", default="torch,onnx-int8", help="embedder backends, side by side")
-    p.add_argument("--batches", help="commit batch sizes to compare, DOCS:CHUNKS,... (default: the product's)")
     p.add_argument("--rounds", type=int, default=1, help="repeat every case, interleaved (default 1)")
-    p.add_argument("--case", nargs=4, metavar=("CORPUS", "BACKEND", "WORKDIR", "BATCHES"), help=argparse.SUPPRESS)
+    p.add_argument("--case", nargs=3, metavar=("CORPUS", "BACKEND", "WORKDIR"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.case:
-        print(json.dumps(run_case(Path(args.case[0]), args.case[1], Path(args.case[2]), args.case[3] or None)))
+        print(json.dumps(run_case(Path(args.case[0]), args.case[1], Path(args.case[2]))))
         return 0
     corpora = [Path(c).expanduser() for c in args.corpus] if args.corpus else DEFAULT_CORPORA
     backends = [b for b in args.backends.split(",") if b]
@@ -121,13 +109,11 @@ def main(argv: list[str] | None = None) -> int:
 
     for backend in backends:
         SentenceTransformerEmbedder(backend=backend).backend
-    batch_options = [b for b in (args.batches or "").split(",") if b] or [""]
-    cases = [(corpus, backend, batches) for corpus in corpora for _ in range(args.rounds)
-             for backend in backends for batches in batch_options]
+    cases = [(corpus, backend) for corpus in corpora for _ in range(args.rounds) for backend in backends]
     results = []
-    for corpus, backend, batches in cases:
+    for corpus, backend in cases:
         with tempfile.TemporaryDirectory() as tmp:
-            proc = subprocess.run([sys.executable, __file__, "--case", str(corpus), backend, tmp, batches],
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_index", "--case", str(corpus), backend, tmp],
                                   capture_output=True, text=True, cwd=ROOT)
         if proc.returncode != 0:
             print(f"{corpus.name} {backend}: failed\n{proc.stderr[-2000:]}", flush=True)
@@ -144,15 +130,6 @@ def main(argv: list[str] | None = None) -> int:
               f"disk {row['disk']['total_bytes'] / 2**20:5.1f} MiB ({row['disk']['bytes_per_chunk']} B/chunk)  "
               f"unchanged re-run {u['seconds']:.2f} s = {100 * u['ratio_to_full']:.2f}%  "
               f"one file changed {c['seconds']:.2f} s", flush=True)
-    batch_medians: dict[str, dict[str, float]] = {}
-    for row in results:
-        if "error" not in row:
-            key = f"{row['commit_batch']['documents']}:{row['commit_batch']['chunks']}"
-            batch_medians.setdefault(f"{Path(row['corpus']).name} {row['backend']}", {}).setdefault(key, []).append(
-                row["full_build"]["seconds"])
-    batch_medians = {case: {k: statistics.median(v) for k, v in by_batch.items()} for case, by_batch in batch_medians.items()}
-    if len(batch_options) > 1:
-        print("median build seconds by commit batch (documents:chunks):", json.dumps(batch_medians))
     by = {}
     for row in results:
         if "error" not in row:
@@ -162,9 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     if speedups:
         print("build speed-up vs torch:", json.dumps(speedups))
     path = write_results("index", {"config": {"corpora": [str(c) for c in corpora], "backends": backends,
-                                              "batches": batch_options, "rounds": args.rounds},
-                                   "results": results, "speedup_vs_torch": speedups,
-                                   "median_build_seconds_by_batch": batch_medians})
+                                              "rounds": args.rounds},
+                                   "results": results, "speedup_vs_torch": speedups})
     print(f"results: {path}")
     return 0
 

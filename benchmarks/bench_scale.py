@@ -1,6 +1,6 @@
 """Vector index at scale: build time, memory, query latency and recall@10 of each FAISS index kind.
 
-    nice -n 10 .venv/bin/python benchmarks/bench_scale.py [--sizes 10000,100000,1000000 --kinds flat,ivf,hnsw]
+    nice -n 10 .venv/bin/python -m benchmarks.bench_scale [--sizes 10000,100000,1000000 --kinds flat,ivf,hnsw]
 
 Synthetic data shaped like sentence embeddings rather than uniform noise (on
 which every ANN index looks bad and every exact one looks good): 384-d unit
@@ -28,9 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_common import ROOT, current_rss_mib, peak_rss_mib, percentile, write_results  # noqa: E402
+from benchmarks.bench_common import ROOT, current_rss_mib, peak_rss_mib, percentile, write_results
 
 DIM = 384
 
@@ -105,14 +103,6 @@ def run_case(folder: Path, kind: str, sweep: bool) -> dict:
     if kind == "hnsw":
         out["M"], out["efSearch"] = int(index._hnsw().hnsw.nb_neighbors(0)), int(index._hnsw().hnsw.efSearch)
     out.update(_measure(index, queries, truth))
-    if kind == "flat":
-        # The same queries with two OpenMP threads per query, for the SEARCH_THREADS choice.
-        import index.vectors as vectors_module
-
-        vectors_module.SEARCH_THREADS = 2
-        out["two_threads_per_query"] = _measure(index, queries[:50], truth[:50])
-        vectors_module.SEARCH_THREADS = 1
-        index.search(queries[0], 1)
     if sweep and kind in ("ivf", "hnsw"):
         rows = []
         if kind == "ivf":
@@ -264,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                 if kind == "hnsw" and n > args.hnsw_max:
                     print(f"  {kind}: skipped above --hnsw-max {args.hnsw_max:,}", flush=True)
                     continue
-                cmd = [sys.executable, __file__, "--case", str(folder), kind] + (["--no-sweep"] if args.no_sweep else [])
+                cmd = [sys.executable, "-m", "benchmarks.bench_scale", "--case", str(folder), kind] + (["--no-sweep"] if args.no_sweep else [])
                 proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
                 if proc.returncode != 0:
                     print(f"  {kind}: failed\n{proc.stderr[-2000:]}", flush=True)

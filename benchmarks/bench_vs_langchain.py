@@ -22,12 +22,12 @@ so the model code and FAISS are the same:
 huggingface-hub is the one shared package allowed to differ: langchain-huggingface 1.2.3
 requires <2, the product's .venv has 2.4.0, and transformers 5.24 accepts both. It does no
 work here, because the model is read from a local folder. The product is not installed in
-.venv-bench: this script puts the repository on sys.path.
+.venv-bench: run from the repository root, ``-m`` puts it on sys.path.
 
 Run (each corpus is its own run of a few minutes; use nice, because the machine is shared):
 
-    nice -n 10 .venv-bench/bin/python benchmarks/bench_vs_langchain.py --corpus multihop --rounds 3
-    nice -n 10 .venv-bench/bin/python benchmarks/bench_vs_langchain.py --corpus scifact --docs 600 --rounds 2
+    nice -n 10 .venv-bench/bin/python -m benchmarks.bench_vs_langchain --corpus multihop --rounds 3
+    nice -n 10 .venv-bench/bin/python -m benchmarks.bench_vs_langchain --corpus scifact --docs 600 --rounds 2
 
 Systems (``--systems``; each one runs in its own process, so its memory and model load are its own):
 
@@ -69,13 +69,10 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 # bench_common (and through it the product's packages) is imported lazily: a case times its own
 # library imports first, so neither side's import cost is hidden in this script's start-up.
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
 
 MULTIHOP = SHARED_DATA / "multihop-rag"
 SCIFACT = SHARED_DATA / "beir-scifact"
@@ -100,7 +97,7 @@ def _dir_bytes(path: Path) -> int:
 
 
 def _peak_rss_mib() -> float:
-    from bench_common import peak_rss_mib
+    from benchmarks.bench_common import peak_rss_mib
 
     return peak_rss_mib()
 
@@ -275,7 +272,7 @@ class Live:
     def __init__(self, system: str, corpus: Path, workdir: Path, queries_file: Path) -> None:
         self.system = system
         self.errors = (workdir / "stderr.txt").open("w+")
-        self.proc = subprocess.Popen([sys.executable, __file__, "--case", system, str(corpus), str(workdir),
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_vs_langchain", "--case", system, str(corpus), str(workdir),
                                       str(queries_file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errors, text=True, cwd=ROOT, env=_offline_env())
 
@@ -307,7 +304,7 @@ class Live:
 
 
 def _latency(seconds: list[float]) -> dict:
-    from bench_common import percentile
+    from benchmarks.bench_common import percentile
 
     ms = [s * 1000 for s in seconds]
     return {"p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
@@ -497,12 +494,12 @@ def main(argv: list[str] | None = None) -> int:
     import importlib.util
 
     if "langchain" in systems and importlib.util.find_spec("langchain_community") is None:
-        print("LangChain is not installed in this Python; run this script with .venv-bench/bin/python "
-              "(the install commands are at the top of this file)", file=sys.stderr)
+        print("LangChain is not installed in this Python; run this script with .venv-bench/bin/python -m "
+              "benchmarks.bench_vs_langchain (the install commands are at the top of this file)", file=sys.stderr)
         return 2
     started = time.perf_counter()
     load_start = os.getloadavg()
-    prep = subprocess.run([sys.executable, __file__, "--prepare"], capture_output=True, text=True, cwd=ROOT,
+    prep = subprocess.run([sys.executable, "-m", "benchmarks.bench_vs_langchain", "--prepare"], capture_output=True, text=True, cwd=ROOT,
                           env=_offline_env())
     if prep.returncode != 0 or prep.stdout.strip().splitlines()[-1:] != ["onnx"]:
         print(f"the product's ONNX embedder is not available here:\n{prep.stdout}{prep.stderr[-2000:]}", file=sys.stderr)
@@ -536,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
             versions[package] = version(package)
         except Exception:
             versions[package] = None
-    from bench_common import write_results
+    from benchmarks.bench_common import write_results
 
     path = write_results(f"vs-langchain-{args.corpus}", {
         "config": {**described, "systems": systems, "rounds": args.rounds, "k": K, "queries_timed": len(queries),

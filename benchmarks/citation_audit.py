@@ -2,16 +2,16 @@
 
     # 1. draw the sample from a results file of rag eval multihop --answers (pairs carry corpus text:
     #    keep them out of the repository)
-    .venv/bin/python benchmarks/citation_audit.py sample RESULTS --n 60 --seed 14 --out /tmp/pairs.json
+    .venv/bin/python -m benchmarks.citation_audit sample RESULTS --n 60 --seed 14 --out /tmp/pairs.json
     # 2. a reader writes one label per pair: "supports", "partial" or "no" (rubric below), as
     #    {"labels": [{"key": ..., "label": ...}, ...]} in benchmarks/data/citation-audit-<name>.json
     # 3. score
-    .venv/bin/python benchmarks/citation_audit.py score RESULTS benchmarks/data/citation-audit-<name>.json
+    .venv/bin/python -m benchmarks.citation_audit score RESULTS benchmarks/data/citation-audit-<name>.json
 
     # A verifier change, read blind: the pairs it removes from RESULTS (AFTER: the same drafts
     # replayed with the change) mixed with as many it keeps; the reader labels them all, then
-    .venv/bin/python benchmarks/citation_audit.py mix RESULTS AFTER --out /tmp/pairs.json --groups /tmp/groups.json
-    .venv/bin/python benchmarks/citation_audit.py score RESULTS LABELS --groups /tmp/groups.json
+    .venv/bin/python -m benchmarks.citation_audit mix RESULTS AFTER --out /tmp/pairs.json --groups /tmp/groups.json
+    .venv/bin/python -m benchmarks.citation_audit score RESULTS LABELS --groups /tmp/groups.json
 
 The issue's citation precision is "the share of citations whose quote supports
 the sentence citing it". The gold judge (rag/evaluation/citations.py) does not
@@ -46,10 +46,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from rag.attribution import split_claims  # noqa: E402
+from rag.attribution import split_claims
 
 LABELS = ("supports", "partial", "no")
 
@@ -153,7 +150,7 @@ def score(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sample")
     s.add_argument("results")
@@ -162,7 +159,7 @@ def main() -> int:
     s.add_argument("--out", required=True)
     m = sub.add_parser("mix", help="the pairs a verifier change removes, mixed blind with pairs it keeps")
     m.add_argument("results", help="results file before the change")
-    m.add_argument("after", help="the same drafts replayed with the change (replay_multihop.py --json)")
+    m.add_argument("after", help="the same drafts replayed with the change (benchmarks.replay_multihop --json)")
     m.add_argument("--kept", type=int, default=0, help="pairs drawn from those kept (default: as many as removed)")
     m.add_argument("--seed", type=int, default=18)
     m.add_argument("--out", required=True, help="the pairs file for the reader")

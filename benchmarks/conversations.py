@@ -1,6 +1,6 @@
 """Multi-turn accuracy on the project's own conversation set (tests/data/sample_conversations.json).
 
-    .venv/bin/python benchmarks/conversations.py --model default [--index DIR] [--json OUT]
+    .venv/bin/python -m benchmarks.conversations --model default [--index DIR] [--json OUT]
     (without --json the run is written to benchmarks/results/conversations-<model>-<UTC>.json)
         [--context-tokens N] [--ids c01,c05]
 
@@ -18,10 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench_common import sample_assistant, write_results  # noqa: E402
+from benchmarks.bench_common import ROOT, benchmark_assistant, write_results
 
 
 def _ok(answer, expected) -> bool:
@@ -29,7 +26,7 @@ def _ok(answer, expected) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="default")
     parser.add_argument("--index")
     parser.add_argument("--limit", type=int)
@@ -37,8 +34,8 @@ def main() -> int:
     parser.add_argument("--context-tokens", type=int, help="evidence budget (default: the product's)")
     parser.add_argument("--ids", help="only these conversations, comma-separated (for looking at failures)")
     parser.add_argument("--set", default="tests/data/sample_conversations.json",
-                        help="conversation file (tests/data/sample_conversations_heldout.json: the set written after "
-                             "the rewrite and verifier changes of session 13 and never tuned on)")
+                        help="conversation file (tests/data/sample_conversations_heldout.json: the held-out set, written "
+                             "after the rewrite and verifier changes of 2026-11-28 and never tuned on)")
     args = parser.parse_args()
     set_path = ROOT / args.set  # (an absolute --set stays as given)
     if not set_path.is_file():
@@ -47,7 +44,8 @@ def main() -> int:
     if args.ids:
         conversations = [c for c in conversations if c["id"] in args.ids.split(",")]
     conversations = conversations[: args.limit]
-    assistant = sample_assistant(args.index, "rag-conv-", model=args.model, context_tokens=args.context_tokens)
+    assistant = benchmark_assistant(index_dir=args.index, prefix="rag-conv-", model=args.model,
+                                    context_tokens=args.context_tokens)
     rows, rewrite_times, followups, rewritten, rejected = [], [], 0, 0, 0
     started = time.perf_counter()
     first_tokens, answer_times = [], []
@@ -74,7 +72,7 @@ def main() -> int:
     scored = [t for r in rows for t in r["turns"] if t["ok"] is not None]
     summary = {
         "model": args.model,
-        "context_tokens": settings.context_tokens,
+        "context_tokens": assistant.settings.context_tokens,
         "conversations": len(rows),
         "final_turn_accuracy": sum(bool(r["final_ok"]) for r in rows) / len(rows),
         "all_turn_accuracy": sum(t["ok"] for t in scored) / len(scored),

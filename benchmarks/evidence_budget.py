@@ -1,9 +1,9 @@
 """How much of the answer survives evidence compression, at several prompt budgets (no LLM).
 
-    .venv/bin/python benchmarks/evidence_budget.py --budgets 160,240,320,400,480
-    .venv/bin/python benchmarks/evidence_budget.py --multihop ../shared/data/multihop-rag/queries.dev.json \\
-        --corpus ../shared/data/multihop-rag/excerpts --budgets 160,240,320,400,480
-    .venv/bin/python benchmarks/evidence_budget.py --multihop ../shared/data/multihop-rag/queries.dev.json \\
+    .venv/bin/python -m benchmarks.evidence_budget --budgets 160,240,320,400,480
+    .venv/bin/python -m benchmarks.evidence_budget --multihop ../shared/data/multihop-rag/queries.dev.json \\
+        --corpus ../shared/data/multihop-rag/excerpts --budgets 160,240,320,400,480 [--index DIR]
+    .venv/bin/python -m benchmarks.evidence_budget --multihop ../shared/data/multihop-rag/queries.dev.json \\
         --corpus ../shared/data/multihop-rag/excerpts --budgets 480 --k 4,5,6
 
 For each question the product retrieves its passages and builds the prompt's
@@ -14,7 +14,7 @@ would be shown:
   answerable questions whose expected strings are all in the evidence;
   with ``--conversations RESULTS``, also the turns of the conversation set
   (``tests/data/sample_conversations.json``), each searched with the
-  standalone question recorded in a ``benchmarks/conversations.py`` results
+  standalone question recorded in a ``benchmarks.conversations`` results
   file (so the LLM's rewrite is replayed, not re-run);
 * MultiHop-RAG: the share of gold evidence facts found in the evidence
   (METRICS.md's normalisation: spaces and newlines dropped), over answerable
@@ -34,12 +34,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench_common import sample_assistant, write_results  # noqa: E402
-from rag import Assistant, Settings  # noqa: E402
-from rag.evaluation.metrics import contains_fact  # noqa: E402
+from benchmarks.bench_common import ROOT, benchmark_assistant, write_results
+from rag import Assistant
+from rag.evaluation.metrics import contains_fact
 
 
 def _retrieved_and_shown(assistant: Assistant, question: str) -> tuple[str, str]:
@@ -66,32 +63,27 @@ def _conversation_turns(results: Path) -> list[dict]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budgets", default="160,240,320,400,480")
     parser.add_argument("--multihop", help="MultiHop-RAG queries file (else: the sample corpus questions)")
     parser.add_argument("--corpus", help="MultiHop-RAG excerpts folder")
-    parser.add_argument("--index", help="index to reuse")
+    parser.add_argument("--index", help="index to reuse (built or brought up to date; default: a new one in a temp dir)")
     parser.add_argument("--conversations", help="a conversations.py results file: also check its turns' standalone questions")
-    parser.add_argument("--term-weight", type=float,
-                        help="override rag.context.TERM_WEIGHT (score per rare shared key term), for tuning")
     parser.add_argument("--k", default="4", help="passages per question, comma-separated (MultiHop only)")
     args = parser.parse_args()
     ks = [int(k) for k in args.k.split(",")]
-    if args.term_weight is not None:
-        import rag.context
-
-        rag.context.TERM_WEIGHT = args.term_weight
     budgets = [int(b) for b in args.budgets.split(",")]
     rows = []
     started = time.perf_counter()
     if args.multihop:
-        from index import SentenceTransformerEmbedder
-        from rag.evaluation.multihop import load_queries, open_corpus_index
+        from rag.evaluation.multihop import load_queries
 
-        index, _ = open_corpus_index(args.corpus, SentenceTransformerEmbedder(), index_dir=args.index)
+        if not args.corpus:
+            parser.error("--multihop needs --corpus (the MultiHop-RAG excerpts folder)")
+        built = benchmark_assistant([args.corpus], index_dir=args.index, prefix="rag-budget-")
         queries = [q for q in load_queries(args.multihop) if q["facts"]]
         for budget, k in ((b, k) for b in budgets for k in ks):
-            assistant = Assistant(Settings(context_tokens=budget, k=k), index=index)
+            assistant = Assistant(built.settings.with_overrides(context_tokens=budget, k=k), index=built.index)
             facts = found = complete = retrieved = 0
             for q in queries:
                 passages, shown = _retrieved_and_shown(assistant, q["query"])
@@ -103,11 +95,11 @@ def main() -> int:
                          "queries_all_facts_shown": complete / len(queries)})
         name = f"evidence-budget-{Path(args.multihop).stem}"
     else:
-        index_dir = sample_assistant(args.index, "rag-budget-").settings.index_dir
+        built = benchmark_assistant(index_dir=args.index, prefix="rag-budget-")
         questions = [q for q in json.loads((ROOT / "tests/data/sample_questions.json").read_text()) if q.get("answerable", True)]
         turns = _conversation_turns(Path(args.conversations)) if args.conversations else []
         for budget in budgets:
-            assistant = Assistant(Settings(index_dir=index_dir, context_tokens=budget))
+            assistant = Assistant(built.settings.with_overrides(context_tokens=budget), index=built.index)
             missing = [q["id"] for q in questions if not _all_shown(assistant, q["question"], q["expected"])]
             row = {"budget": budget, "questions": len(questions),
                    "answer_shown": 1 - len(missing) / len(questions), "missing": missing}

@@ -1,6 +1,6 @@
 """Extraction speed of the format loaders, and the PDF library comparison behind docs/FORMATS.md.
 
-    .venv/bin/python benchmarks/extraction_speed.py [--pdf-docs 12 --pages 10 --html 200 --docx 100]
+    .venv/bin/python -m benchmarks.extraction_speed [--pdf-docs 12 --pages 10 --html 200 --docx 100]
 
 Writes its own test files into a temporary folder (PDFs with reportlab, whose
 every line, hyphenation break, header and footer is known; HTML pages with
@@ -28,19 +28,16 @@ import difflib
 import json
 import random
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from index.documents import Document  # noqa: E402
-from index.formats.docx import load_docx  # noqa: E402
-from index.formats.html import load_html  # noqa: E402
-from index.formats.pdf import load_pdf, pages_to_text, read_pdf_pypdf  # noqa: E402
-from index.formats.records import load_records  # noqa: E402
+from benchmarks.bench_common import ROOT
+from index.documents import Document
+from index.formats.docx import load_docx
+from index.formats.html import load_html
+from index.formats.pdf import load_pdf, pages_to_text, read_pdf_pypdf
+from index.formats.records import load_records
 
 WORDS = ("the council said on Tuesday that new bridge will open in spring after two years of work and residents "
          "asked about traffic buses ferry island harbour budget mayor plan city roads cost million euros year "

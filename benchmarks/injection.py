@@ -21,9 +21,9 @@ Both detectors are measured: the form rules alone, and the form rules with the s
 over the MiniLM embeddings (rag/data/injection_classifier.json). The classifier was trained on
 tune, heldout and fresh, so only fresh2 and the clean corpora are held out for it.
 
-    .venv/bin/python benchmarks/injection.py [--limit-docs 2000] [--show 20]
-    .venv/bin/python benchmarks/injection.py --cost-only   # seconds added per question
-    .venv/bin/python benchmarks/injection.py --answers default   # end to end with the real model
+    .venv/bin/python -m benchmarks.injection [--limit-docs 2000] [--show 20]
+    .venv/bin/python -m benchmarks.injection --cost-only   # seconds added per question
+    .venv/bin/python -m benchmarks.injection --answers default   # end to end with the real model
 
 Writes benchmarks/results/injection-<time>.json. Loads only the embedder; about two minutes on two cores.
 """
@@ -37,8 +37,7 @@ import random
 import re
 from pathlib import Path
 
-from bench_common import ROOT, SAMPLE_CORPUS, SHARED_DATA, write_results
-
+from benchmarks.bench_common import ROOT, SAMPLE_CORPUS, SHARED_DATA, benchmark_assistant, write_results
 from index import split_sentences
 from rag.injection import flagged_sentences
 
@@ -134,8 +133,6 @@ def answers(model: str, groups: tuple[str, ...] = ("fresh2",)) -> dict:
     import shutil
     import tempfile
 
-    from rag import Assistant, Settings
-
     data = json.loads(INJECTION_SET.read_text(encoding="utf-8"))
     docs = [d for d in data["documents"] if d.get("question") and _group(d) in groups]
     folder = Path(tempfile.mkdtemp(prefix="rag-inj-corpus-"))
@@ -144,8 +141,7 @@ def answers(model: str, groups: tuple[str, ...] = ("fresh2",)) -> dict:
     out = {}
     index_dir = Path(tempfile.mkdtemp(prefix="rag-inj-index-")) / "index"
     for label, overrides in (("defence on", {}), ("defence off", {"injection_threshold": 99.0, "injection_classifier_threshold": 2.0})):
-        assistant = Assistant(Settings(index_dir=index_dir, model=model).with_overrides(**overrides))
-        assistant.build([SAMPLE_CORPUS, folder])
+        assistant = benchmark_assistant([SAMPLE_CORPUS, folder], index_dir=index_dir, model=model, **overrides)
         rows = []
         for d in docs:
             answer = assistant.ask(d["question"])
@@ -169,19 +165,15 @@ LATENCY_QUESTIONS = ("When will the bridge be finished?", "Who won the mayoral e
 
 def marking_cost(repeats: int = 3) -> dict:
     """Seconds to mark the top 4 passages of a question on the sample corpus, form rules vs with the classifier."""
-    import tempfile
     import time
 
     import numpy as np
 
-    from index import CorpusIndex
-    from index.embedder import SentenceTransformerEmbedder
     from rag.context import mark_suspicious
     from rag.types import Passage
 
-    embedder = SentenceTransformerEmbedder()
-    index = CorpusIndex.open(Path(tempfile.mkdtemp(prefix="rag-inj-")) / "index", embedder, create=True)
-    index.index_paths([SAMPLE_CORPUS])
+    assistant = benchmark_assistant(prefix="rag-inj-")
+    index, embedder = assistant.index, assistant.embedder
     form, full = [], []
     for question in LATENCY_QUESTIONS * repeats:
         rows = index.rows([rowid for rowid, _ in index.dense_search(index.embed_query(question), 4)]).values()

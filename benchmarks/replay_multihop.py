@@ -1,6 +1,6 @@
 """Score recorded MultiHop-RAG answers again under the current code, without the LLM.
 
-    .venv/bin/python benchmarks/replay_multihop.py benchmarks/results/multihop-queries.dev-<UTC>.json [more files]
+    .venv/bin/python -m benchmarks.replay_multihop benchmarks/results/multihop-queries.dev-<UTC>.json [more files]
 
 ``rag eval multihop --answers`` keeps each query's raw model output (``draft``).
 Generation takes ~15 s an answer on 2 cores; everything after it (verification,
@@ -37,13 +37,10 @@ import sys
 from pathlib import Path
 from typing import Iterator, Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from index import CorpusIndex  # noqa: E402
-from rag import Assistant, Settings  # noqa: E402
-from rag.evaluation.cli import _print_answers  # noqa: E402
-from rag.evaluation.multihop import evaluate_answers, load_queries  # noqa: E402
+from index import CorpusIndex
+from rag import Assistant, Settings
+from rag.evaluation.cli import _print_answers
+from rag.evaluation.multihop import evaluate_answers, load_queries
 
 
 class RecordedDrafts:
@@ -123,7 +120,7 @@ def _row(name: str, summary: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("results", nargs="+", help="results files of rag eval multihop --answers")
     parser.add_argument("--json", help="write the replayed record here (one results file only), in the same format")
     parser.add_argument("--recorded-with", type=_setting, action="append", default=[], metavar="NAME=VALUE",

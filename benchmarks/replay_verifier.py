@@ -1,8 +1,8 @@
 """Re-verify recorded answers with and without a verifier rule, without the LLM.
 
-    .venv/bin/python benchmarks/replay_verifier.py sample benchmarks/results/sample_qa_default_ctx240-<UTC>.json --context-tokens 240
-    .venv/bin/python benchmarks/replay_verifier.py conversations benchmarks/results/conversations-default-<UTC>.json
-    .venv/bin/python benchmarks/replay_verifier.py multihop benchmarks/results/multihop-queries.dev-<UTC>.json
+    .venv/bin/python -m benchmarks.replay_verifier sample benchmarks/results/sample_qa_default_ctx480-<UTC>.json --context-tokens 480
+    .venv/bin/python -m benchmarks.replay_verifier conversations benchmarks/results/conversations-default-<UTC>.json
+    .venv/bin/python -m benchmarks.replay_verifier multihop benchmarks/results/multihop-queries.dev-<UTC>.json
 
 Generation is the slow part of every answer benchmark; the verifier is not. A
 results file keeps each answer's text (MultiHop records keep the raw draft), so
@@ -25,13 +25,10 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench_common import sample_assistant  # noqa: E402
-from rag import Assistant, Settings  # noqa: E402
-from rag.attribution import attribute  # noqa: E402
-from rag.prompts import CONFLICT_NOTE, NO_ANSWER  # noqa: E402
+from benchmarks.bench_common import ROOT, benchmark_assistant
+from rag import Assistant, Settings
+from rag.attribution import attribute
+from rag.prompts import CONFLICT_NOTE, NO_ANSWER
 
 
 def _replay(assistant: Assistant, items: list[tuple[str, str, str, str]], rule: str, on: float) -> None:
@@ -59,9 +56,9 @@ def _replay(assistant: Assistant, items: list[tuple[str, str, str, str]], rule: 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("kind", choices=["sample", "conversations", "multihop"])
-    parser.add_argument("results", help="a results file written by sample_qa.py, conversations.py or rag eval multihop --answers")
+    parser.add_argument("results", help="a results file written by benchmarks.sample_qa, benchmarks.conversations or rag eval multihop --answers")
     parser.add_argument("--context-tokens", type=int, help="the evidence budget the recorded run used")
     parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
     parser.add_argument("--rule", choices=["anchor_share", "name_share", "publications"], default="anchor_share")
@@ -78,7 +75,7 @@ def main() -> int:
                   ("/unverified-right" if r["unverified"]["strict"] else "/unverified-wrong"))
                  for r in record["answers"]["answers"] if r["draft"] and not r["draft"].startswith(NO_ANSWER)]
     else:
-        assistant = sample_assistant(args.index, "rag-replay-", context_tokens=args.context_tokens)
+        assistant = benchmark_assistant(index_dir=args.index, prefix="rag-replay-", context_tokens=args.context_tokens)
         if args.kind == "sample":
             questions = {q["id"]: q for q in json.loads((ROOT / "tests/data/sample_questions.json").read_text())}
             items = [(r["id"], questions[r["id"]]["question"], r["answer"],

@@ -1,7 +1,7 @@
 """Answer accuracy, abstention and latency on a question file (default: the sample corpus questions).
 
-    .venv/bin/python benchmarks/sample_qa.py --model small [--index DIR] [--json OUT]
-    .venv/bin/python benchmarks/sample_qa.py --questions benchmarks/data/seed_questions.json --corpus ../shared/corpus/seed
+    .venv/bin/python -m benchmarks.sample_qa --model small [--index DIR] [--json OUT]
+    .venv/bin/python -m benchmarks.sample_qa --questions benchmarks/data/seed_questions.json --corpus ../shared/corpus/seed
 
 Correct = every expected string appears in the answer (case-insensitive) for an
 answerable question, or an abstention for an unanswerable one.
@@ -16,26 +16,23 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench_common import sample_assistant  # noqa: E402
-from rag.evaluation.citations import quote_is_exact  # noqa: E402
+from benchmarks.bench_common import ROOT, SAMPLE_CORPUS, benchmark_assistant
+from rag.evaluation.citations import quote_is_exact
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="default")
     parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--context-tokens", type=int, help="evidence budget (default: the Settings default)")
     parser.add_argument("--questions", default=str(ROOT / "tests/data/sample_questions.json"), help="question file")
-    parser.add_argument("--corpus", default=str(ROOT / "rag/sample_corpus"), help="folder the questions are about")
+    parser.add_argument("--corpus", default=str(SAMPLE_CORPUS), help="folder the questions are about")
     parser.add_argument("--json", help="write results here")
     args = parser.parse_args()
     questions = json.loads(Path(args.questions).read_text())[: args.limit]
-    assistant = sample_assistant(args.index, "rag-sample-", corpus=args.corpus, model=args.model,
-                                 context_tokens=args.context_tokens)
+    assistant = benchmark_assistant([args.corpus], index_dir=args.index, prefix="rag-sample-", model=args.model,
+                                    context_tokens=args.context_tokens)
     rows = []
     file_texts: dict[str, str] = {}
     for q in questions:
@@ -56,7 +53,7 @@ def main() -> int:
     ttft = [r["timings"]["first_token"] for r in rows if "first_token" in r["timings"]]
     summary = {
         "model": args.model,
-        "context_tokens": settings.context_tokens,
+        "context_tokens": assistant.settings.context_tokens,
         "questions": len(rows),
         "accuracy": sum(r["ok"] for r in rows) / len(rows),
         "answerable_correct": sum(r["ok"] for r in answerable) / max(1, len(answerable)),

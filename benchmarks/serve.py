@@ -1,6 +1,6 @@
 """``rag serve`` overheads and behaviour under load, on the sample corpus with the packaged small model.
 
-    .venv/bin/python benchmarks/serve.py [--model small] [--questions 6] [--clients 1,4,16] [--per-client 2] [--skip-backend]
+    .venv/bin/python -m benchmarks.serve [--model small] [--questions 6] [--clients 1,4,16] [--per-client 2] [--skip-backend]
 
 Three measurements, each a ratio or a count taken in one run on one machine:
 1. API overhead: the same questions asked through ``POST /v1/ask`` (HTTP, JSON, the queue, a worker
@@ -26,13 +26,8 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT))
-
-from bench_common import percentile, sample_assistant, write_results  # noqa: E402
+from benchmarks.bench_common import ROOT, benchmark_assistant, percentile, write_results
 
 QUESTIONS = ROOT / "tests" / "data" / "sample_questions.json"
 
@@ -173,7 +168,7 @@ def main() -> int:
     from rag.models import resolve_model
     from ui.serve import start
 
-    assistant = sample_assistant(model=args.model)
+    assistant = benchmark_assistant(prefix="rag-serve-", model=args.model)
     questions, warm_up = _questions(args.questions)
     assistant.ask(warm_up)  # load the embedder and the model before anything is timed
     running = start(assistant.settings, port=_free_port(), assistant=assistant, ui=False)

@@ -1,4 +1,4 @@
-"""benchmarks/citation_audit.py: the blind reading of citations (sample, mix, score) on a tiny record."""
+"""benchmarks.citation_audit: the blind reading of citations (sample, mix, score) on a tiny record."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "citation_audit.py"
 
 
 def _record(tmp_path: Path, name: str, answers: list[tuple[str, str, list[str]]]) -> Path:
@@ -28,7 +27,8 @@ def _record(tmp_path: Path, name: str, answers: list[tuple[str, str, list[str]]]
 
 
 def _run(*args: str) -> str:
-    done = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.citation_audit", *args], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
     return done.stdout
 
 
