@@ -145,7 +145,7 @@ def plain_file(path: Path, parts: dict) -> None:
     path.write_bytes(encode(parts["title"] + "\n" + parts["body"], parts["encoding"], parts["newline"]))
 
 
-WRITERS = {"_load_text": news_file, "_load_markdown": markdown_file, "load_html": html_file,
+WRITERS = {"load_text": news_file, "load_markdown": markdown_file, "load_html": html_file,
            "load_records": records_file, "load_pdf": pdf_file, "load_docx": docx_file, "load_odt": odt_file}
 
 
