@@ -91,11 +91,6 @@ def open_corpus_index(folder: str | os.PathLike[str], embedder: Embedder, index_
     return open_cached_index(files, documents, f"corpus-{folder.name}", embedder, index_dir=index_dir, log=log)
 
 
-def _all_chunk_texts(index: CorpusIndex) -> list[str]:
-    with index.store.connection() as conn:
-        return [r[0] for r in conn.execute("SELECT text FROM chunks")]
-
-
 def evaluate_retrieval(index: CorpusIndex, queries: list[dict], retriever, mode: str = "hybrid",
                        candidates: int | None = None) -> dict:
     """Hits@4/Hits@10/MRR@10/MAP@10 over the non-null queries, per question type, and the coverage ceiling."""
@@ -115,7 +110,7 @@ def evaluate_retrieval(index: CorpusIndex, queries: list[dict], retriever, mode:
         keys = ("hits@4", "hits@10", "mrr@10", "map@10")
         return {k: (sum(r[k] for r in items) / len(items) if items else 0.0) for k in keys} | {"queries": len(items)}
 
-    chunks = _all_chunk_texts(index)
+    chunks = index.chunk_texts()
     facts = [f for q in answerable for f in q["facts"]]
     return {
         **mean(rows),
