@@ -151,7 +151,7 @@ def _u8_weights_variant(emb):
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from index.embedder import _ExportedRunner
+    from index.onnx_runner import ExportedRunner
 
     src = emb.export_dir("onnx")
     dst = Path(tempfile.mkdtemp(prefix="u8w-"))
@@ -161,7 +161,7 @@ def _u8_weights_variant(emb):
     logging.getLogger().setLevel(logging.ERROR)
     quantize_dynamic(str(src / "model.onnx"), str(dst / "model.onnx"), weight_type=QuantType.QUInt8, per_channel=True,
                      extra_options={"DefaultTensorType": 1})
-    emb._runner = _ExportedRunner(dst, "onnx-int8", emb.batch_size, emb.threads)
+    emb._runner = ExportedRunner(dst, "onnx-int8", emb.batch_size, emb.threads)
     emb.model_id = "all-MiniLM-L6-v2(u8w-experiment)"
     return emb
 
