@@ -59,8 +59,7 @@ def run_case(corpus: Path, backend: str, workdir: Path) -> dict:
     stats = index.stats()
     sizes = folder_bytes(idx_dir)
     # SQLite keeps the write-ahead log beside the database; checkpoint so sizes are the settled ones.
-    with index.store.connection() as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    index.checkpoint()
     sizes = folder_bytes(idx_dir)
     total = sum(sizes.values())
     t0 = time.perf_counter()

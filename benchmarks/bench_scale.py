@@ -189,7 +189,7 @@ def run_real(index_dir: Path, beir: Path, kinds: list[str]) -> dict:
     manifest = json.loads((index_dir / "manifest.json").read_text())
     emb = SentenceTransformerEmbedder(manifest["embedder"]["id"])
     corpus = CorpusIndex.open(index_dir, emb)
-    ids, base = corpus.store.all_vectors(int(manifest["embedder"]["dim"]))
+    ids, base = corpus.all_vectors()
     data = load_beir(beir, "test")
     queries = emb.embed(list(data.queries.values()))
     order = np.argsort(-(queries @ base.T), axis=1)[:, :10]

@@ -138,9 +138,8 @@ class ProductCase:
         report = index.index_paths([corpus])
         build, build_cpu = time.perf_counter() - t0, _cpu() - c0
         stats = index.stats()
-        with index.store.connection() as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            chunk_chars = [len(r[0]) for r in conn.execute("SELECT text FROM chunks")]
+        index.checkpoint()
+        chunk_chars = [len(text) for text in index.chunk_texts()]
         disk = _dir_bytes(idx_dir)
         rss_build = _peak_rss_mib()
         del index

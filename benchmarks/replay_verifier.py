@@ -40,7 +40,7 @@ def _replay(assistant: Assistant, items: list[tuple[str, str, str, str]], rule: 
         draft = text.split(CONFLICT_NOTE)[0]  # the conflict note is added after verification
         outcome = {}
         for setting in (0.0, on):
-            value = (assistant.index.store.sources() if setting else ()) if rule == "publications" else setting
+            value = (assistant.index.sources() if setting else ()) if rule == "publications" else setting
             found = attribute(draft, stream.evidence.passages, embed=assistant.index.embedder.embed, question=question,
                               **{rule: value})
             outcome[setting] = (bool(found.citations), len(found.unsupported))

@@ -5,7 +5,7 @@ faiss) load lazily on first use.
 """
 
 from .chunker import ChunkerSettings, chunk_document, split_sentences
-from .corpus_index import CorpusIndex, IndexReport, Progress
+from .corpus_index import CorpusIndex, IndexReport, Progress, embedding_header
 from .documents import Chunk, Document
 from .embedder import DEFAULT_EMBEDDER, Embedder, SentenceTransformerEmbedder
 from .errors import (
@@ -41,6 +41,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "Skipped",
     "chunk_document",
+    "embedding_header",
     "load_file",
     "load_path",
     "split_sentences",

@@ -22,16 +22,18 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
+from .atomic import write_atomic
 from .chunker import ChunkerSettings, chunk_document
 from .documents import Chunk, Document
 from .embedder import DEFAULT_EMBEDDER, Embedder, SentenceTransformerEmbedder, parse_embedder_name
 from .errors import (CorpusError, DocumentNotFoundError, EmbedderError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      IndexReadOnlyError)
-from .loaders import Skipped, iter_files, load_file
+from .layout import MANIFEST, STORE, VECTORS, VECTORS_GEN
+from .loaders import Skipped, iter_files, load_files
 from .store import ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
 from .vectors import VectorIndex
@@ -39,10 +41,6 @@ from .vectors import VectorIndex
 __all__ = ["CorpusIndex", "IndexReport", "Progress", "FORMAT_VERSION", "embedding_header"]
 
 FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-STORE = "store.sqlite"
-VECTORS = "vectors.faiss"
-VECTORS_GEN = "vectors.gen"
 
 # Documents per transaction: small enough that a kill loses little work,
 # large enough that embedding batches stay efficient.
@@ -64,8 +62,19 @@ def _package_version() -> str:
         return "0+unknown"
 
 
-def embedding_header(doc: Document) -> str:
-    """Short header embedded (and BM25-indexed) with every chunk so retrieval knows the article."""
+class Headed(Protocol):
+    """What a header is made of: a :class:`Document`, or anything that carries its title, date and source."""
+
+    title: str
+    date: str | None
+    source: str | None
+
+
+def embedding_header(doc: Headed) -> str:
+    """Short header embedded (and BM25-indexed) with every chunk so retrieval knows the article.
+
+    ``title | date | source``; the answer prompt labels each passage with the same line.
+    """
     parts = [doc.title]
     if doc.date:
         parts.append(doc.date)
@@ -164,6 +173,11 @@ class CorpusIndex:
         self._vectors_lock = threading.Lock()
 
     # ---- opening ----------------------------------------------------------------------
+    @staticmethod
+    def exists(path: str | os.PathLike[str]) -> bool:
+        """Whether an index is at ``path`` (its manifest is there): what :meth:`open` needs without ``create``."""
+        return (Path(path).expanduser() / MANIFEST).exists()
+
     @classmethod
     def open(cls, path: str | os.PathLike[str], embedder: Embedder | None = None, *, create: bool = False,
              chunker: ChunkerSettings | None = None) -> "CorpusIndex":
@@ -190,7 +204,7 @@ class CorpusIndex:
             }
             path.mkdir(parents=True, exist_ok=True)
             store = Store(path / STORE)
-            _write_json_atomic(manifest_path, manifest)
+            write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             return cls(path, store, embedder, manifest)
 
         try:
@@ -233,6 +247,11 @@ class CorpusIndex:
         """Close this thread's connection to the store (the index may be opened again)."""
         self.store.close()
 
+    @property
+    def dim(self) -> int:
+        """Dimension of the index's vectors (from the manifest)."""
+        return int(self.manifest["embedder"]["dim"])
+
     # ---- vectors ----------------------------------------------------------------------
     def _current_vectors(self) -> VectorIndex:
         """The FAISS index matching the store's current generation (reloaded when another writer changed it)."""
@@ -240,7 +259,7 @@ class CorpusIndex:
         with self._vectors_lock:
             if self._vectors is not None and self._vectors_generation == generation:
                 return self._vectors
-            dim = int(self.manifest["embedder"]["dim"])
+            dim = self.dim
             vectors = None
             gen_file, faiss_file = self.path / VECTORS_GEN, self.path / VECTORS
             try:
@@ -248,7 +267,7 @@ class CorpusIndex:
                     vectors = VectorIndex.load(faiss_file, dim)
                     if vectors.kind == "hnsw":
                         # HNSW keeps removed vectors in its file; the store says which ids are gone.
-                        vectors.hide(np.setdiff1d(vectors.ids(), self._store_rowids(), assume_unique=True))
+                        vectors.hide(np.setdiff1d(vectors.ids(), self.store.chunk_rowids(), assume_unique=True))
                     self._vectors_file_generation = generation
             except (OSError, ValueError, RuntimeError):
                 vectors = None  # a stale or damaged cache is rebuilt from the store below
@@ -256,11 +275,6 @@ class CorpusIndex:
                 vectors = self._build_vectors(dim)
             self._vectors, self._vectors_generation = vectors, generation
             return vectors
-
-    def _store_rowids(self) -> np.ndarray:
-        with self.store.connection() as conn:
-            rows = conn.execute("SELECT rowid FROM chunks").fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def _build_vectors(self, dim: int) -> VectorIndex:
         # The index kind (exact, or IVF beyond FLAT_LIMIT vectors) follows the size; see index/vectors.py.
@@ -280,9 +294,7 @@ class CorpusIndex:
                 vectors = self._build_vectors(vectors.dim)
                 self._vectors, self._vectors_generation = vectors, generation
             vectors.save(self.path / VECTORS)
-            tmp = self.path / (VECTORS_GEN + f".tmp{os.getpid()}")
-            tmp.write_text(str(self._vectors_generation))
-            os.replace(tmp, self.path / VECTORS_GEN)
+            write_atomic(self.path / VECTORS_GEN, str(self._vectors_generation))
             self._vectors_file_generation = self._vectors_generation
 
     # ---- writing ----------------------------------------------------------------------
@@ -372,7 +384,7 @@ class CorpusIndex:
         if missing:
             raise DocumentNotFoundError(f"no document with id {', '.join(missing)} in the index")
         removed, _ = self.store.write([], removals=doc_ids)
-        self._apply_to_vectors(removed, [], np.zeros((0, int(self.manifest["embedder"]["dim"])), np.float32))
+        self._apply_to_vectors(removed, [], np.zeros((0, self.dim), np.float32))
         self._save_vectors()
         return list(doc_ids)
 
@@ -397,15 +409,8 @@ class CorpusIndex:
         state = {"files_done": 0}
 
         def documents() -> Iterable[Document]:
-            for file in files:
+            for file, docs in load_files(files, report.skipped):
                 state["files_done"] += 1
-                try:
-                    docs = load_file(file)
-                except Exception as exc:  # one bad file never stops a run
-                    report.skipped.append(Skipped(str(file), str(exc).removeprefix(f"{file}: ")))
-                    continue
-                if not docs:
-                    report.skipped.append(Skipped(str(file), "no text to index"))
                 walked = os.path.abspath(file)
                 for doc in docs:
                     if doc.path != walked:  # reached through a link: remember where the link stands
@@ -424,7 +429,7 @@ class CorpusIndex:
                     and (walked is not None or not Path(path).exists())]
             if gone:
                 removed, _ = self.store.write([], removals=gone)
-                self._apply_to_vectors(removed, [], np.zeros((0, int(self.manifest["embedder"]["dim"])), np.float32))
+                self._apply_to_vectors(removed, [], np.zeros((0, self.dim), np.float32))
                 report.removed.extend(gone)
         self._save_vectors()
         return report
@@ -465,6 +470,34 @@ class CorpusIndex:
     def documents(self) -> list[dict]:
         return self.store.list_documents()
 
+    def sources(self) -> list[str]:
+        """Every publication (document ``source``) in the index, sorted: what a source filter can name."""
+        return self.store.sources()
+
+    def date_range(self) -> tuple[str | None, str | None]:
+        """The earliest and latest document date (ISO), or (None, None) when no document has one."""
+        return self.store.date_range()
+
+    def vectors_for(self, rowids: Sequence[int]) -> dict[int, np.ndarray]:
+        """rowid -> stored vector for the chunks that still exist (a concurrent writer may have removed some)."""
+        return self.store.vectors_for(rowids, self.dim)
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk rowids, their vectors as one float32 matrix), in rowid order."""
+        return self.store.all_vectors(self.dim)
+
+    def chunk_texts(self) -> list[str]:
+        """The text of every chunk, in rowid order."""
+        return self.store.chunk_texts()
+
+    def chunk_documents(self) -> dict[int, str]:
+        """chunk rowid -> id of its document, for the whole index (one query)."""
+        return self.store.chunk_documents()
+
+    def checkpoint(self) -> None:
+        """Settle the store on disk (SQLite's write-ahead log folded in), so file sizes are the lasting ones."""
+        self.store.checkpoint()
+
     def stats(self) -> dict:
         docs, chunks = self.store.counts()
         first, last = self.store.date_range()
@@ -478,9 +511,3 @@ def _is_under(path: Path, root: Path) -> bool:
         return True
     except ValueError:
         return path == root
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)

@@ -1,13 +1,10 @@
-"""Turn files into :class:`Document` objects.
+"""Turn files and folders into :class:`Document` objects.
 
-Formats are chosen by extension, with a content check for the news format: a
-``.txt`` file whose first three lines are a title, a ``YYYYMMDD`` date and a URL
-is read as a news article. Loaders never raise for one bad file; the caller gets
-a :class:`Skipped` record naming the file and the reason, and goes on.
-
-Extra formats register themselves in :data:`LOADERS`, and a content sniffer in
-:data:`SNIFFERS` that recognises PDF, DOCX/ODT and HTML whatever their name
-(see ``index/formats``).
+Which loader reads a file is the format registry's business (``index/formats``:
+by content when it is unambiguous, else by extension). This module walks the
+folders, refuses what must not be read (special files, links leading outside,
+oversized files, index folders) and turns every failure into a :class:`Skipped`
+record naming the file and the reason: loading never stops for one bad file.
 """
 
 from __future__ import annotations
@@ -18,21 +15,22 @@ import re
 import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
-from urllib.parse import urlparse
+from typing import Iterable, Iterator
 
 from .documents import Document, capped, document_id_for
 from .errors import LoaderError
+from .formats import LOADERS, loader_for, parse_news, read_text_file, supported_extensions
+from .layout import MANIFEST, STORE
 
 __all__ = [
     "Skipped",
     "LOADERS",
     "MAX_FILE_BYTES",
-    "SNIFFERS",
     "loader_for",
     "iter_files",
     "is_index_dir",
     "supported_extensions",
+    "load_files",
     "load_path",
     "load_file",
     "parse_news",
@@ -42,9 +40,6 @@ __all__ = [
 # A document bigger than this is almost certainly not an article; reading it
 # would stall indexing for minutes and bloat the index. Reported and skipped.
 MAX_FILE_BYTES = 50 * 1024 * 1024
-
-_DATE_LINE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
-_URL_LINE = re.compile(r"^\s*(https?://\S+|www\.\S+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -66,175 +61,6 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 def _printable(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
-
-
-def read_text_file(path: Path) -> str:
-    """Decode a text file the way ``open(path).read()`` would with the right encoding.
-
-    UTF-8 first (with or without BOM); then UTF-16 when a BOM says so; then
-    cp1252, which decodes any byte sequence that is plausibly Western text.
-    Newlines are translated like text-mode ``open`` so offsets match what a
-    user gets from ``open(path, encoding=...).read()``.
-    """
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise LoaderError(f"{path}: looks like a binary file (NUL bytes), not text")
-    for encoding in ("utf-8-sig", "utf-16") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig",):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise LoaderError(f"{path}: not valid UTF-8 or cp1252 text ({exc.reason})") from None
-    # Universal newlines, as text-mode open() does.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _source_of(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = urlparse(url if "://" in url else f"http://{url}").hostname or ""
-    return host.removeprefix("www.") or None
-
-
-def parse_news(text: str, path: str, doc_id: str) -> Document | None:
-    """Parse the seed news format, or return None when the header does not match.
-
-    Line 1 title, line 2 date ``YYYYMMDD``, line 3 URL, then one paragraph per line.
-    """
-    lines = text.split("\n", 3)
-    if len(lines) < 3:
-        return None
-    title, date_line, url_line = lines[0].strip(), lines[1], lines[2]
-    date_match = _DATE_LINE.match(date_line)
-    if not title or not date_match or not _URL_LINE.match(url_line):
-        return None
-    year, month, day = (int(g) for g in date_match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    body_start = len(lines[0]) + len(lines[1]) + len(lines[2]) + 3
-    body_start = min(body_start, len(text))
-    url = url_line.strip()
-    return Document(
-        id=doc_id,
-        title=title,
-        text=text,
-        path=path,
-        date=f"{year:04d}-{month:02d}-{day:02d}",
-        url=url,
-        source=_source_of(url),
-        body_start=body_start,
-        metadata={"format": "news"},
-    )
-
-
-# One ATX heading line: up to 3 spaces, 1-6 '#', a space, the rest of the line. Possessive
-# quantifiers and the closing '#'s stripped in Python keep it linear: the former pattern
-# "\s+(.+?)\s*#*\s*$" backtracked for minutes over a heading with a long run of spaces.
-_MD_HEADING = re.compile(r"^[ \t]{0,3}+#{1,6}+[ \t]++(.+)$", re.M)
-# "key: value" front matter lines (the value is stripped in Python, for the same reason).
-_FRONT_MATTER_FIELD = re.compile(r"^(\w++):[ \t]*+(.*)$", re.M)
-
-
-def _first_heading(text: str, start: int) -> str | None:
-    """Text of the first Markdown heading at or after ``start``, without its closing '#'s."""
-    for match in _MD_HEADING.finditer(text, start):
-        line = match.group(1).rstrip()
-        title = line.rstrip("#").rstrip() or line
-        if title:
-            return title
-    return None
-
-
-def _load_text(path: Path, doc_id: str) -> Document:
-    text = read_text_file(path)
-    if not text.strip():
-        raise LoaderError(f"{path}: file is empty")
-    news = parse_news(text, str(path), doc_id)
-    if news is not None:
-        return news
-    first_line = next((line.strip() for line in text.split("\n") if line.strip()), path.stem)
-    return Document(id=doc_id, title=first_line[:200], text=text, path=str(path), metadata={"format": "text"})
-
-
-def _load_markdown(path: Path, doc_id: str) -> Document:
-    text = read_text_file(path)
-    if not text.strip():
-        raise LoaderError(f"{path}: file is empty")
-    meta: dict[str, str] = {}
-    body_start = 0
-    # YAML-style front matter: only flat "key: value" lines are read (no YAML parser needed).
-    if text.startswith("---\n"):
-        end = text.find("\n---", 4)
-        if end != -1:
-            fields = ((k, v.strip()) for k, v in _FRONT_MATTER_FIELD.findall(text[4:end]))
-            meta = {k.lower(): v.strip("\"'") for k, v in fields if v}
-            body_start = min(len(text), end + 4)
-    title = meta.get("title") or _first_heading(text, body_start) or path.stem
-    date = _iso_date(meta.get("date", ""))
-    url = meta.get("url")
-    return Document(
-        id=doc_id,
-        title=title,
-        text=text,
-        path=str(path),
-        date=date,
-        url=url,
-        source=meta.get("source") or _source_of(url),
-        body_start=body_start,
-        metadata={"format": "markdown", **{k: v for k, v in meta.items() if k not in {"title", "date", "url"}}},
-    )
-
-
-_ISO_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
-
-
-def _iso_date(value: str) -> str | None:
-    match = _ISO_DATE.search(value or "")
-    if not match:
-        return None
-    year, month, day = match.groups()
-    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
-        return None
-    return f"{year}-{month}-{day}"
-
-
-# A loader takes (path, doc_id) and returns documents (several for record files).
-Loader = Callable[[Path, str], "Document | list[Document]"]
-
-LOADERS: dict[str, Loader] = {
-    ".txt": _load_text,
-    ".text": _load_text,
-    ".news": _load_text,
-    ".md": _load_markdown,
-    ".markdown": _load_markdown,
-}
-
-
-# Content sniffers, asked before the extension: (path, first bytes of the file) ->
-# the loader the content calls for, or None to go by extension. index.formats
-# registers one that recognises PDF, DOCX/ODT and HTML whatever the file is called.
-SNIFFERS: list[Callable[[Path, bytes], "Loader | None"]] = []
-SNIFF_BYTES = 8192
-
-
-def loader_for(path: Path) -> Loader | None:
-    """The loader for ``path``: by content when a sniffer recognises it, else by extension."""
-    if SNIFFERS:
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(SNIFF_BYTES)
-        except OSError:
-            head = b""
-        for sniffer in SNIFFERS:
-            loader = sniffer(path, head)
-            if loader is not None:
-                return loader
-    return LOADERS.get(path.suffix.lower())
 
 
 _LINK_LOOP = "symbolic link loop (the link leads back to itself)"
@@ -266,11 +92,6 @@ def _missing_reason(path: Path) -> str:
     return "no such file or folder"
 
 
-def supported_extensions() -> tuple[str, ...]:
-    """Every file extension a loader accepts (``.txt``, ``.md``, ``.odt``, ``.tsv``, ``.ndjson``...), sorted."""
-    return tuple(sorted(LOADERS))
-
-
 def _inside(real: str, roots: Iterable[str]) -> bool:
     return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
@@ -282,7 +103,7 @@ def _outside_reason(real: str) -> str:
 
 def is_index_dir(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` holds an index (manifest.json + store.sqlite): never indexed as documents."""
-    return os.path.isfile(os.path.join(path, "manifest.json")) and os.path.isfile(os.path.join(path, "store.sqlite"))
+    return os.path.isfile(os.path.join(path, MANIFEST)) and os.path.isfile(os.path.join(path, STORE))
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped], *, follow_symlinks: bool = False,
@@ -426,23 +247,27 @@ def _without_surrogates(doc: Document) -> Document:
     return replace(doc, **fields) if fields else doc
 
 
+def load_files(files: Iterable[Path], skipped: list[Skipped]) -> Iterator[tuple[Path, list[Document]]]:
+    """Load each of ``files`` in turn, yielding ``(file, its documents)``.
+
+    A file that cannot be read, or holds no text, yields no documents and is
+    reported in ``skipped`` with the reason; any error in one file (a loader's
+    own bug included) never stops the files after it.
+    """
+    for path in files:
+        try:
+            loaded = load_file(path)
+        except Exception as exc:  # one bad file never stops a run
+            skipped.append(Skipped(str(path), str(exc).removeprefix(f"{path}: ")))
+            loaded = []
+        else:
+            if not loaded:
+                skipped.append(Skipped(str(path), "no text to index"))
+        yield path, loaded
+
+
 def load_path(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Document], list[Skipped]]:
     """Load every supported file under ``paths``; returns (documents, skipped)."""
     skipped: list[Skipped] = []
-    documents: list[Document] = []
-    for path in iter_files(paths, skipped):
-        try:
-            loaded = load_file(path)
-        except LoaderError as exc:
-            skipped.append(Skipped(str(path), str(exc).removeprefix(f"{path}: ")))
-            continue
-        if not loaded:
-            skipped.append(Skipped(str(path), "no text to index"))
-        documents.extend(loaded)
+    documents = [doc for _, docs in load_files(iter_files(paths, skipped), skipped) for doc in docs]
     return documents, skipped
-
-
-# Registers the extracted formats (HTML, PDF, DOCX, ODT, JSON/CSV records) in
-# LOADERS and SNIFFERS. At the bottom because index.formats imports this module;
-# the heavy libraries load only when a file of their format is read.
-from . import formats as _formats  # noqa: E402,F401

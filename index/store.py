@@ -209,6 +209,12 @@ class Store:
             self._local.conn = conn
         return _ConnectionContext(conn)  # type: ignore[return-value]
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file and truncate it (a read-only store has none)."""
+        if not self.read_only:
+            with self.connection() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -290,6 +296,19 @@ class Store:
     def ids_with_hash(self, digest: str) -> list[str]:
         with self.connection() as conn:
             return [r[0] for r in conn.execute("SELECT id FROM documents WHERE hash = ?", (digest,))]
+
+    def chunk_rowids(self) -> np.ndarray:
+        with self.connection() as conn:
+            rows = conn.execute("SELECT rowid FROM chunks").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def chunk_texts(self) -> list[str]:
+        with self.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT text FROM chunks ORDER BY rowid")]
+
+    def chunk_documents(self) -> dict[int, str]:
+        with self.connection() as conn:
+            return {int(r): d for r, d in conn.execute("SELECT rowid, doc_id FROM chunks")}
 
     def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         with self.connection() as conn:

@@ -38,6 +38,8 @@ from typing import Iterable
 
 import numpy as np
 
+from .atomic import atomic_target
+
 __all__ = ["VectorIndex", "FLAT_LIMIT", "EXACT_FILTER_LIMIT", "MMAP_MIN_BYTES", "choose_kind", "ivf_params"]
 
 # Exact search up to here: one query scans n x 384 floats. On the 2-core benchmark machine, idle,
@@ -301,9 +303,8 @@ class VectorIndex:
         An HNSW file keeps its tombstoned vectors; the tombstones themselves are
         not written (the store knows which ids are gone; see :meth:`hide`).
         """
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        self._faiss.write_index(self._index, str(tmp))
-        os.replace(tmp, path)
+        with atomic_target(path) as tmp:
+            self._faiss.write_index(self._index, str(tmp))
 
     @classmethod
     def load(cls, path: Path, dim: int, mmap: bool | None = None) -> "VectorIndex":

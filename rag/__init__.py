@@ -33,7 +33,7 @@ from .errors import (
 )
 from .settings import Settings
 from .dates import parse_iso_day
-from .formats import supported_extensions
+from .formats import atomic_target, supported_extensions, write_atomic
 from .models import MODELS
 from .types import Answer, Citation, Lookup, Passage
 
@@ -60,6 +60,8 @@ __all__ = [
     "RagError",
     "Settings",
     "USER_ERRORS",
+    "atomic_target",
     "parse_iso_day",
     "supported_extensions",
+    "write_atomic",
 ]

@@ -220,12 +220,16 @@ class Assistant:
             self._open_index(create=False)
         return self._index
 
+    @property
+    def has_index(self) -> bool:
+        """Whether an index exists at ``settings.index_dir`` (:meth:`build` leaves none when it read no document)."""
+        return CorpusIndex.exists(self.settings.index_dir)
+
     def _open_index(self, create: bool) -> None:
         # With the default embedder setting, an existing index's manifest says which embedder built
         # it (a user's own folder included); a named embedder must match it; a new index gets the setting.
         named = self.settings.embedder not in (DEFAULT_EMBEDDER, "default")
-        exists = (Path(self.settings.index_dir).expanduser() / "manifest.json").exists()
-        embedder = self.embedder if (self._embedder is not None or named or not exists) else None
+        embedder = self.embedder if (self._embedder is not None or named or not self.has_index) else None
         with self._lock:
             if self._index is None:
                 self._index = CorpusIndex.open(self.settings.index_dir, embedder, create=create)
@@ -263,7 +267,7 @@ class Assistant:
 
         Symbolic links that lead outside ``paths`` are skipped (and listed in the report's
         ``skipped``) unless ``follow_symlinks``. A new index that receives no document at all
-        is not left behind as an empty folder.
+        is not left behind as an empty folder: :attr:`has_index` says whether one is there.
         """
         folder = Path(self.settings.index_dir).expanduser()
         fresh = not folder.exists()
@@ -313,7 +317,7 @@ class Assistant:
         A text that says who reported it ("The Valley Post reported ...") is supported only by what
         that publication wrote (or a passage that speaks of it), as answers are."""
         passages = self.search(strip_markers(text), k=max(k * 2, 8), filters=filters)
-        quotes = [q for q in best_quotes(text, passages, embed=self.embedder.embed, publications=self.index.store.sources())
+        quotes = [q for q in best_quotes(text, passages, embed=self.embedder.embed, publications=self.index.sources())
                   if q.support >= min_support]
         return [replace(self._with_page(q), n=i + 1) for i, q in enumerate(quotes[:k])]
 
@@ -339,7 +343,7 @@ class Assistant:
         period = period_from_question(question)
         if period is None:
             return None
-        first, last = self.index.store.date_range()
+        first, last = self.index.date_range()
         if first is None or (period.since and period.since > last) or (period.until and period.until < first):
             return None
         base = base or SearchFilter()
@@ -384,7 +388,7 @@ class Assistant:
         t0 = time.perf_counter()
         attribution: Attribution = attribute(raw, stream.evidence.passages, embed=self.index.embedder.embed,
                                              question=stream.standalone_question,
-                                             publications=self.index.store.sources())
+                                             publications=self.index.sources())
         timings["verification"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - stream._started
         if not attribution.citations:

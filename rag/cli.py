@@ -426,11 +426,10 @@ def _cmd_index(args) -> int:
     report.skipped[:0] = unusable
     if interactive:
         print(file=sys.stderr)
-    index_dir = Path(assistant.settings.index_dir).expanduser()
-    if not (index_dir / "manifest.json").exists():  # nothing could be read, so no index was left behind
-        stats = {"path": str(index_dir), "documents": 0, "chunks": 0}
-    else:
+    if assistant.has_index:
         stats = assistant.index.stats()
+    else:  # nothing could be read, so no index was left behind
+        stats = {"path": str(Path(assistant.settings.index_dir).expanduser()), "documents": 0, "chunks": 0}
     if args.json:
         _print_json({**report.to_dict(), "index": stats})
     else:
@@ -512,7 +511,7 @@ def _cmd_cite(args) -> int:
     if args.json:
         _print_json([c.to_dict() for c in citations])
     elif not citations:
-        named = named_sources(args.text, assistant.index.store.sources())
+        named = named_sources(args.text, assistant.index.sources())
         print("no passage in the index supports this text" + (
             f" (it names {printable(', '.join(named))}: only what they wrote counts; without the name, other sources may)"
             if named else ""))

@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from index import split_sentences
+from index import embedding_header, split_sentences
 from index.tokens import count_tokens
 
 from .injection import CLASSIFIER_THRESHOLD, INJECTION_THRESHOLD, flagged_sentences, is_injection
@@ -40,13 +40,8 @@ class Evidence:
     tokens: int
 
 
-def passage_heading(p: Passage) -> str:
-    parts = [p.title]
-    if p.date:
-        parts.append(p.date)
-    if p.source:
-        parts.append(p.source)
-    return " | ".join(parts)
+# A passage is labelled in the prompt with the header it was embedded and BM25-indexed with.
+passage_heading = embedding_header
 
 
 # Retrieved text is data, never instructions. Sentences that address the model

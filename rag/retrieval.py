@@ -278,8 +278,7 @@ class Retriever:
         head = order[: max(k * 3, k)]
         if len(head) <= 1:
             return head[:k]
-        dim = int(self.index.manifest["embedder"]["dim"])
-        vectors = self.index.store.vectors_for(head, dim)
+        vectors = self.index.vectors_for(head)
         chosen: list[int] = []
         chosen_vectors: list[np.ndarray] = []
         for rowid in head:

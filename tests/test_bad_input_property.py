@@ -1,6 +1,6 @@
 """Property-based reliability test: random bytes and odd text through every loader and the chunker.
 
-For every extension in ``index.loaders.LOADERS`` (so a newly registered loader is covered
+For every extension in ``index.formats.LOADERS`` (so a newly registered loader is covered
 without touching this file), Hypothesis writes real files holding
 
 * random bytes,
@@ -32,7 +32,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from index import ChunkerSettings, LoaderError, chunk_document, load_file
-from index.loaders import LOADERS, iter_files
+from index.formats import LOADERS
+from index.loaders import iter_files
 
 # 40 keeps the whole file near ten seconds; RAG_PROPERTY_EXAMPLES=300 for a longer hunt.
 EXAMPLES_PER_EXTENSION = int(os.environ.get("RAG_PROPERTY_EXAMPLES", "40"))
@@ -145,7 +146,7 @@ def plain_file(path: Path, parts: dict) -> None:
     path.write_bytes(encode(parts["title"] + "\n" + parts["body"], parts["encoding"], parts["newline"]))
 
 
-WRITERS = {"_load_text": news_file, "_load_markdown": markdown_file, "load_html": html_file,
+WRITERS = {"load_text": news_file, "load_markdown": markdown_file, "load_html": html_file,
            "load_records": records_file, "load_pdf": pdf_file, "load_docx": docx_file, "load_odt": odt_file}
 
 

@@ -17,16 +17,10 @@ import numpy as np
 import pytest
 
 import index.embedder as embedder_module
+import index.onnx_export as export_module
 from index import CorpusIndex, IndexMismatchError
-from index.embedder import (
-    DEFAULT_EMBEDDER,
-    SentenceTransformerEmbedder,
-    _export_is_valid,
-    _model_file_intact,
-    _model_fingerprint,
-    embedder_for_id,
-    parse_embedder_name,
-)
+from index.embedder import DEFAULT_EMBEDDER, SentenceTransformerEmbedder, embedder_for_id, parse_embedder_name
+from index.onnx_export import export_is_valid, model_file_intact, model_fingerprint
 
 SENTENCES = [
     "The harbour bridge was approved by the council on Tuesday.",
@@ -101,7 +95,7 @@ def test_failed_export_falls_back_to_torch(monkeypatch, caplog, tmp_path):
     def broken(*args, **kwargs):
         raise embedder_module.EmbedderError("exporter exploded")
 
-    monkeypatch.setattr(embedder_module, "_build_export", broken)
+    monkeypatch.setattr(export_module, "build_export", broken)
     with caplog.at_level(logging.WARNING, logger="index.embedder"):
         emb = SentenceTransformerEmbedder(backend="onnx-int8", cache_dir=tmp_path)
         assert emb.backend == "torch" and emb.id == DEFAULT_EMBEDDER
@@ -118,7 +112,7 @@ def test_fresh_offline_export_is_verified_and_reused(tmp_path, monkeypatch, torc
     assert info["backend"] == "onnx-int8" and info["verified_min_cosine"] >= 0.985
     assert not any(p.name.startswith(folder.name + ".tmp") for p in folder.parent.iterdir())
     # A second embedder reuses the export instead of building it again.
-    monkeypatch.setattr(embedder_module, "_build_export", lambda *a, **k: pytest.fail("export rebuilt"))
+    monkeypatch.setattr(export_module, "build_export", lambda *a, **k: pytest.fail("export rebuilt"))
     assert SentenceTransformerEmbedder(backend="onnx-int8").embed(SENTENCES[:1]).shape == (1, 384)
     # A damaged export is not trusted.
     damaged = tmp_path / "damaged"
@@ -126,9 +120,9 @@ def test_fresh_offline_export_is_verified_and_reused(tmp_path, monkeypatch, torc
     with (damaged / "model.onnx").open("r+b") as fh:
         fh.seek(1000)
         fh.write(b"\0" * 64)
-    fingerprint = _model_fingerprint(emb.path)
-    assert _export_is_valid(folder, fingerprint, "onnx-int8")
-    assert not _export_is_valid(damaged, fingerprint, "onnx-int8")
+    fingerprint = model_fingerprint(emb.path)
+    assert export_is_valid(folder, fingerprint, "onnx-int8")
+    assert not export_is_valid(damaged, fingerprint, "onnx-int8")
 
 
 def test_model_digest_is_checked_once_until_the_file_changes(tmp_path, monkeypatch):
@@ -137,14 +131,14 @@ def test_model_digest_is_checked_once_until_the_file_changes(tmp_path, monkeypat
     model = tmp_path / "model.onnx"
     model.write_bytes(b"onnx" * 1000)
     digest = file_sha256(model)
-    assert _model_file_intact(model, digest) and (tmp_path / ".verified").exists()
+    assert model_file_intact(model, digest) and (tmp_path / ".verified").exists()
     # Verified before and unchanged since: not hashed again.
-    monkeypatch.setattr(embedder_module, "file_sha256", lambda _: pytest.fail("hashed again"))
-    assert _model_file_intact(model, digest)
+    monkeypatch.setattr(export_module, "file_sha256", lambda _: pytest.fail("hashed again"))
+    assert model_file_intact(model, digest)
     monkeypatch.undo()
     # Rewritten (same size, new content and modification time): hashed again, and refused.
     before = model.stat().st_mtime_ns
     model.write_bytes(b"xxxx" * 1000)
     os.utime(model, ns=(before + 10**9, before + 10**9))  # (file times can be coarser than two quick writes)
-    assert not _model_file_intact(model, digest)
-    assert not _model_file_intact(model, "0" * 64)
+    assert not model_file_intact(model, digest)
+    assert not model_file_intact(model, "0" * 64)

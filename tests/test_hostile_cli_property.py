@@ -374,7 +374,7 @@ def sandbox(tmp_path_factory):
         conversations = sorted(p.stem for p in (base / "conversations").glob("*.json"))
         assert conversations, "the chat should have saved its conversation"
         box.corpus = {"doc_ids": [d["doc_id"] for d in docs[:4]], "chunk_ids": chunk_ids,
-                      "sources": sorted(opened.store.sources())[:3] or ["news.example"],
+                      "sources": sorted(opened.sources())[:3] or ["news.example"],
                       "conversation": conversations[0]}
         opened.close()
         yield box

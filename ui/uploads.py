@@ -5,7 +5,7 @@ to a plain base name of safe characters (no folders, no ``..``, no hidden
 files, which the indexer skips), the type and size are checked, and a file is
 never overwritten: a clash gets a ``-1``, ``-2``... suffix, created with
 ``O_EXCL`` so two uploads at once cannot pick the same name, then filled by
-an atomic rename. Uploading the
+an atomic rename (``rag.atomic_target``). Uploading the
 same bytes under the same name again reuses the saved file.
 """
 
@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import supported_extensions
+from rag import atomic_target, supported_extensions
 
 __all__ = ["ALLOWED_EXTENSIONS", "MAX_UPLOAD_BYTES", "UploadError", "SavedUpload", "safe_filename", "save_upload"]
 
@@ -103,12 +103,10 @@ def save_upload(source: str | os.PathLike[str], folder: str | os.PathLike[str], 
             continue
         os.close(fd)
         # The name is now reserved; fill it atomically so a crash never leaves half a file under it.
-        tmp = folder / f".{candidate.name}.part{os.getpid()}"
         try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, candidate)
+            with atomic_target(candidate) as tmp:
+                shutil.copyfile(source, tmp)
         except BaseException:
-            tmp.unlink(missing_ok=True)
             candidate.unlink(missing_ok=True)
             raise
         return SavedUpload(candidate, original)

@@ -1,9 +1,12 @@
-"""Loaders for extracted formats: HTML, PDF, DOCX, ODT and record files (JSON, JSON lines, CSV).
+"""Every document format the index reads, in one static registry.
 
-Importing this package registers the loaders in :data:`index.loaders.LOADERS`
-by extension and a content sniffer in :data:`index.loaders.SNIFFERS`, so a
-``.txt`` that is really HTML, a PDF saved without extension, or a DOCX named
-``.bin`` is read by the right loader. Each loader imports its library
+:data:`LOADERS` maps a file extension to its loader: plain text and the seed
+news format, Markdown, HTML, PDF, DOCX, ODT and record files (JSON, JSON lines,
+CSV). :func:`sniff` looks at a file's first bytes before its name, so a ``.txt``
+that is really HTML, a PDF saved without extension, or a DOCX named ``.bin`` is
+read by the right loader. :func:`loader_for` combines the two, and
+:func:`supported_extensions` is the one list of readable extensions (the CLI,
+the UI's upload check and the docs use it). Each loader imports its library
 (trafilatura, pypdf, python-docx) inside the function, so ``import index``
 stays fast. See docs/FORMATS.md for what each format yields.
 """
@@ -13,17 +16,32 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from types import MappingProxyType
+from typing import Callable, Mapping
 
-from ..loaders import LOADERS, SNIFFERS, Loader
+from ..documents import Document
 from .docx import load_docx
 from .html import load_html
+from .markdown import load_markdown
 from .odt import load_odt
 from .pdf import load_pdf
 from .records import load_records
+from .text import load_text, parse_news, read_text_file
 
-__all__ = ["FORMAT_LOADERS", "sniff", "load_docx", "load_html", "load_odt", "load_pdf", "load_records"]
+__all__ = ["LOADERS", "Loader", "SNIFF_BYTES", "loader_for", "sniff", "supported_extensions", "load_docx",
+           "load_html", "load_markdown", "load_odt", "load_pdf", "load_records", "load_text", "parse_news",
+           "read_text_file"]
 
-FORMAT_LOADERS: dict[str, Loader] = {
+# A loader takes (path, document id) and returns documents (several for record files).
+Loader = Callable[[Path, str], "Document | list[Document]"]
+
+# Read-only, so that nothing can add a format behind the registry's back at import time.
+LOADERS: Mapping[str, Loader] = MappingProxyType({
+    ".txt": load_text,
+    ".text": load_text,
+    ".news": load_text,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
     ".html": load_html,
     ".htm": load_html,
     ".xhtml": load_html,
@@ -36,12 +54,20 @@ FORMAT_LOADERS: dict[str, Loader] = {
     ".ndjson": load_records,
     ".csv": load_records,
     ".tsv": load_records,
-}
+})
+
+# How much of a file the sniffer reads.
+SNIFF_BYTES = 8192
 
 # An array of objects or an object with a quoted key: not a TOML/INI "[section]" header.
 _JSON_RECORDS = re.compile(rb'\s*(?:\[\s*\{|\{\s*")')
 _ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _HTML_STARTS = ("<!doctype html", "<html", "<head", "<body")
+
+
+def supported_extensions() -> tuple[str, ...]:
+    """Every file extension a loader accepts (``.txt``, ``.md``, ``.odt``, ``.tsv``, ``.ndjson``...), sorted."""
+    return tuple(sorted(LOADERS))
 
 
 def _looks_like_html(head: bytes) -> bool:
@@ -89,7 +115,11 @@ def sniff(path: Path, head: bytes) -> Loader | None:
     return None
 
 
-for _suffix, _loader in FORMAT_LOADERS.items():
-    LOADERS.setdefault(_suffix, _loader)
-if sniff not in SNIFFERS:
-    SNIFFERS.append(sniff)
+def loader_for(path: Path) -> Loader | None:
+    """The loader for ``path``: by content when :func:`sniff` recognises it, else by extension."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        head = b""
+    return sniff(path, head) or LOADERS.get(path.suffix.lower())

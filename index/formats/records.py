@@ -37,8 +37,8 @@ from typing import Any, Iterable, Iterator
 
 from ..documents import Document, document_id_for
 from ..errors import LoaderError
-from ..loaders import read_text_file
 from ._common import normalize_date, site_of
+from .text import read_text_file
 
 __all__ = ["DEFAULT_FIELDS", "FIELDS_ENV", "field_mapping", "load_records", "record_document"]
 

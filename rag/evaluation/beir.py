@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from index import ChunkerSettings, CorpusIndex, Document, Embedder, Progress
+from index.atomic import write_atomic
 from index.corpus_index import FORMAT_VERSION
 from index.documents import file_sha256
 
@@ -161,18 +162,15 @@ def open_cached_index(corpus_files: list[Path], documents: Callable[[], Iterator
     if report.duplicates:
         log(f"  note: {len(report.duplicates)} documents identical to another were stored once")
     info["build_seconds"] = round(seconds, 1)
-    tmp = marker.with_name(marker.name + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps({"corpus_sha256": corpus_sha, "build_seconds": round(seconds, 1),
-                               "report": report.to_dict()}, indent=2))
-    os.replace(tmp, marker)
+    write_atomic(marker, json.dumps({"corpus_sha256": corpus_sha, "build_seconds": round(seconds, 1),
+                                     "report": report.to_dict()}, indent=2))
     return index, info
 
 
 # ---- running ------------------------------------------------------------------------------
 def chunk_documents(index: CorpusIndex) -> dict[int, str]:
     """chunk row id -> document id for the whole index (one query, so pooling costs nothing per query)."""
-    with index.store.connection() as conn:
-        return {int(r): d for r, d in conn.execute("SELECT rowid, doc_id FROM chunks")}
+    return index.chunk_documents()
 
 
 def evaluate_beir(index: CorpusIndex, data: BeirData, retriever, mode: str, depth: int,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from index import CorpusIndex, Document, Embedder
-from index.loaders import Skipped, iter_files, load_file
+from index.loaders import Skipped, iter_files, load_files
 
 from ..errors import RagError
 from .beir import open_cached_index
@@ -82,18 +82,14 @@ def open_corpus_index(folder: str | os.PathLike[str], embedder: Embedder, index_
         raise RagError(f"no readable documents under {folder}")
 
     def documents() -> Iterator[Document]:
-        for file in files:
-            try:
-                yield from load_file(file)
-            except Exception as exc:  # one bad file never stops a run
-                log(f"  skipped {file}: {exc}")
+        unread: list[Skipped] = []
+        for _, docs in load_files(files, unread):  # one bad file never stops a run
+            for s in unread:
+                log(f"  skipped {s.path}: {s.reason}")
+            unread.clear()
+            yield from docs
 
     return open_cached_index(files, documents, f"corpus-{folder.name}", embedder, index_dir=index_dir, log=log)
-
-
-def _all_chunk_texts(index: CorpusIndex) -> list[str]:
-    with index.store.connection() as conn:
-        return [r[0] for r in conn.execute("SELECT text FROM chunks")]
 
 
 def evaluate_retrieval(index: CorpusIndex, queries: list[dict], retriever, mode: str = "hybrid",
@@ -115,7 +111,7 @@ def evaluate_retrieval(index: CorpusIndex, queries: list[dict], retriever, mode:
         keys = ("hits@4", "hits@10", "mrr@10", "map@10")
         return {k: (sum(r[k] for r in items) / len(items) if items else 0.0) for k in keys} | {"queries": len(items)}
 
-    chunks = _all_chunk_texts(index)
+    chunks = index.chunk_texts()
     facts = [f for q in answerable for f in q["facts"]]
     return {
         **mean(rows),

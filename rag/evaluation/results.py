@@ -9,6 +9,8 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+from index.atomic import write_atomic
+
 __all__ = ["machine_info", "default_results_dir", "write_results", "package_version"]
 
 
@@ -86,7 +88,5 @@ def write_results(record: dict, name: str, folder: str | os.PathLike[str] | None
     folder.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
     path = folder / f"{safe}-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
     return path

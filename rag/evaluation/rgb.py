@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from index import Document, Embedder, SearchFilter
+from index.atomic import write_atomic
 from index.documents import document_id_for
 from index.loaders import load_file
 
@@ -102,9 +103,7 @@ def write_corpus(rows: list[dict], noise_rate: float, correct_rate: float, folde
             kinds[str(row["id"])][document_id_for(f"{path}#{key}")] = kind
     content = "\n".join(lines) + "\n"
     if not path.exists() or path.read_text(encoding="utf-8") != content:
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        tmp.write_text(content, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, content, encoding="utf-8")
     return path, kinds
 
 
