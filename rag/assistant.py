@@ -33,8 +33,9 @@ from .models import model_id, resolve_model
 from .prompts import (CONFLICT_NOTE, ECHO_REASON, NO_ANSWER, NOW_HINT, SUSPICIOUS_NOTE, SYSTEM_PROMPT, VERDICT_HINT,
                       format_passages, user_message)
 from .questions import asks_about_now, is_verdict_question, verdict_of
-from .retrieval import Retriever, key_terms
+from .retrieval import Retriever
 from .settings import Settings
+from .text import key_terms
 from .types import Answer, Citation, Lookup, Passage
 
 __all__ = ["Assistant", "AnswerStream", "Filters", "is_refusal"]
