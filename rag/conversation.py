@@ -24,19 +24,19 @@ turns stay resolvable through ``Assistant.lookup(chunk_id)``.
 
 from __future__ import annotations
 
-import calendar
 import json
 import os
 import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from index.tokens import count_tokens
 
+from .dates import resolve_relative_period
 from .errors import RagError
 from .prompts import NO_ANSWER, rewrite_messages
 from .types import Answer
@@ -56,13 +56,6 @@ _FOLLOW_UP = re.compile(
     re.I,
 )
 _ELLIPSIS_START = re.compile(r"^(and|but|what about|how about|so|or|also)\b", re.I)
-
-_RELATIVE = re.compile(
-    r"\b(?:in |during )?(?:the|that) (?P<which>(?:same )?(?:month|week|year|day))(?P<dir> before| after| earlier| later)?\b"
-    r"|\b(?P<prev>(?:the )?(?:previous|preceding|following|next) (?:month|week|year|day))\b",
-    re.I,
-)
-
 
 def names_nothing(question: str) -> bool:
     """No name (a capitalised word after the first) and no number or date: "Who runs the company?",
@@ -122,42 +115,6 @@ def usable_rewrite(question: str, rewritten: str) -> bool:
 def context_fallback(question: str, previous: str) -> str:
     """A standalone form without the LLM: the follow-up, then the question it follows."""
     return f"{question.strip()} (following: {previous.strip()})"
-
-
-def _shift_month(d: date, months: int) -> date:
-    month = d.month - 1 + months
-    return date(d.year + month // 12, month % 12 + 1, 1)
-
-
-def resolve_relative_period(question: str, anchor: date) -> tuple[str, tuple[str, str]] | None:
-    """Resolve "the month before" & co. against ``anchor``.
-
-    Returns (question with the expression replaced by an absolute period,
-    (since, until) ISO dates), or None when the question has no such expression.
-    """
-    match = _RELATIVE.search(question)
-    if not match:
-        return None
-    phrase = (match.group("prev") or f"{match.group('which')}{match.group('dir') or ''}").lower()
-    unit = next(u for u in ("month", "week", "year", "day") if u in phrase)
-    step = -1 if any(w in phrase for w in ("before", "earlier", "previous", "preceding")) else (
-        1 if any(w in phrase for w in ("after", "later", "following", "next")) else 0)
-    if unit == "month":
-        start = _shift_month(anchor, step)
-        end = date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
-        words = f"in {start.strftime('%B %Y')}"
-    elif unit == "year":
-        start, end = date(anchor.year + step, 1, 1), date(anchor.year + step, 12, 31)
-        words = f"in {start.year}"
-    elif unit == "week":
-        monday = anchor - timedelta(days=anchor.weekday()) + timedelta(weeks=step)
-        start, end = monday, monday + timedelta(days=6)
-        words = f"between {start.isoformat()} and {end.isoformat()}"
-    else:
-        start = end = anchor + timedelta(days=step)
-        words = f"on {start.strftime('%d %B %Y').lstrip('0')}"
-    rewritten = question[: match.start()] + words + question[match.end():]
-    return rewritten, (start.isoformat(), end.isoformat())
 
 
 @dataclass

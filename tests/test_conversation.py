@@ -1,4 +1,4 @@
-"""Conversations: relative dates, history budget, persistence (fast), and the real small model (slow)."""
+"""Conversations: follow-up rewriting, history budget, persistence (fast), and the real small model (slow)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from rag.conversation import Conversation, Turn, needs_rewrite, resolve_relative_period
-
-
-def test_relative_periods_resolve_against_the_article_date():
-    q, period = resolve_relative_period("What happened with the ferry the month before?", date(2025, 11, 7))
-    assert period == ("2025-10-01", "2025-10-31") and "in October 2025" in q and "month before" not in q
-    q, period = resolve_relative_period("And in the same month?", date(2025, 12, 3))
-    assert period == ("2025-12-01", "2025-12-31")
-    q, period = resolve_relative_period("What happened the following year?", date(2025, 12, 3))
-    assert period == ("2026-01-01", "2026-12-31")
-    assert resolve_relative_period("Who won the election?", date(2025, 1, 1)) is None
+from rag.conversation import Conversation, Turn, needs_rewrite
 
 
 def test_standalone_questions_need_no_rewrite():
