@@ -27,19 +27,26 @@ def test_standalone_questions_need_no_rewrite():
 
 
 class _NoLLM:
-    """An assistant stand-in whose generator must not be called."""
+    """A generator that must not be called."""
 
-    class settings:
-        history_turns = 3
-        index_dir = None
+    id = "no-llm"
 
-    @property
-    def generator(self):
+    def stream(self, messages, max_tokens=256):
         raise AssertionError("no LLM call expected")
 
 
+class _NoPipeline:
+    """A pipeline stand-in for what resolving a follow-up reads (its settings); it never answers."""
+
+    class settings:
+        history_turns = 3
+
+    def prepare(self, *args, **kwargs):
+        raise AssertionError("no answer expected")
+
+
 def test_standalone_follow_up_costs_no_llm_call():
-    conv = Conversation(_NoLLM(), persist=False)
+    conv = Conversation(_NoPipeline(), _NoLLM())
     conv.turns.append(Turn("Who won?", "Who won the election?", "Daniel Osei won [1].", [{"date": "2025-11-07"}], False))
     standalone, period = conv.resolve("Who is the chief executive of St Brigid's Hospital?")
     assert standalone == "Who is the chief executive of St Brigid's Hospital?" and period is None
@@ -47,7 +54,7 @@ def test_standalone_follow_up_costs_no_llm_call():
 
 
 def test_history_stays_within_budget():
-    conv = Conversation(_NoLLM(), persist=False)
+    conv = Conversation(_NoPipeline(), _NoLLM())
     for i in range(30):
         conv.turns.append(Turn(f"q{i}", f"Question number {i} about topic {i}?", "word " * 300, [], False))
     from index.tokens import count_tokens
