@@ -60,7 +60,9 @@ class Prepared:
     passages: tuple[Passage, ...]
     """The passages found, best first, suspicious sentences marked (the sources shown to the user)."""
     top_dense: float
+    """Highest cosine similarity of any chunk to the question (an abstention signal)."""
     coverage: float
+    """Share of the question's key terms the passages hold (the other abstention signal)."""
     abstain_reason: str | None
     """Why the answer abstains before generation, or None when the model is asked."""
     evidence: Evidence | None
@@ -83,6 +85,8 @@ class AnswerPipeline:
     # ---- before generation ------------------------------------------------------------
     def prepare(self, question: str, *, k: int | None = None, filters: SearchFilter | None = None,
                 standalone_question: str | None = None, history: Sequence[dict] = ()) -> Prepared:
+        """Everything up to the prompt for ``question`` (retrieval and the prompt use ``standalone_question``
+        when given; ``history`` goes into the prompt between the system and the user message)."""
         settings = self.settings
         standalone = standalone_question or question
         timings: dict[str, float] = {}
