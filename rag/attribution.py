@@ -92,8 +92,8 @@ from index import split_sentences
 
 from .context import is_instruction_like
 from .questions import asks_for_a_name, is_verdict_question, verdict_of
-from .retrieval import stemmed_terms, term_rarity
 from .sources import named_sources
+from .text import stemmed_terms, term_rarity
 from .types import Citation, Passage
 
 __all__ = ["Attribution", "attribute", "best_quotes", "claim_support", "MARKER", "strip_markers", "split_claims"]

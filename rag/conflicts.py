@@ -30,7 +30,7 @@ import numpy as np
 
 from index import split_sentences
 
-from .retrieval import key_terms
+from .text import key_terms
 from .types import Citation, Passage
 
 __all__ = ["Conflict", "describe", "find_conflicts", "quantities", "swapped"]

@@ -25,7 +25,7 @@ from index import embedding_header, split_sentences
 from index.tokens import count_tokens
 
 from .injection import CLASSIFIER_THRESHOLD, INJECTION_THRESHOLD, flagged_sentences, is_injection
-from .retrieval import stemmed_terms, term_rarity
+from .text import stemmed_terms, term_rarity
 from .types import Passage
 
 __all__ = ["Evidence", "build_evidence", "is_instruction_like", "mark_suspicious", "passage_heading"]
@@ -85,7 +85,7 @@ def _sanitize(passage: Passage) -> Passage:
 
 TERM_WEIGHT = 0.2
 """Score added per shared key term, times its rarity among the candidate sentences
-(:func:`rag.retrieval.term_rarity`: "Port Alder", in every sentence, barely counts; "manager", in
+(:func:`rag.text.term_rarity`: "Port Alder", in every sentence, barely counts; "manager", in
 one, decides, where MiniLM's cosine rated the mayor's election sentences above "Manager Callum
 Reyes, ..." for "Who is the manager of Port Alder Rovers?"). Swept with
 ``benchmarks/evidence_budget.py --term-weight`` over 0.03-0.3 (docs/BENCHMARKS.md): 0.2 showed the

@@ -17,35 +17,38 @@ carries the recent turns verbatim (answers without citation markers) and a
 compact list of earlier topics, all within ``HISTORY_TOKENS`` (counted with
 tiktoken).
 
-Conversations are saved as JSON under ``<index>/conversations/`` after every
-turn (atomic write), so they can be listed and resumed; citations of earlier
-turns stay resolvable through ``Assistant.lookup(chunk_id)``.
+A conversation answers through an :class:`~rag.pipeline.AnswerPipeline` and a
+generator, the same two an ``Assistant`` uses. A :class:`ConversationStore` saves
+it as JSON under ``<index>/conversations/`` after every turn (atomic write), so it
+can be listed and resumed; citations of earlier turns stay resolvable through
+``Assistant.lookup(chunk_id)``.
 """
 
 from __future__ import annotations
 
-import calendar
 import json
+import os
 import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
+from index import SearchFilter
 from index.atomic import write_atomic
 from index.tokens import count_tokens
 
+from .dates import resolve_relative_period
 from .errors import RagError
+from .generator import Generator
+from .pipeline import AnswerPipeline, AnswerStream
 from .prompts import NO_ANSWER, rewrite_messages
 from .types import Answer
 
-if TYPE_CHECKING:
-    from .assistant import AnswerStream, Assistant
-
-__all__ = ["Conversation", "Turn", "needs_rewrite", "names_nothing", "usable_rewrite", "context_fallback",
-           "resolve_relative_period", "list_conversations"]
+__all__ = ["Conversation", "ConversationStore", "ConversationStream", "Turn", "needs_rewrite", "names_nothing",
+           "usable_rewrite", "context_fallback", "resolve_relative_period"]
 
 HISTORY_TOKENS = 350
 """Token budget of the history in the rewrite prompt."""
@@ -56,13 +59,6 @@ _FOLLOW_UP = re.compile(
     re.I,
 )
 _ELLIPSIS_START = re.compile(r"^(and|but|what about|how about|so|or|also)\b", re.I)
-
-_RELATIVE = re.compile(
-    r"\b(?:in |during )?(?:the|that) (?P<which>(?:same )?(?:month|week|year|day))(?P<dir> before| after| earlier| later)?\b"
-    r"|\b(?P<prev>(?:the )?(?:previous|preceding|following|next) (?:month|week|year|day))\b",
-    re.I,
-)
-
 
 def names_nothing(question: str) -> bool:
     """No name (a capitalised word after the first) and no number or date: "Who runs the company?",
@@ -124,42 +120,6 @@ def context_fallback(question: str, previous: str) -> str:
     return f"{question.strip()} (following: {previous.strip()})"
 
 
-def _shift_month(d: date, months: int) -> date:
-    month = d.month - 1 + months
-    return date(d.year + month // 12, month % 12 + 1, 1)
-
-
-def resolve_relative_period(question: str, anchor: date) -> tuple[str, tuple[str, str]] | None:
-    """Resolve "the month before" & co. against ``anchor``.
-
-    Returns (question with the expression replaced by an absolute period,
-    (since, until) ISO dates), or None when the question has no such expression.
-    """
-    match = _RELATIVE.search(question)
-    if not match:
-        return None
-    phrase = (match.group("prev") or f"{match.group('which')}{match.group('dir') or ''}").lower()
-    unit = next(u for u in ("month", "week", "year", "day") if u in phrase)
-    step = -1 if any(w in phrase for w in ("before", "earlier", "previous", "preceding")) else (
-        1 if any(w in phrase for w in ("after", "later", "following", "next")) else 0)
-    if unit == "month":
-        start = _shift_month(anchor, step)
-        end = date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
-        words = f"in {start.strftime('%B %Y')}"
-    elif unit == "year":
-        start, end = date(anchor.year + step, 1, 1), date(anchor.year + step, 12, 31)
-        words = f"in {start.year}"
-    elif unit == "week":
-        monday = anchor - timedelta(days=anchor.weekday()) + timedelta(weeks=step)
-        start, end = monday, monday + timedelta(days=6)
-        words = f"between {start.isoformat()} and {end.isoformat()}"
-    else:
-        start = end = anchor + timedelta(days=step)
-        words = f"on {start.strftime('%d %B %Y').lstrip('0')}"
-    rewritten = question[: match.start()] + words + question[match.end():]
-    return rewritten, (start.isoformat(), end.isoformat())
-
-
 @dataclass
 class Turn:
     question: str
@@ -185,49 +145,82 @@ class Turn:
                 "citations": self.citations, "abstained": self.abstained}
 
 
-@dataclass
-class Conversation:
-    assistant: "Assistant"
-    turns: list[Turn] = field(default_factory=list)
-    id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
-    persist: bool = True
-    rewrites: int = 0
-    rewrites_rejected: int = 0
-    rewrite_seconds: float = 0.0
+def _new_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
-    # ---- persistence ------------------------------------------------------------------
-    @staticmethod
-    def folder(assistant: "Assistant") -> Path:
-        return Path(assistant.settings.index_dir) / "conversations"
 
-    def save(self) -> Path | None:
-        if not self.persist or not self.turns:
-            return None
-        folder = self.folder(self.assistant)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.id}.json"
-        write_atomic(path, json.dumps({"id": self.id, "turns": [t.to_dict() for t in self.turns]}, ensure_ascii=False, indent=1))
+class ConversationStore:
+    """Saved conversations: one JSON file per conversation in ``folder`` (``<index>/conversations``)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+
+    def exists(self, conversation_id: str) -> bool:
+        return self._path(conversation_id).exists()
+
+    def save(self, conversation: "Conversation") -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(conversation.id)
+        write_atomic(path, json.dumps({"id": conversation.id, "turns": [t.to_dict() for t in conversation.turns]},
+                                      ensure_ascii=False, indent=1))
         return path
 
-    @classmethod
-    def load(cls, assistant: "Assistant", conversation_id: str) -> "Conversation":
+    def load(self, conversation_id: str) -> list[Turn]:
+        """The turns of the saved conversation ``conversation_id``."""
         if not re.fullmatch(r"[\w-]+", conversation_id or ""):
             raise RagError(f"invalid conversation id {conversation_id!r}")
-        path = cls.folder(assistant) / f"{conversation_id}.json"
+        path = self._path(conversation_id)
         try:
             data = json.loads(path.read_text())
         except FileNotFoundError:
             raise RagError(f"no conversation {conversation_id!r}; list them with: rag chat --list") from None
         except (OSError, ValueError) as exc:
             raise RagError(f"conversation {conversation_id!r} is unreadable ({exc})") from None
-        turns = [Turn(t["question"], t["standalone_question"], t["text"], t.get("citations", []), t.get("abstained", False))
-                 for t in data.get("turns", [])]
-        return cls(assistant, turns=turns, id=conversation_id)
+        return [Turn(t["question"], t["standalone_question"], t["text"], t.get("citations", []), t.get("abstained", False))
+                for t in data.get("turns", [])]
+
+    def saved(self) -> list[dict]:
+        """Saved conversations, newest first: id, number of turns, first question."""
+        out = []
+        for path in sorted(self.folder.glob("*.json"), reverse=True) if self.folder.exists() else []:
+            try:
+                data = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            turns = data.get("turns", [])
+            out.append({"id": data.get("id", path.stem), "turns": len(turns),
+                        "first_question": turns[0]["question"] if turns else ""})
+        return out
+
+    def _path(self, conversation_id: str) -> Path:
+        return self.folder / f"{conversation_id}.json"
+
+
+@dataclass
+class Conversation:
+    """Questions answered against the history: follow-ups are rewritten to stand alone before retrieval.
+
+    ``store`` saves it after every turn (None: not saved).
+    """
+
+    pipeline: AnswerPipeline
+    generator: Generator
+    turns: list[Turn] = field(default_factory=list)
+    id: str = field(default_factory=_new_id)
+    store: ConversationStore | None = None
+    rewrites: int = 0
+    rewrites_rejected: int = 0
+    rewrite_seconds: float = 0.0
+
+    def save(self) -> Path | None:
+        if self.store is None or not self.turns:
+            return None
+        return self.store.save(self)
 
     def reset(self) -> None:
         """Start over: a new, empty conversation (the old one stays saved)."""
         self.turns = []
-        self.id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        self.id = _new_id()
 
     @property
     def history(self) -> list[Turn]:
@@ -256,7 +249,7 @@ class Conversation:
         for turn in reversed(self.turns):
             entry = f"User: {turn.standalone_question}\nAssistant: {_plain(turn.text)}"
             cost = count_tokens(entry)
-            if kept >= self.assistant.settings.history_turns or used + cost > HISTORY_TOKENS:
+            if kept >= self.pipeline.settings.history_turns or used + cost > HISTORY_TOKENS:
                 break
             lines.insert(0, entry)
             used += cost
@@ -273,7 +266,7 @@ class Conversation:
     def _llm_rewrite(self, question: str) -> str:
         t0 = time.perf_counter()
         messages = rewrite_messages(self._history_text(), question)
-        pieces = self.assistant.generator.stream(messages, max_tokens=60)
+        pieces = self.generator.stream(messages, max_tokens=60)
         rewritten = "".join(pieces).strip().split("\n")[0].strip().strip('"').strip()
         self.rewrites += 1
         self.rewrite_seconds += time.perf_counter() - t0
@@ -292,12 +285,10 @@ class Conversation:
         standalone, period = self.resolve(question)
         rewrite_seconds = time.perf_counter() - t0
         if period and kwargs.get("filters") is None:
-            from index import SearchFilter
-
             kwargs["filters"] = SearchFilter(since=period[0], until=period[1])
-        stream = self.assistant.stream(question, standalone_question=standalone, **kwargs)
-        stream.timings["rewrite"] = rewrite_seconds
-        return ConversationStream(self, stream)
+        prepared = self.pipeline.prepare(question.strip(), standalone_question=standalone, **kwargs)
+        prepared.timings["rewrite"] = rewrite_seconds
+        return ConversationStream(self, AnswerStream(self.pipeline, prepared, self.generator))
 
     def ask(self, question: str, **kwargs) -> Answer:
         return self.stream(question, **kwargs).answer
@@ -306,7 +297,7 @@ class Conversation:
 class ConversationStream:
     """An :class:`AnswerStream` that records the turn in its conversation when done."""
 
-    def __init__(self, conversation: Conversation, stream: "AnswerStream") -> None:
+    def __init__(self, conversation: Conversation, stream: AnswerStream) -> None:
         self.conversation = conversation
         self.inner = stream
         self._recorded = False
@@ -328,20 +319,6 @@ class ConversationStream:
             )
             self.conversation.save()
         return answer
-
-
-def list_conversations(assistant: "Assistant") -> list[dict]:
-    """Saved conversations, newest first: id, number of turns, first question."""
-    folder = Conversation.folder(assistant)
-    out = []
-    for path in sorted(folder.glob("*.json"), reverse=True) if folder.exists() else []:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        turns = data.get("turns", [])
-        out.append({"id": data.get("id", path.stem), "turns": len(turns), "first_question": turns[0]["question"] if turns else ""})
-    return out
 
 
 def _plain(text: str) -> str:

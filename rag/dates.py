@@ -22,7 +22,9 @@ the question, while a missing one only costs ranking quality. So:
   question comparing a report of October 22 with one of November 6 needs both);
 * a month or day without a year ("on October 1st", "in November") makes the
   whole question undatable, because the period cannot be placed;
-* relative expressions ("last month", "recently") are not handled;
+* relative expressions ("last month", "recently") are not handled here (a conversation's
+  follow-ups, "the month before", are: :func:`resolve_relative_period`, against the date of
+  the article the previous answer cited);
 * a year that dates an event rather than the reporting ("founded in 2015",
   "born in 1990") is ignored.
 
@@ -38,7 +40,7 @@ from typing import NamedTuple
 
 from index.documents import is_iso_day
 
-__all__ = ["Period", "parse_iso_day", "period_from_question"]
+__all__ = ["Period", "parse_iso_day", "period_from_question", "resolve_relative_period"]
 
 
 
@@ -235,3 +237,47 @@ def period_from_question(question: str) -> Period | None:
     if since is None and until is None:
         return None
     return Period(since.isoformat() if since else None, until.isoformat() if until else None)
+
+
+# ---- periods relative to a known date (conversations) -------------------------------------------
+_RELATIVE = re.compile(
+    r"\b(?:in |during )?(?:the|that) (?P<which>(?:same )?(?:month|week|year|day))(?P<dir> before| after| earlier| later)?\b"
+    r"|\b(?P<prev>(?:the )?(?:previous|preceding|following|next) (?:month|week|year|day))\b",
+    re.I,
+)
+
+
+def _shift_month(d: date, months: int) -> date:
+    month = d.month - 1 + months
+    return date(d.year + month // 12, month % 12 + 1, 1)
+
+
+def resolve_relative_period(question: str, anchor: date) -> tuple[str, tuple[str, str]] | None:
+    """Resolve "the month before" & co. against ``anchor``.
+
+    Returns (question with the expression replaced by an absolute period,
+    (since, until) ISO dates), or None when the question has no such expression.
+    """
+    match = _RELATIVE.search(question)
+    if not match:
+        return None
+    phrase = (match.group("prev") or f"{match.group('which')}{match.group('dir') or ''}").lower()
+    unit = next(u for u in ("month", "week", "year", "day") if u in phrase)
+    step = -1 if any(w in phrase for w in ("before", "earlier", "previous", "preceding")) else (
+        1 if any(w in phrase for w in ("after", "later", "following", "next")) else 0)
+    if unit == "month":
+        start = _shift_month(anchor, step)
+        end = date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+        words = f"in {start.strftime('%B %Y')}"
+    elif unit == "year":
+        start, end = date(anchor.year + step, 1, 1), date(anchor.year + step, 12, 31)
+        words = f"in {start.year}"
+    elif unit == "week":
+        monday = anchor - timedelta(days=anchor.weekday()) + timedelta(weeks=step)
+        start, end = monday, monday + timedelta(days=6)
+        words = f"between {start.isoformat()} and {end.isoformat()}"
+    else:
+        start = end = anchor + timedelta(days=step)
+        words = f"on {start.strftime('%d %B %Y').lstrip('0')}"
+    rewritten = question[: match.start()] + words + question[match.end():]
+    return rewritten, (start.isoformat(), end.isoformat())

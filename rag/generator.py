@@ -19,11 +19,11 @@ import resource
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence, runtime_checkable
+from typing import Callable, Iterator, Protocol, Sequence, runtime_checkable
 
 from .errors import ContextOverflowError, ModelLoadError
 
-__all__ = ["Generator", "LlamaGenerator", "Message"]
+__all__ = ["Generator", "LazyGenerator", "LlamaGenerator", "Message", "loaded"]
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 
@@ -169,6 +169,36 @@ class Generator(Protocol):
     id: str
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 256) -> Iterator[str]: ...
+
+
+class LazyGenerator:
+    """A :class:`Generator` made on first use. An answer that abstains before generation, or a
+    conversation turn that needs no rewrite, then never resolves a model file (nor contacts a
+    server); ``id`` names the model without making it."""
+
+    def __init__(self, make: Callable[[], Generator], model_id: Callable[[], str]) -> None:
+        self.make = make
+        self._model_id = model_id
+
+    @property
+    def id(self) -> str:
+        return self._model_id()
+
+    def count_tokens(self, text: str) -> int:
+        return self.make().count_tokens(text)
+
+    def stream(self, messages: Sequence[Message], max_tokens: int = 256) -> Iterator[str]:
+        return self.make().stream(messages, max_tokens=max_tokens)
+
+
+def loaded(generator: Generator) -> Generator:
+    """``generator`` ready to stream: a lazy one made, a local model's weights read (so that a caller can
+    time loading apart from generation)."""
+    if isinstance(generator, LazyGenerator):
+        generator = generator.make()
+    if hasattr(generator, "llm"):
+        generator.llm  # loads once per process
+    return generator
 
 
 class LlamaGenerator:

@@ -238,7 +238,7 @@ def test_a_number_about_something_else_does_not_support_the_claim():
 
 
 def test_refusal_is_read_from_the_opening_sentence():
-    from rag.assistant import is_refusal
+    from rag.pipeline import is_refusal
 
     assert is_refusal("The documents do not answer this question.")
     assert is_refusal("No\nThe documents do not answer this question.")  # a bare verdict first changes nothing

@@ -1,4 +1,4 @@
-"""Conversations: relative dates, history budget, persistence (fast), and the real small model (slow)."""
+"""Conversations: follow-up rewriting, history budget, persistence (fast), and the real small model (slow)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from rag.conversation import Conversation, Turn, needs_rewrite, resolve_relative_period
-
-
-def test_relative_periods_resolve_against_the_article_date():
-    q, period = resolve_relative_period("What happened with the ferry the month before?", date(2025, 11, 7))
-    assert period == ("2025-10-01", "2025-10-31") and "in October 2025" in q and "month before" not in q
-    q, period = resolve_relative_period("And in the same month?", date(2025, 12, 3))
-    assert period == ("2025-12-01", "2025-12-31")
-    q, period = resolve_relative_period("What happened the following year?", date(2025, 12, 3))
-    assert period == ("2026-01-01", "2026-12-31")
-    assert resolve_relative_period("Who won the election?", date(2025, 1, 1)) is None
+from rag.conversation import Conversation, Turn, needs_rewrite
 
 
 def test_standalone_questions_need_no_rewrite():
@@ -38,19 +27,26 @@ def test_standalone_questions_need_no_rewrite():
 
 
 class _NoLLM:
-    """An assistant stand-in whose generator must not be called."""
+    """A generator that must not be called."""
 
-    class settings:
-        history_turns = 3
-        index_dir = None
+    id = "no-llm"
 
-    @property
-    def generator(self):
+    def stream(self, messages, max_tokens=256):
         raise AssertionError("no LLM call expected")
 
 
+class _NoPipeline:
+    """A pipeline stand-in for what resolving a follow-up reads (its settings); it never answers."""
+
+    class settings:
+        history_turns = 3
+
+    def prepare(self, *args, **kwargs):
+        raise AssertionError("no answer expected")
+
+
 def test_standalone_follow_up_costs_no_llm_call():
-    conv = Conversation(_NoLLM(), persist=False)
+    conv = Conversation(_NoPipeline(), _NoLLM())
     conv.turns.append(Turn("Who won?", "Who won the election?", "Daniel Osei won [1].", [{"date": "2025-11-07"}], False))
     standalone, period = conv.resolve("Who is the chief executive of St Brigid's Hospital?")
     assert standalone == "Who is the chief executive of St Brigid's Hospital?" and period is None
@@ -58,7 +54,7 @@ def test_standalone_follow_up_costs_no_llm_call():
 
 
 def test_history_stays_within_budget():
-    conv = Conversation(_NoLLM(), persist=False)
+    conv = Conversation(_NoPipeline(), _NoLLM())
     for i in range(30):
         conv.turns.append(Turn(f"q{i}", f"Question number {i} about topic {i}?", "word " * 300, [], False))
     from index.tokens import count_tokens

@@ -1,10 +1,12 @@
-"""Period expressions in questions -> publication date filters."""
+"""Period expressions in questions -> publication date filters; relative periods ("the month before")."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from rag.dates import Period, period_from_question
+from rag.dates import Period, period_from_question, resolve_relative_period
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -63,3 +65,13 @@ def test_no_period(question):
 def test_invalid_dates_are_ignored():
     assert period_from_question("on 2023-02-30") is None
     assert period_from_question("on February 30, 2023") is None
+
+
+def test_relative_periods_resolve_against_the_article_date():
+    q, period = resolve_relative_period("What happened with the ferry the month before?", date(2025, 11, 7))
+    assert period == ("2025-10-01", "2025-10-31") and "in October 2025" in q and "month before" not in q
+    q, period = resolve_relative_period("And in the same month?", date(2025, 12, 3))
+    assert period == ("2025-12-01", "2025-12-31")
+    q, period = resolve_relative_period("What happened the following year?", date(2025, 12, 3))
+    assert period == ("2026-01-01", "2026-12-31")
+    assert resolve_relative_period("Who won the election?", date(2025, 1, 1)) is None

@@ -345,9 +345,11 @@ class _LockedTurn:
 
 
 def _conversation(assistant: Assistant, conversation_id: str) -> Conversation:
-    if (Conversation.folder(assistant) / f"{conversation_id}.json").exists():
-        return Conversation.load(assistant, conversation_id)
-    return Conversation(assistant, id=conversation_id)
+    if assistant.conversation_store.exists(conversation_id):
+        return assistant.conversation(conversation_id)
+    conversation = assistant.conversation()
+    conversation.id = conversation_id  # a new conversation under the id the client chose
+    return conversation
 
 
 def _chat_conversation(assistant: Assistant, messages: list[ChatMessage]) -> tuple[Conversation, str]:
@@ -357,8 +359,8 @@ def _chat_conversation(assistant: Assistant, messages: list[ChatMessage]) -> tup
         raise ApiError(400, str(exc), "invalid_messages") from None
     if len(question) > MAX_QUESTION_CHARS:
         raise ApiError(400, f"the question is longer than {MAX_QUESTION_CHARS} characters", "question_too_long")
-    conversation = Conversation(assistant, persist=False,
-                                turns=[Turn(q, q, a, dates, False) for q, a, dates in turns])
+    conversation = assistant.conversation(persist=False)
+    conversation.turns = [Turn(q, q, a, dates, False) for q, a, dates in turns]
     return conversation, question
 
 

@@ -32,9 +32,10 @@ class ChatSession:
         """Retrieve for ``question`` (rewritten against the history when it is a follow-up) and return the stream."""
         if self.conversation is None:
             self.conversation = assistant.conversation()
-        elif self.conversation.assistant is not assistant:
-            # The user switched models: keep the history, answer with the new model.
-            self.conversation.assistant = assistant
+        elif self.assistant is not assistant:
+            # The user switched models: keep the history (and its id), answer with the new model.
+            previous, self.conversation = self.conversation, assistant.conversation()
+            self.conversation.id, self.conversation.turns = previous.id, previous.turns
         self.assistant = assistant
         self.stream = self.conversation.stream(question, **kwargs)
         if self._stop.is_set():  # Stop was pressed while retrieval was running

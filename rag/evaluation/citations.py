@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..attribution import split_claims
-from ..retrieval import stemmed_terms
+from ..text import stemmed_terms
 from .metrics import citation_matches_gold
 
 __all__ = ["LEXICAL_COVERAGE", "Statement", "statements", "lexically_entails", "CitationCounts", "judge_statements",

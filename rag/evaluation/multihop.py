@@ -173,7 +173,7 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
     of :mod:`rag.evaluation.citations` (answerable queries), and the share of
     verified quotes that equal the document file's text at their offsets.
     """
-    from ..assistant import is_refusal
+    from ..pipeline import is_refusal
     from .citations import CitationCounts, judge_statements, quote_is_exact, statements
 
     records = []

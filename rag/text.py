@@ -1,0 +1,80 @@
+"""Words of a text as the answer checks compare them: key terms, crude stems, rarity weights.
+
+Retrieval ranks with the index's own BM25; these helpers serve the checks around it: how much of a
+question the passages cover (abstention), which evidence sentences to keep (context), whether a
+sentence of the answer is backed by a passage (attribution), whether two citations disagree
+(conflicts).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Sequence
+
+__all__ = ["key_terms", "stemmed_terms", "term_rarity"]
+
+_STOPWORDS = frozenset(
+    """a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it
+    its me my not of on or our she so than that the their them then there these they this those to was we were what
+    when where which who whom whose why will with would you your about after before between during said says say
+    tell told any some more most other such only own same both each few all also just over under again further once
+    here very s t don should now according article report reported news""".split()
+)
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def key_terms(text: str) -> list[str]:
+    """Content words of a question, lower-cased, without stopwords (for coverage checks)."""
+    words = []
+    for token in _WORD.findall(text):
+        word = _POSSESSIVE.sub("", token.lower()).strip("'’.")
+        words.append(word)
+        if "-" in word:  # "320-metre" also counts as "320" and "metre"
+            words.extend(part for part in word.split("-") if part)
+    return [w for w in words if w and w not in _STOPWORDS]
+
+
+# American spellings of the units and words British-English news uses: "320-meter" meets "320-metre".
+_US_SPELLING = re.compile(r"(met|lit|cent|theat|fib)er(s?)$")
+
+
+def _stem(word: str) -> str:
+    """Crude English suffix stripping: enough to match "budgeted"/"budget", "metres"/"metre",
+    "approve"/"approved" (a final silent "e" goes too), "meter"/"metre"."""
+    word = _US_SPELLING.sub(r"\1re\2", word)
+    if len(word) <= 4 or word[-1].isdigit():
+        return word
+    if word.endswith("ing") and len(word) > 6:
+        word = word[:-3]
+    elif word.endswith("ied") or word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif word.endswith("ed") and len(word) > 5:
+        word = word[:-2]
+    elif word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+def stemmed_terms(text: str) -> set[str]:
+    """Key terms with a crude suffix stemming, so "budgeted" meets "budget" (for overlap scores)."""
+    return {_stem(w) for w in key_terms(text)}
+
+
+def term_rarity(term_sets: Sequence[set[str]]) -> dict[str, float]:
+    """Weight of each term by how few of ``term_sets`` hold it: 1 for a term one set has, falling
+    (log-scaled) towards 0 for a term every set has; 1 for every term when there is one set.
+    Terms no set holds are absent (read them as 0: they tell no set from another)."""
+    n = len(term_sets)
+    counts: dict[str, int] = {}
+    for terms in term_sets:
+        for t in terms:
+            counts[t] = counts.get(t, 0) + 1
+    if n <= 1:
+        return dict.fromkeys(counts, 1.0)
+    return {t: math.log((n + 1) / c) / math.log(n + 1) for t, c in counts.items()}
