@@ -229,6 +229,7 @@ def test_ask_shows_evidence_before_the_answer_then_links_it(monkeypatch, tmp_pat
     assert states[0] == "retrieving" and states[1] == "generating" and states[-2] == "verifying" and states[-1] == "done"
     first = updates[0]  # the question is taken: the box empties, the last answer's citations and copy text go
     assert first.question == "" and first.citation_choices == [] and first.copy_text == ""
+    assert first.outputs()[3] == {"__type__": "update", "choices": [], "value": None, "visible": False}  # picker hidden
     assert "How much?" in first.chat[-2]["content"]
     evidence = updates[1].evidence
     assert "&lt;script&gt;" in evidence and "<script" not in evidence  # evidence shown, escaped...
