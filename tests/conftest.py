@@ -1,7 +1,8 @@
 """Shared fixtures. Integration fixtures use the real embedder, FAISS and small LLM.
 
-A test that uses one of them (:data:`REAL_MODEL_FIXTURES`) is marked ``slow`` here, so ``-m "not slow"``
-never loads a model; ``python -m pytest -q`` (``make test``) still runs every test.
+A test that uses one of them (:data:`REAL_MODEL_FIXTURES`, or a fixture its module names in its own
+``REAL_MODEL_FIXTURES``) is marked ``slow`` here, so ``-m "not slow"`` never loads a model;
+``python -m pytest -q`` (``make test``) still runs every test.
 """
 
 from __future__ import annotations
@@ -60,5 +61,6 @@ def small_assistant(sample_index):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        real = REAL_MODEL_FIXTURES | set(getattr(getattr(item, "module", None), "REAL_MODEL_FIXTURES", ()))
+        if real & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

@@ -96,6 +96,7 @@ def test_multihop_retrieval_eval_on_news_files(tmp_path):
     assert set(m["by_type"]) == {"inference_query"}
 
 
+@pytest.mark.slow  # the real MiniLM
 def test_cli_eval_retrieval_json_and_results_file(beir_dir, tmp_path, monkeypatch, capsys):
     """The real command with the real embedder on the toy folder."""
     from rag.cli import main

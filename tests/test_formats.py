@@ -23,6 +23,8 @@ from index.formats._common import normalize_date
 from index.formats.html import basic_extract
 from index.formats.pdf import pages_to_text
 
+REAL_MODEL_FIXTURES = {"corpus"}  # its index embeds with the real MiniLM: conftest.py marks its tests slow
+
 # ---- writers ------------------------------------------------------------------------------
 
 ARTICLE_HTML = """<!DOCTYPE html>
