@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from index import SearchFilter
 from rag.evaluation.beir import beir_documents, evaluate_beir, load_beir, open_cached_index
 from rag.evaluation.multihop import evaluate_retrieval, load_queries, open_corpus_index
 from rag.retrieval import Retriever
