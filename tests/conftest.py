@@ -1,4 +1,9 @@
-"""Shared fixtures. Integration fixtures use the real embedder, FAISS and small LLM."""
+"""Shared fixtures. Integration fixtures use the real embedder, FAISS and small LLM.
+
+A test that uses one of them (:data:`REAL_MODEL_FIXTURES`, or a fixture its module names in its own
+``REAL_MODEL_FIXTURES``) is marked ``slow`` here, so ``-m "not slow"`` never loads a model;
+``python -m pytest -q`` (``make test``) still runs every test.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "rag" / "sample_corpus"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+REAL_MODEL_FIXTURES = frozenset({"embedder", "sample_index", "small_assistant"})
+"""Fixtures that load the real all-MiniLM-L6-v2 embedder or the real LLM."""
 
 # Never reach for a model hub, and keep runs quiet.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -49,3 +57,10 @@ def small_assistant(sample_index):
     from rag import Assistant, Settings
 
     return Assistant(Settings(index_dir=sample_index.path, model="small"), index=sample_index)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        real = REAL_MODEL_FIXTURES | set(getattr(getattr(item, "module", None), "REAL_MODEL_FIXTURES", ()))
+        if real & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

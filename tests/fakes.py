@@ -90,3 +90,92 @@ class GatedGenerator(CopyingGenerator):
             self.closed += 1
             raise
         self.finished += 1
+
+
+class ScriptedGenerator:
+    """A fake LLM that gives a scripted reply and records every prompt it is sent.
+
+    ``reply``: the text of every answer; or ``replies``: {key: reply}, the first whose key occurs in the
+    last message wins, else ``default``. The reply comes word by word, as a model streams. ``sent``
+    holds the messages of every call, in order (an empty list: the model was never asked).
+    """
+
+    id = "scripted"
+
+    def __init__(self, reply: str | None = None, *, replies: dict[str, str] | None = None,
+                 default: str = "The documents do not answer this.") -> None:
+        self.reply, self.replies, self.default = reply, dict(replies or {}), default
+        self.sent: list[list[dict]] = []
+
+    @property
+    def last_prompt(self) -> str:
+        """The last message of the latest call (the question and its passages, or the rewrite request)."""
+        return self.sent[-1][-1]["content"]
+
+    def stream(self, messages, max_tokens=256):
+        self.sent.append([dict(m) for m in messages])
+        prompt = messages[-1]["content"] if messages else ""
+        text = self.reply if self.reply is not None else next(
+            (reply for key, reply in self.replies.items() if key in prompt), self.default)
+        words = text.split(" ")
+        yield from words[:1] + [" " + w for w in words[1:]]
+
+
+class ScriptedStream:
+    """An answer stream (``rag.AnswerStream``'s surface the UI uses) that gives scripted pieces, then ``final``.
+
+    ``given`` lists the pieces handed out so far; ``cancelled`` is set by :meth:`cancel` and ends the pieces.
+    """
+
+    def __init__(self, question: str, passages, pieces, final) -> None:
+        self.question = self.standalone_question = question
+        self.passages = tuple(passages)
+        self.abstain_reason = None
+        self.pieces, self.final = list(pieces), final
+        self.given: list[str] = []
+        self.cancelled = threading.Event()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.given)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def __iter__(self):
+        for piece in self.pieces:
+            if self.cancelled.is_set():
+                break
+            self.given.append(piece)
+            yield piece
+
+    @property
+    def answer(self):
+        return self.final
+
+
+class StreamingAssistant:
+    """An Assistant stand-in for UI handlers: its conversations answer with ``make_stream(question)``
+    (e.g. a :class:`ScriptedStream`); ``conversations`` lists those it started."""
+
+    def __init__(self, make_stream) -> None:
+        self.make_stream = make_stream
+        self.conversations: list[ScriptedConversation] = []
+
+    def conversation(self):
+        self.conversations.append(ScriptedConversation(self))
+        return self.conversations[-1]
+
+
+class ScriptedConversation:
+    """``rag.Conversation``'s surface the UI uses; ``resets`` counts :meth:`reset` calls."""
+
+    def __init__(self, assistant: StreamingAssistant) -> None:
+        self.assistant = assistant
+        self.resets = 0
+
+    def stream(self, question, **kwargs):
+        return self.assistant.make_stream(question)
+
+    def reset(self) -> None:
+        self.resets += 1

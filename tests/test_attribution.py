@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from rag.attribution import attribute, claim_support, split_claims
 from rag.types import Passage
+from fakes import ScriptedGenerator
 
 DOC_A = "Header\n20250101\nhttps://a.example/x\nThe bridge will cost 48.5 million pounds. It opens in June 2027.\n"
 DOC_B = "Header\n20250201\nhttps://b.example/y\nStorm damage was put at 6 million pounds by the insurer.\n"
@@ -486,18 +487,6 @@ def test_a_verdict_sentence_naming_a_publication_rests_on_that_publications_fact
     assert valley.unsupported == () and valley.text.splitlines()[1].endswith("[1].")
 
 
-class Scripted:
-    """A model that always gives ``reply``: for Assistant tests whose draft must be a given text."""
-
-    id = "scripted"
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-
-    def stream(self, messages, max_tokens=256):
-        yield self.reply
-
-
 def test_the_assistant_checks_who_reported_against_the_index(sample_index):
     """Real embedder and FAISS over the sample corpus; the answer is scripted (a real model cannot be made to
     misattribute on demand): the pay deal was reported by the Valley Post, not the Harbour Gazette."""
@@ -507,7 +496,8 @@ def test_the_assistant_checks_who_reported_against_the_index(sample_index):
     answers = {}
     for paper in ("Harbour Gazette", "Valley Post"):
         reply = f"The {paper} reported that the crews accepted a 5.2 percent rise spread over two years [1]."
-        assistant = Assistant(Settings(index_dir=sample_index.path), index=sample_index, generator=Scripted(reply))
+        assistant = Assistant(Settings(index_dir=sample_index.path), index=sample_index,
+                              generator=ScriptedGenerator(reply))
         answers[paper] = assistant.ask(question)
     gazette = answers["Harbour Gazette"]
     assert gazette.abstained and gazette.unsupported
@@ -582,8 +572,8 @@ def test_the_assistant_abstains_on_a_restatement_that_names_no_one(sample_index)
     restated = "The company was awarded the design and construction contract for the Alder Harbour Bridge [1]."
     named = "Kestrel and Moor Engineering was awarded the design and construction contract [1]."
     settings = Settings(index_dir=sample_index.path)
-    empty = Assistant(settings, index=sample_index, generator=Scripted(restated)).ask(question)
+    empty = Assistant(settings, index=sample_index, generator=ScriptedGenerator(restated)).ask(question)
     assert empty.abstained and empty.unsupported == (restated.replace(" [1]", ""),)
     assert empty.unsupported_reasons == ("it names no one and nothing the question does not: it does not answer who or which",)
-    answer = Assistant(settings, index=sample_index, generator=Scripted(named)).ask(question)
+    answer = Assistant(settings, index=sample_index, generator=ScriptedGenerator(named)).ask(question)
     assert not answer.abstained and "Kestrel and Moor Engineering" in answer.citations[0].quote

@@ -1,4 +1,4 @@
-"""Conversations: follow-up rewriting, history budget, persistence (fast), and the real small model (slow)."""
+"""Conversations: relative dates, history budget, persistence (fast), and the real small model (slow)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.conversation import Conversation, Turn, needs_rewrite
+from fakes import HashEmbedder, ScriptedGenerator
 
 
 def test_standalone_questions_need_no_rewrite():
@@ -26,43 +27,41 @@ def test_standalone_questions_need_no_rewrite():
     assert not needs_rewrite("What did the council approve in 2025?", True)
 
 
-class _NoLLM:
-    """A generator that must not be called."""
+def _conversation(tmp_path, generator: ScriptedGenerator) -> Conversation:
+    """A conversation with a scripted model over a real pipeline on an empty index (what these tests do
+    never retrieves: they resolve follow-ups, which reads only the settings and the model)."""
+    from index import CorpusIndex
+    from rag import Settings
+    from rag.pipeline import AnswerPipeline
 
-    id = "no-llm"
-
-    def stream(self, messages, max_tokens=256):
-        raise AssertionError("no LLM call expected")
-
-
-class _NoPipeline:
-    """A pipeline stand-in for what resolving a follow-up reads (its settings); it never answers."""
-
-    class settings:
-        history_turns = 3
-
-    def prepare(self, *args, **kwargs):
-        raise AssertionError("no answer expected")
+    settings = Settings(index_dir=tmp_path / "index")
+    index = CorpusIndex.open(settings.index_dir, HashEmbedder(), create=True)
+    return Conversation(AnswerPipeline(index, settings), generator)
 
 
-def test_standalone_follow_up_costs_no_llm_call():
-    conv = Conversation(_NoPipeline(), _NoLLM())
+def test_standalone_follow_up_costs_no_llm_call(tmp_path):
+    generator = ScriptedGenerator("Who runs it?")
+    conv = _conversation(tmp_path, generator)
     conv.turns.append(Turn("Who won?", "Who won the election?", "Daniel Osei won [1].", [{"date": "2025-11-07"}], False))
     standalone, period = conv.resolve("Who is the chief executive of St Brigid's Hospital?")
     assert standalone == "Who is the chief executive of St Brigid's Hospital?" and period is None
-    assert conv.rewrites == 0
+    assert conv.rewrites == 0 and generator.sent == []
 
 
-def test_history_stays_within_budget():
-    conv = Conversation(_NoPipeline(), _NoLLM())
-    for i in range(30):
-        conv.turns.append(Turn(f"q{i}", f"Question number {i} about topic {i}?", "word " * 300, [], False))
+def test_history_in_the_rewrite_prompt_stays_within_budget(tmp_path):
     from index.tokens import count_tokens
     from rag.conversation import HISTORY_TOKENS
 
-    text = conv._history_text()
-    assert count_tokens(text) <= HISTORY_TOKENS + 10
-    assert "Question number 29" in text  # the latest turn is always there
+    generator = ScriptedGenerator("Which firm does Tomasz Wierzbicki work for?")
+    conv = _conversation(tmp_path, generator)
+    for i in range(30):
+        conv.turns.append(Turn(f"q{i}", f"Question number {i} about topic {i}?", "word " * 300, [], False))
+    assert conv.resolve("Which firm does he work for?")[0] == "Which firm does Tomasz Wierzbicki work for?"
+    prompt = generator.last_prompt  # "Conversation:\n<history>\n\nFollow-up question: ..."
+    history = prompt.removeprefix("Conversation:\n").rsplit("\n\nFollow-up question:", 1)[0]
+    assert history != prompt and count_tokens(history) <= HISTORY_TOKENS + 10
+    assert "Question number 29" in history  # the latest turn is always there
+    assert "User: Question number 0 about" not in history  # the oldest are at most named as earlier topics
 
 
 @pytest.mark.slow

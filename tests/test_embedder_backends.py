@@ -30,6 +30,9 @@ SENTENCES = [
 ]
 
 
+REAL_MODEL_FIXTURES = {"torch_vectors"}  # the real MiniLM: conftest.py marks the tests using it slow
+
+
 @pytest.fixture(scope="module")
 def torch_vectors():
     emb = SentenceTransformerEmbedder(backend="torch")
@@ -64,6 +67,7 @@ def test_onnx_backends_match_torch(backend, min_cosine, torch_vectors):
     assert emb.id == (DEFAULT_EMBEDDER if backend == "onnx" else f"{DEFAULT_EMBEDDER}+onnx-int8")
 
 
+@pytest.mark.slow  # the real MiniLM, three backends
 def test_manifest_refuses_mixing_fp32_index_with_int8_embedder(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -163,17 +163,21 @@ def test_question_larger_than_the_context_exits_12(sample_index):
                    "does not fit the model's 4096-token context", "shorten the question")
 
 
-def test_llama_cpp_overflow_message_maps_to_exit_12(tmp_path):
-    """The error llama-cpp-python 0.3 raises for an oversized prompt, without loading a model (fast)."""
+def test_llama_cpp_overflow_message_maps_to_exit_12(tmp_path, monkeypatch):
+    """The error llama-cpp-python 0.3 raises for an oversized prompt, without loading a model (fast):
+    llama_cpp.Llama is replaced by a stand-in that refuses every prompt so."""
     from rag.errors import ContextOverflowError
     from rag.generator import LlamaGenerator
 
     class Refuses:
+        def __init__(self, model_path, **kwargs):
+            self.model_path = model_path
+
         def create_chat_completion(self, **kwargs):
             raise ValueError("Requested tokens (5450) exceed context window of 4096")
 
+    monkeypatch.setattr("llama_cpp.Llama", Refuses)
     generator = LlamaGenerator(str(tmp_path / "m.gguf"))
-    generator._llm = Refuses()
     with pytest.raises(ContextOverflowError, match="shorten the question") as overflow:
         list(generator.stream([{"role": "user", "content": "q"}]))
-    assert overflow.value.exit_code == 12
+    assert overflow.value.exit_code == 12 and isinstance(generator.llm, Refuses)

@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from index import SearchFilter
 from rag.evaluation.beir import beir_documents, evaluate_beir, load_beir, open_cached_index
 from rag.evaluation.multihop import evaluate_retrieval, load_queries, open_corpus_index
 from rag.retrieval import Retriever
-from fakes import HashEmbedder as HashingEmbedder
+from fakes import HashEmbedder, ScriptedGenerator
 
 
 DOCS = [
@@ -46,7 +45,7 @@ def test_beir_eval_builds_once_then_reuses_the_index(beir_dir, tmp_path, monkeyp
     monkeypatch.setenv("RAG_EVAL_CACHE", str(tmp_path / "cache"))
     data = load_beir(beir_dir, "test")
     assert data.qrels == QRELS and set(data.queries) == set(QUERIES)
-    embedder = HashingEmbedder()
+    embedder = HashEmbedder()
     build = lambda: open_cached_index([data.corpus_path], lambda: beir_documents(data.corpus_path), "toy", embedder)  # noqa: E731
     index, info = build()
     assert not info["reused"] and index.stats()["documents"] == 4
@@ -89,13 +88,14 @@ def test_multihop_retrieval_eval_on_news_files(tmp_path):
         {"query": "Who won the lottery?", "answer": "Insufficient information.", "question_type": "null_query",
          "evidence_list": []},
     ]))
-    index, info = open_corpus_index(corpus, HashingEmbedder(), index_dir=tmp_path / "idx")
+    index, info = open_corpus_index(corpus, HashEmbedder(), index_dir=tmp_path / "idx")
     m = evaluate_retrieval(index, load_queries(queries), Retriever(index))
     assert m["queries"] == 2 and m["null_queries_excluded"] == 1
     assert m["hits@10"] == 1.0 and m["chunk_coverage"] == 1.0
     assert set(m["by_type"]) == {"inference_query"}
 
 
+@pytest.mark.slow  # the real MiniLM
 def test_cli_eval_retrieval_json_and_results_file(beir_dir, tmp_path, monkeypatch, capsys):
     """The real command with the real embedder on the toy folder."""
     from rag.cli import main
@@ -121,20 +121,6 @@ def test_cli_eval_usage_errors(tmp_path, capsys):
     assert main(["eval", "retrieval", "--beir", str(tmp_path / "missing")]) != 0
 
 
-class ScriptedGenerator:
-    """Answers by the question in the last user message (a fake LLM for the scoring plumbing)."""
-
-    id = "scripted"
-
-    def __init__(self, replies: dict[str, str]) -> None:
-        self.replies = replies
-
-    def stream(self, messages, max_tokens=256):
-        question = messages[-1]["content"]
-        reply = next((r for key, r in self.replies.items() if key in question), "The documents do not answer this.")
-        yield from reply.split(" ")[:1] + [" " + w for w in reply.split(" ")[1:]]
-
-
 def test_multihop_answers_scored_with_and_without_verification(tmp_path, capsys):
     """Scoring of answers: accuracy per type for both systems, abstention, both citation judges, exact quotes."""
     from rag import Assistant, Settings
@@ -150,8 +136,8 @@ def test_multihop_answers_scored_with_and_without_verification(tmp_path, capsys)
         {"query": "Who won the harbour lottery draw?", "answer": "Insufficient information.",
          "question_type": "null_query", "evidence_list": []},
     ]))
-    index, _ = open_corpus_index(corpus, HashingEmbedder(), index_dir=tmp_path / "idx")
-    generator = ScriptedGenerator({
+    index, _ = open_corpus_index(corpus, HashEmbedder(), index_dir=tmp_path / "idx")
+    generator = ScriptedGenerator(replies={
         # correct and supported; the model's own marker may point anywhere, the verifier re-anchors it
         "harbour bridge cost": "The harbour bridge will cost 40 million pounds [1].",
         # right answer plus an invented sentence the verifier removes
@@ -186,37 +172,25 @@ def test_multihop_answers_scored_with_and_without_verification(tmp_path, capsys)
     assert "why verification left sentences out" in printed and "no passage gives ...: " in printed
 
 
-class RecordingGenerator(ScriptedGenerator):
-    """A scripted LLM that also keeps the messages it was sent."""
-
-    def __init__(self, replies: dict[str, str]) -> None:
-        super().__init__(replies)
-        self.sent: list[list[dict]] = []
-
-    def stream(self, messages, max_tokens=256):
-        self.sent.append(messages)
-        yield from super().stream(messages, max_tokens)
-
-
 def test_yes_no_question_gets_the_verdict_hint_and_a_cited_verdict(tmp_path):
     from rag import Assistant, Settings
     from rag.prompts import VERDICT_HINT
 
     corpus = write_toy_excerpts(tmp_path)
-    index, _ = open_corpus_index(corpus, HashingEmbedder(), index_dir=tmp_path / "idx")
-    generator = RecordingGenerator({
+    index, _ = open_corpus_index(corpus, HashEmbedder(), index_dir=tmp_path / "idx")
+    generator = ScriptedGenerator(replies={
         "Did the council approve": "Yes.\nThe council approved the harbour bridge on Friday [2].",
         "How much": "It will cost 40 million pounds [1].",
     })
     assistant = Assistant(Settings(min_relevance=0.0), index=index, generator=generator)
     verdict = assistant.ask("Did the council approve the harbour bridge?")
-    assert generator.sent[-1][-1]["content"].endswith(VERDICT_HINT)
+    assert generator.last_prompt.endswith(VERDICT_HINT)
     assert not verdict.abstained and not verdict.unsupported
     # The verdict cites the fact it rests on; the model's wrong [2] is re-anchored to the bridge article.
     assert verdict.text.startswith("Yes [1].") and [c.doc_id for c in verdict.citations] == [verdict.citations[0].doc_id]
     assert "a.txt" in verdict.citations[0].path
     plain = assistant.ask("How much will the harbour bridge cost?")
-    assert VERDICT_HINT not in generator.sent[-1][-1]["content"] and not plain.abstained
+    assert VERDICT_HINT not in generator.last_prompt and not plain.abstained
 
 
 def test_question_about_now_shows_the_newest_report_first(tmp_path):
@@ -227,14 +201,14 @@ def test_question_about_now_shows_the_newest_report_first(tmp_path):
     corpus.mkdir()
     (corpus / "old.txt").write_text("Bridge budget set\n20250909\nhttps://g.example/a\nThe bridge budget is 48.5 million pounds.\n")
     (corpus / "new.txt").write_text("Bridge budget rises\n20251212\nhttps://g.example/b\nThe bridge budget has risen to 53.1 million pounds.\n")
-    index, _ = open_corpus_index(corpus, HashingEmbedder(), index_dir=tmp_path / "idx")
-    generator = RecordingGenerator({"budget": "The bridge budget has risen to 53.1 million pounds [1]."})
+    index, _ = open_corpus_index(corpus, HashEmbedder(), index_dir=tmp_path / "idx")
+    generator = ScriptedGenerator(replies={"budget": "The bridge budget has risen to 53.1 million pounds [1]."})
     assistant = Assistant(Settings(min_relevance=0.0), index=index, generator=generator)
     stream = assistant.stream("What is the bridge budget now?")
     assert [p.date for p in stream.evidence.passages] == ["2025-12-12", "2025-09-09"]
     answer = stream.answer
-    assert generator.sent[-1][-1]["content"].endswith(NOW_HINT)
+    assert generator.last_prompt.endswith(NOW_HINT)
     assert "53.1" in answer.text and not answer.abstained
     # Without "now" the retrieval order stands and no hint is added.
     assistant.ask("What was the bridge budget?")
-    assert NOW_HINT not in generator.sent[-1][-1]["content"]
+    assert NOW_HINT not in generator.last_prompt

@@ -1,4 +1,7 @@
-"""The corpus index with the real embedder and FAISS: build, update, remove, filters, errors."""
+"""The corpus index with the real embedder and FAISS: build, update, remove, filters, errors.
+
+Every test here loads the real MiniLM (the ``embedder`` fixture), so conftest.py marks them all ``slow``.
+"""
 
 from __future__ import annotations
 
@@ -114,7 +117,11 @@ def test_filters_by_date_and_source(tmp_path, corpus, embedder):
     assert set(_titles(index, "news", SearchFilter(since="2024-03-01"))) == {"Bakery wins award", "Tram line opens"}
     assert set(_titles(index, "news", SearchFilter(until="2024-03-10", sources=("coast.example",)))) == {"Lighthouse restored"}
     assert _titles(index, "news", SearchFilter(sources=("nowhere.example",))) == []
-    assert [index.rows([r])[r].title for r, _ in index.lexical_search("the", 5, SearchFilter(since="2024-06-01"))] in ([], ["Tram line opens"])
+    # The lexical search takes the same filters.
+    since_june = SearchFilter(since="2024-06-01")
+    assert [index.rows([r])[r].title for r, _ in index.lexical_search("harbour passengers", 5, since_june)] == [
+        "Tram line opens"]
+    assert index.lexical_search("lighthouse restored", 5) and index.lexical_search("lighthouse restored", 5, since_june) == []
 
 
 def test_second_process_sees_writes(tmp_path, corpus, embedder):

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import copy
 import re
-import threading
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from rag import Answer, Assistant, Citation, Lookup, Passage, Settings
 from ui import render
-from ui.app import RagApp, is_loopback, parse_filters
+from ui.app import KEEP, ChatUpdate, CorpusUpdate, IndexView, RagApp, is_loopback, parse_filters
 from ui.session import ChatSession
 from ui.uploads import MAX_UPLOAD_BYTES, UploadError, safe_filename, save_upload
-from fakes import HashEmbedder
+from fakes import HashEmbedder, ScriptedStream, StreamingAssistant
 
 EVIL = '<script>alert("x")</script>'
 
@@ -207,51 +207,8 @@ def test_is_loopback():
 
 
 # ---- the chat handler with a scripted stream -------------------------------------------------
-class FakeStream:
-    def __init__(self, question, passages, pieces, final):
-        self.question = self.standalone_question = question
-        self.passages = tuple(passages)
-        self.abstain_reason = None
-        self._pieces, self._final, self._done = pieces, final, []
-        self.cancelled = threading.Event()
-
-    @property
-    def text(self):
-        return "".join(self._done)
-
-    def cancel(self):
-        self.cancelled.set()
-
-    def __iter__(self):
-        for piece in self._pieces:
-            if self.cancelled.is_set():
-                break
-            self._done.append(piece)
-            yield piece
-
-    @property
-    def answer(self):
-        return self._final
-
-
-class FakeConversation:
-    def __init__(self, assistant):
-        self.assistant = assistant
-        self.resets = 0
-
-    def stream(self, question, **kwargs):
-        return self.assistant.make_stream(question)
-
-    def reset(self):
-        self.resets += 1
-
-
-class FakeAssistant:
-    def __init__(self, stream_factory):
-        self.make_stream = stream_factory
-
-    def conversation(self):
-        return FakeConversation(self)
+def _state(update: ChatUpdate) -> str:
+    return re.search(r'data-state="(\w+)"', update.status).group(1)
 
 
 def _ask(app, session, question="How much?"):
@@ -263,22 +220,33 @@ def test_ask_shows_evidence_before_the_answer_then_links_it(monkeypatch, tmp_pat
 
     monkeypatch.setattr(app_module, "STREAM_INTERVAL_S", 0.0)
     final = answer(passages=(passage(title=EVIL),))
-    fake = FakeAssistant(lambda q: FakeStream(q, final.passages, ["It cost ", "6.2 million", " pounds [1]."], final))
+    fake = StreamingAssistant(lambda q: ScriptedStream(q, final.passages, ["It cost ", "6.2 million", " pounds [1]."], final))
     app = RagApp(Settings(index_dir=tmp_path))
     monkeypatch.setattr(app, "assistant_for", lambda model: fake)
     session = ChatSession()
     updates = list(_ask(app, session))
-    states = [re.search(r'data-state="(\w+)"', u[1]).group(1) for u in updates]
+    states = [_state(u) for u in updates]
     assert states[0] == "retrieving" and states[1] == "generating" and states[-2] == "verifying" and states[-1] == "done"
-    chat, _, evidence = updates[1][:3]
+    first = updates[0]  # the question is taken: the box empties, the last answer's citations and copy text go
+    assert first.question == "" and first.citation_choices == [] and first.copy_text == ""
+    assert first.outputs()[3] == {"__type__": "update", "choices": [], "value": None, "visible": False}  # picker hidden
+    assert "How much?" in first.chat[-2]["content"]
+    evidence = updates[1].evidence
     assert "&lt;script&gt;" in evidence and "<script" not in evidence  # evidence shown, escaped...
-    assert "6.2" not in chat[-1]["content"]  # ...before any answer text
-    assert any("6.2 million" in u[0][-1]["content"] for u in updates[2:-2])  # streamed
+    assert "6.2" not in updates[1].chat[-1]["content"]  # ...before any answer text
+    assert any("6.2 million" in u.chat[-1]["content"] for u in updates[2:-2])  # streamed
+    assert all(u.evidence is KEEP for u in updates[2:-1])  # the evidence stays while the answer streams
+    assert all(u.question is KEEP for u in updates[1:])  # what the user types meanwhile is left alone
     last = updates[-1]
-    assert 'href="#rag-cite-1"' in last[0][-1]["content"]
-    assert last[3]["choices"] == [("[1] Library reopens (2025-10-06)", "1")] and last[3]["visible"]
-    assert last[5] == final.with_references()
+    assert 'href="#rag-cite-1"' in last.chat[-1]["content"]
+    assert last.citation_choices == [("[1] Library reopens (2025-10-06)", "1")]
+    assert last.copy_text == final.with_references()
     assert session.answer is final and len(session.messages) == 2
+    # Gradio gets the picker's choices, shown, nothing picked, and a no-op for every field left at KEEP.
+    outputs = last.outputs()
+    assert len(outputs) == len(fields(ChatUpdate))
+    assert outputs[3] == {"__type__": "update", "choices": last.citation_choices, "value": None, "visible": True}
+    assert outputs[6] == {"__type__": "update"}
 
 
 def test_stop_ends_generation_and_keeps_partial_answer(monkeypatch, tmp_path):
@@ -289,19 +257,20 @@ def test_stop_ends_generation_and_keeps_partial_answer(monkeypatch, tmp_path):
     streams = []
 
     def factory(q):
-        streams.append(FakeStream(q, final.passages, [f"w{i} " for i in range(50)], final))
+        streams.append(ScriptedStream(q, final.passages, [f"w{i} " for i in range(50)], final))
         return streams[-1]
 
     app = RagApp(Settings(index_dir=tmp_path))
-    monkeypatch.setattr(app, "assistant_for", lambda model: FakeAssistant(factory))
+    monkeypatch.setattr(app, "assistant_for", lambda model: StreamingAssistant(factory))
     session = ChatSession()
     updates = []
     for update in _ask(app, session):
         updates.append(update)
         if len(updates) == 4:
             app.stop(session)  # what the Stop button does, while the answer streams
-    assert streams[0].cancelled.is_set() and len(streams[0]._done) < 50
-    assert 'data-state="stopped"' in updates[-1][1]
+    assert streams[0].cancelled.is_set() and len(streams[0].given) < 50
+    assert _state(updates[-1]) == "stopped"
+    assert "Stopped: this is the part written" in updates[-1].chat[-1]["content"]
 
 
 def test_sessions_are_independent_and_reset(tmp_path):
@@ -309,7 +278,7 @@ def test_sessions_are_independent_and_reset(tmp_path):
     b = copy.deepcopy(ChatSession())
     a.messages.append({"role": "user", "content": "x"})
     assert b.messages == [] and a.conversation is None
-    fake = FakeAssistant(lambda q: FakeStream(q, (), [], answer()))
+    fake = StreamingAssistant(lambda q: ScriptedStream(q, (), [], answer()))
     a.cancel()  # Stop pressed during retrieval: the stream is cancelled as soon as it exists
     a.begin()
     assert not a.stop_requested
@@ -324,18 +293,56 @@ def test_sessions_are_independent_and_reset(tmp_path):
 def test_empty_question_and_bad_filter_are_messages(tmp_path):
     app = RagApp(Settings(index_dir=tmp_path))
     (update,) = list(_ask(app, ChatSession(), "  "))
-    assert "Type a question" in update[1]
+    assert "Type a question" in update.status and update == ChatUpdate(status=update.status)  # nothing else changes
     updates = list(app.ask("q", ChatSession(), "small", 4, "yesterday", "", []))
-    assert 'data-state="error"' in updates[-1][1] and "date like" in updates[-1][1]
+    assert _state(updates[-1]) == "error" and "date like" in updates[-1].status
+    assert "date like" in updates[-1].chat[-1]["content"]  # the reply says it too
 
 
 def test_missing_index_is_explained(tmp_path):
     app = RagApp(Settings(index_dir=tmp_path / "none"))
     updates = list(app.ask("q", ChatSession(), "small", 4, "", "", []))
-    assert 'data-state="error"' in updates[-1][1] and "rag index" in updates[-1][1]
-    header, sample_row = app.refresh()[:2]
-    assert "No documents to ask about" in header and "rag index --sample --index" in header
-    assert sample_row["visible"] is True
+    assert _state(updates[-1]) == "error" and "rag index" in updates[-1].status
+    view = app.refresh()
+    assert "No documents to ask about" in view.summary and "rag index --sample --index" in view.summary
+    assert view.offer_sample is True and view.document_choices == [] and view.source_choices == []
+    assert view.outputs()[1] == {"__type__": "update", "visible": True}  # the sample row, shown
+
+
+def test_new_conversation_empties_the_chat_tab_but_not_the_question_box(tmp_path):
+    session = ChatSession()
+    fake = StreamingAssistant(lambda q: ScriptedStream(q, (), [], answer()))
+    session.start(fake, "q")
+    session.messages = [{"role": "user", "content": "q"}]
+    update = RagApp(Settings(index_dir=tmp_path)).new_conversation(session)
+    assert update.chat == [] and update.citation_choices == [] and update.copy_text == ""
+    assert "New conversation" in update.status and update.question is KEEP
+    assert session.messages == [] and fake.conversations[0].resets == 1
+    assert len(update.outputs(leave_out=("question",))) == len(fields(ChatUpdate)) - 1
+    with pytest.raises(ValueError, match="question"):
+        ChatUpdate(question="").outputs(leave_out=("question",))  # an event without the box cannot change it
+
+
+def test_each_event_outputs_its_update_fields_in_order(tmp_path):
+    """The wiring in build() follows the update types' field order (read from the app's Gradio config)."""
+    demo = RagApp(Settings(index_dir=tmp_path / "index")).build()
+    config = demo.get_config_file()
+    elem_ids = {c["id"]: c["props"].get("elem_id") for c in config["components"]}
+    events = {d["api_name"]: [elem_ids[o] for o in d["outputs"]] for d in config["dependencies"]}
+    chat_tab = ["rag-chat", "rag-status", "rag-evidence", "rag-cite-picker", "rag-detail", "rag-copy", "rag-question"]
+    assert [f.name for f in fields(ChatUpdate)] == ["chat", "status", "evidence", "citation_choices", "detail",
+                                                    "copy_text", "question"]
+    assert events["ask"] == events["ask_1"] == chat_tab  # the Ask button and Enter
+    assert events["new_conversation"] == events["new_conversation_1"] == chat_tab[:-1]  # the button and the trash icon
+    index_view = ["rag-summary", None, "rag-docs", "rag-remove-pick", "rag-sources"]  # None: the sample row
+    assert [f.name for f in fields(IndexView)] == ["summary", "offer_sample", "documents", "document_choices",
+                                                   "source_choices"]
+    assert events["refresh"] == index_view
+    assert events["add_files"] == ["rag-upload-report", *index_view, "rag-upload"]
+    assert events["remove_document"] == ["rag-upload-report", *index_view]
+    assert events["build_sample"] == [None, *index_view]  # the sample row's own report
+    with pytest.raises(TypeError, match="question"):
+        ChatUpdate.components(chat=1, status=2, evidence=3, citation_choices=4, detail=5, copy_text=6)
 
 
 # ---- corpus management with a small fake embedder (real index, real files) -------------------
@@ -353,35 +360,38 @@ def test_upload_indexes_good_files_reports_bad_ones_and_remove_deletes_upload(tm
     exe = incoming / "tool.exe"
     exe.write_bytes(b"MZ")
 
-    report, header, _, docs_html, remove_pick, sources, cleared = app.add_files([str(good), str(hostile), str(binary), str(exe)])
+    added = app.add_files([str(good), str(hostile), str(binary), str(exe)])
+    report, view = added.report, added.view
     assert "2 added" in report and "Skipped junk.txt" in report and "Rejected tool.exe" in report
-    assert cleared is None
     uploads = settings.index_dir / "uploads"
     assert sorted(p.name for p in uploads.iterdir()) == ["notes.md", "otter.txt"]  # unreadable upload not kept
-    assert "2</strong> documents" in header
-    assert "&lt;script&gt;" in docs_html and "<script" not in docs_html
-    assert sources["choices"] == ["alderweekly.example"]
+    assert "2</strong> documents" in view.summary and view.offer_sample is False
+    assert "&lt;script&gt;" in view.documents and "<script" not in view.documents
+    assert view.source_choices == ["alderweekly.example"]
+    assert added.outputs() == (report, *view.outputs())
 
     # The same upload again changes nothing and keeps one file.
-    report, *_ = app.add_files([str(good)])
-    assert "0 added" in report and "1 unchanged" in report
+    assert "0 added" in app.add_files([str(good)]).report and "1 unchanged" in app.add_files([str(good)]).report
     assert len(list(uploads.iterdir())) == 2
+    assert app.add_files([]) == CorpusUpdate("", app.refresh())  # nothing picked: nothing to report
 
-    otter = next(value for label, value in remove_pick["choices"] if "otter" in label.lower())
-    message, header, *_ = app.remove_document(otter)
-    assert "Removed" in message and "deleted" in message
-    assert not (uploads / "otter.txt").exists() and "1</strong> documents" in header
+    otter = next(value for label, value in view.document_choices if "otter" in label.lower())
+    removed = app.remove_document(otter)
+    assert "Removed" in removed.report and "deleted" in removed.report
+    assert not (uploads / "otter.txt").exists() and "1</strong> documents" in removed.view.summary
+    assert "Pick a document" in app.remove_document(None).report
 
 
 def test_build_sample_from_the_ui(tmp_path):
     settings = Settings(index_dir=tmp_path / "index")
     app = RagApp(settings, corpus=Assistant(settings, embedder=HashEmbedder()))
-    report, header, sample_row, *_ = app.build_sample()
-    assert "14 added" in report and "14</strong> documents" in header and sample_row["visible"] is False
+    built = app.build_sample()
+    assert "14 added" in built.report and "14</strong> documents" in built.view.summary
+    assert built.view.offer_sample is False and built.view.outputs()[1] == {"__type__": "update", "visible": False}
     # A user's own files are never deleted by "remove": only uploads are.
     doc = app.documents()[0]
-    message, *_ = app.remove_document(doc["doc_id"])
-    assert "deleted" not in message and Path(doc["path"]).exists()
+    removed = app.remove_document(doc["doc_id"])
+    assert "Removed" in removed.report and "deleted" not in removed.report and Path(doc["path"]).exists()
 
 
 # ---- serving: localhost by default, a password when asked (and required off this machine) --------------

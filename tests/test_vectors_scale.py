@@ -6,13 +6,12 @@ benchmarks/bench_scale.py and docs/BENCHMARKS.md "Scale".
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
 import index.vectors as vectors
 from index.vectors import FLAT_LIMIT, VectorIndex, choose_kind, ivf_params
+from fakes import HashEmbedder
 
 DIM = 32
 KINDS = ["flat", "ivf", "hnsw"]
@@ -130,18 +129,9 @@ def test_save_load_and_mmap_then_write(tmp_path, kind, mmap, data):
         VectorIndex.load(path, DIM + 1, mmap=mmap)
 
 
-class HashEmbedder:
-    """Deterministic unit vectors from the text, so the corpus index runs without a model."""
-
-    id, dim = "hash-test", DIM
-
-    def embed(self, texts):
-        rows = []
-        for text in texts:
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            v = np.random.default_rng(seed).standard_normal(DIM)
-            rows.append(v / np.linalg.norm(v))
-        return np.asarray(rows, dtype=np.float32).reshape(len(texts), DIM)
+def saved_vectors(index_dir) -> VectorIndex:
+    """The vector index as the corpus index saved it (its on-disk format: vectors.faiss)."""
+    return VectorIndex.load(index_dir / "vectors.faiss", DIM)
 
 
 def test_corpus_index_switches_kind_on_save_and_removes(tmp_path, monkeypatch):
@@ -152,26 +142,26 @@ def test_corpus_index_switches_kind_on_save_and_removes(tmp_path, monkeypatch):
     docs.mkdir()
     for i in range(30):
         (docs / f"{i:03d}.txt").write_text(f"Story {i}\n20240101\nhttps://x.example/{i}\nParagraph about item {i}.\n")
-    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(), create=True)
+    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(dim=DIM), create=True)
     index.index_paths([docs])
-    assert index._current_vectors().kind == "flat"
+    assert saved_vectors(tmp_path / "idx").kind == "flat"
     for i in range(30, 90):
         (docs / f"{i:03d}.txt").write_text(f"Story {i}\n20240101\nhttps://x.example/{i}\nParagraph about item {i}.\n")
     index.index_paths([docs])
     # Grown past the limit (plus hysteresis): the save rebuilt it as IVF from the store.
-    assert index._current_vectors().kind == "ivf"
-    reopened = CorpusIndex.open(tmp_path / "idx", HashEmbedder())
-    assert reopened._current_vectors().kind == "ivf" and len(reopened._current_vectors()) == 90
+    saved = saved_vectors(tmp_path / "idx")
+    assert saved.kind == "ivf" and len(saved) == 90
+    reopened = CorpusIndex.open(tmp_path / "idx", HashEmbedder(dim=DIM))
     (docs / "007.txt").unlink()
     report = reopened.index_paths([docs])
     assert len(report.removed) == 1
-    vector = HashEmbedder().embed(["x"])[0]
+    vector = HashEmbedder(dim=DIM).embed(["story"])[0]
 
     def titles(idx):
         return {row.title for row in idx.rows([r for r, _ in idx.dense_search(vector, 100)]).values()}
 
     assert "Story 7" not in titles(reopened) and len(titles(reopened)) == 89
-    third = CorpusIndex.open(tmp_path / "idx", HashEmbedder())
+    third = CorpusIndex.open(tmp_path / "idx", HashEmbedder(dim=DIM))
     assert "Story 7" not in titles(third) and len(titles(third)) == 89
 
 
@@ -184,13 +174,16 @@ def test_corpus_index_hnsw_tombstones_survive_a_reload(tmp_path, monkeypatch):
     docs.mkdir()
     for i in range(60):
         (docs / f"{i:03d}.txt").write_text(f"Story {i}\n20240101\nhttps://x.example/{i}\nParagraph about item {i}.\n")
-    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(), create=True)
+    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(dim=DIM), create=True)
     index.index_paths([docs])
-    assert index._current_vectors().kind == "hnsw"
+    assert saved_vectors(tmp_path / "idx").kind == "hnsw"
     (docs / "007.txt").unlink()
     index.index_paths([docs])
-    vector = HashEmbedder().embed(["x"])[0]
-    reopened = CorpusIndex.open(tmp_path / "idx", HashEmbedder())
-    assert reopened._current_vectors().tombstones == 1
-    titles = {row.title for row in reopened.rows([r for r, _ in reopened.dense_search(vector, 100)]).values()}
+    saved = saved_vectors(tmp_path / "idx")  # the graph on disk still holds the removed chunk's vector
+    assert saved.kind == "hnsw" and len(saved) == 60 and saved.tombstones == 0
+    vector = HashEmbedder(dim=DIM).embed(["story"])[0]
+    reopened = CorpusIndex.open(tmp_path / "idx", HashEmbedder(dim=DIM))
+    hits = reopened.dense_search(vector, 100)
+    assert len(hits) == 59  # the removed chunk's vector is in the file, but the search never returns it
+    titles = {row.title for row in reopened.rows([r for r, _ in hits]).values()}
     assert "Story 7" not in titles and len(titles) == 59

@@ -342,12 +342,13 @@ def test_app_hides_paths_from_remote_users(tmp_path):
 
     settings = Settings(index_dir=tmp_path / "index", model=str(tmp_path / "models" / "mine.gguf"))
     app = RagApp(settings, corpus=Assistant(settings, embedder=HashEmbedder()), show_paths=False)
-    header = app.refresh()[0]
+    header = app.refresh().summary
     assert str(tmp_path) not in header and "No documents to ask about" in header
     incoming = tmp_path / "browser"
     incoming.mkdir()
     (incoming / "otter.txt").write_text("Aquarium names otter\n20260115\nThe otter is called Marmalade.\n")
-    report, header, _, docs_html, *_ = app.add_files([str(incoming / "otter.txt")])
+    added = app.add_files([str(incoming / "otter.txt")])
+    report, header, docs_html = added.report, added.view.summary, added.view.documents
     assert "1 added" in report and "otter.txt" in docs_html
     for html in (report, header, docs_html):
         assert str(tmp_path) not in html, html

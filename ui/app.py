@@ -26,8 +26,8 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Iterable
+from dataclasses import dataclass, fields
+from typing import Iterable, Iterator
 
 from importlib import resources
 from pathlib import Path
@@ -41,7 +41,8 @@ from .uploads import ALLOWED_EXTENSIONS, MAX_UPLOAD_BYTES, UploadError, save_upl
 from .web_security import (LOGIN_USER, PASSWORD_ENV, HostPolicy, PasswordLogin, check_exposure, gradio_lifespan,
                            is_installed, is_loopback, is_wildcard)
 
-__all__ = ["RagApp", "RunningApp", "serve", "start", "parse_filters", "is_loopback", "app_url", "exposure_warning"]
+__all__ = ["RagApp", "RunningApp", "ChatUpdate", "IndexView", "CorpusUpdate", "KEEP", "serve", "start", "parse_filters",
+           "is_loopback", "app_url", "exposure_warning"]
 
 NAMED_MODELS = tuple(MODELS)  # the packaged models, by name (rag.models)
 # Loaded models are kept for the next question; a user trying several GGUF files
@@ -49,6 +50,125 @@ NAMED_MODELS = tuple(MODELS)  # the packaged models, by name (rag.models)
 MAX_LOADED_MODELS = 3
 # Streaming updates are sent at most this often: each one re-sends the chat.
 STREAM_INTERVAL_S = 0.12
+
+
+class _Keep:
+    """The type of :data:`KEEP`."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+"""An update field left at KEEP leaves its component as it is (Gradio's empty ``gr.update()``)."""
+
+
+def _gradio_value(value):
+    import gradio as gr
+
+    return gr.update() if value is KEEP else value
+
+
+def _field_names(cls) -> list[str]:
+    return [f.name for f in fields(cls)]
+
+
+def _in_field_order(cls, by_field: dict) -> list:
+    names = _field_names(cls)
+    if set(by_field) != set(names):
+        raise TypeError(f"{cls.__name__}.components needs exactly {names}, got {sorted(by_field)}")
+    return [by_field[name] for name in names]
+
+
+def _choices(choices, **shown):
+    """A choice list's update: new choices and nothing picked; ``shown`` adds e.g. ``visible``."""
+    import gradio as gr
+
+    return KEEP if choices is KEEP else gr.update(choices=choices, value=None, **shown)
+
+
+@dataclass(frozen=True)
+class ChatUpdate:
+    """What one step of a chat handler changes on the Chat tab; fields left at :data:`KEEP` stay as they are.
+
+    The field order is the order of the event's output components: :meth:`components` wires them
+    and :meth:`outputs` turns an update into Gradio's tuple, the only two places that know it. An event
+    that never changes a component leaves its field out of both (``leave_out``), so Gradio does not
+    show that component as busy while the event runs.
+    """
+
+    chat: list[dict] | _Keep = KEEP
+    """The Chatbot's messages (rendered HTML)."""
+    status: str | _Keep = KEEP
+    """The status line (``render.status_html``)."""
+    evidence: str | _Keep = KEEP
+    """The Sources panel (``render.evidence_html``)."""
+    citation_choices: list[tuple[str, str]] | _Keep = KEEP
+    """The Citations picker's (label, value) choices; the picker shows only when there are some, nothing picked."""
+    detail: str | _Keep = KEEP
+    """The citation detail box."""
+    copy_text: str | _Keep = KEEP
+    """The answer with its references, to copy."""
+    question: str | _Keep = KEEP
+    """The question box ("" empties it once the question is taken)."""
+
+    @classmethod
+    def components(cls, *, leave_out: tuple[str, ...] = (), **by_field) -> list:
+        """The output components in field order, given as keyword arguments named like the fields (all of
+        them), less the fields in ``leave_out``."""
+        return [c for name, c in zip(_field_names(cls), _in_field_order(cls, by_field)) if name not in leave_out]
+
+    def outputs(self, *, leave_out: tuple[str, ...] = ()) -> tuple:
+        """The values for :meth:`components` (with the same ``leave_out``), as a Gradio handler returns them."""
+        changed = [name for name in leave_out if getattr(self, name) is not KEEP]
+        if changed:
+            raise ValueError(f"this event has no output for {changed}")
+        values = {name: getattr(self, name) for name in _field_names(self)}
+        values["citation_choices"] = _choices(self.citation_choices, visible=bool(self.citation_choices))
+        return tuple(_gradio_value(value) for name, value in values.items() if name not in leave_out)
+
+
+@dataclass(frozen=True)
+class IndexView:
+    """Everything on the page that shows the state of the index (:meth:`RagApp.refresh`)."""
+
+    summary: str
+    """The header: the index summary, or how to build one."""
+    offer_sample: bool
+    """Show the "Build the sample corpus index" row (no index, or an empty one)."""
+    documents: str
+    """The document table (``render.documents_html``)."""
+    document_choices: list[tuple[str, str]]
+    """The "Remove a document" choices, (label, doc_id); nothing picked."""
+    source_choices: list[str]
+    """The sources filter's choices."""
+
+    @classmethod
+    def components(cls, **by_field) -> list:
+        """The output components in field order, given as keyword arguments named like the fields
+        (``offer_sample``: the sample row, whose visibility it sets)."""
+        return _in_field_order(cls, by_field)
+
+    def outputs(self) -> tuple:
+        """The values for :meth:`components`, as a Gradio handler returns them."""
+        import gradio as gr
+
+        shown = dict(summary=self.summary, offer_sample=gr.update(visible=self.offer_sample), documents=self.documents,
+                     document_choices=_choices(self.document_choices), source_choices=gr.update(choices=self.source_choices))
+        return tuple(shown[name] for name in _field_names(self))
+
+
+@dataclass(frozen=True)
+class CorpusUpdate:
+    """The result of a corpus action (upload, sample build, removal): its report and the index view after it."""
+
+    report: str
+    """What happened, as HTML (``render.report_html`` or a one-line message)."""
+    view: IndexView
+
+    def outputs(self) -> tuple:
+        """The report's component first, then :meth:`IndexView.components`."""
+        return (self.report, *self.view.outputs())
 
 
 def sample_corpus_dir() -> Path:
@@ -163,26 +283,20 @@ class RagApp:
         return text
 
     # ---- chat -------------------------------------------------------------------------
-    def ask(self, question, session: ChatSession, model, k, since, until, sources):
-        """Stream one answer: evidence as soon as retrieval is done, text as it is generated, then the verified answer.
-
-        Yields (chat, status, evidence, picker, detail, copy text, question box).
-        """
-        import gradio as gr
-
+    def ask(self, question, session: ChatSession, model, k, since, until, sources) -> Iterator[ChatUpdate]:
+        """Stream one answer: evidence as soon as retrieval is done, text as it is generated, then the verified answer."""
         question = (question or "").strip()
-        keep = gr.update()
         if not question:
-            yield keep, render.status_html("idle", "Type a question first."), keep, keep, keep, keep, keep
+            yield ChatUpdate(status=render.status_html("idle", "Type a question first."))
             return
         epoch = session.begin()
         session.messages = session.messages + [
             {"role": "user", "content": render.question_html(question)},
             {"role": "assistant", "content": '<span class="rag-cursor">▍</span>'},
         ]
-        no_picker = gr.update(choices=[], value=None, visible=False)
-        yield (session.chat(), render.status_html("retrieving"), render.evidence_html([], pending=True), no_picker,
-               render.detail_placeholder_html(False), "", "")
+        yield ChatUpdate(chat=session.chat(), status=render.status_html("retrieving"),
+                         evidence=render.evidence_html([], pending=True), citation_choices=[],
+                         detail=render.detail_placeholder_html(False), copy_text="", question="")
         try:
             filters = parse_filters(since, until, sources)
             assistant = self.assistant_for(model)
@@ -195,23 +309,17 @@ class RagApp:
             yield self._failed(session, self.public(f"unexpected error ({type(exc).__name__}: {exc}); see the server log"))
 
     @staticmethod
-    def _failed(session: ChatSession, message: str):
-        import gradio as gr
-
-        keep = gr.update()
+    def _failed(session: ChatSession, message: str) -> ChatUpdate:
         session.stream = None
         session.show_reply(f'<div class="rag-error">{render.esc(message)}</div>')
-        return session.chat(), render.status_html("error", message), keep, keep, keep, keep, keep
+        return ChatUpdate(chat=session.chat(), status=render.status_html("error", message))
 
-    def _generate(self, session: ChatSession, stream, epoch: int):
-        import gradio as gr
-
-        keep = gr.update()
+    def _generate(self, session: ChatSession, stream, epoch: int) -> Iterator[ChatUpdate]:
         searched = "" if stream.standalone_question == stream.question else f"searched for: {stream.standalone_question}"
         evidence = render.evidence_html(stream.passages, pending=True, show_paths=self.show_paths)
         if stream.abstain_reason is None:
-            yield (session.chat(), render.status_html("generating", searched or f"reading {len(stream.passages)} passages"),
-                   evidence, keep, keep, keep, keep)
+            yield ChatUpdate(chat=session.chat(), evidence=evidence,
+                             status=render.status_html("generating", searched or f"reading {len(stream.passages)} passages"))
         pieces, last = 0, 0.0
         for _ in stream:
             pieces += 1
@@ -219,19 +327,20 @@ class RagApp:
             if now - last >= STREAM_INTERVAL_S and session.epoch == epoch:
                 last = now
                 session.show_reply(render.streaming_html(stream.text))
-                yield session.chat(), render.status_html("generating", f"{pieces} tokens"), keep, keep, keep, keep, keep
+                yield ChatUpdate(chat=session.chat(), status=render.status_html("generating", f"{pieces} tokens"))
         if session.epoch != epoch:  # "New conversation" was pressed meanwhile: drop this answer
             session.stream = None
             return
-        yield (session.chat(), render.status_html("verifying"), keep, keep, keep, keep, keep)
+        yield ChatUpdate(chat=session.chat(), status=render.status_html("verifying"))
         answer = stream.answer
         session.finish(answer)
         session.show_reply(render.answer_html(answer, stopped=session.stop_requested))
-        picker = gr.update(choices=render.citation_choices(answer.citations), value=None, visible=bool(answer.citations))
-        yield (session.chat(), self._done_status(answer, session.stop_requested),
-               render.evidence_html(answer.passages, answer.citations, abstained=answer.abstained,
-                                    show_paths=self.show_paths), picker,
-               render.detail_placeholder_html(bool(answer.citations)), self._references(answer), keep)
+        yield ChatUpdate(chat=session.chat(), status=self._done_status(answer, session.stop_requested),
+                         evidence=render.evidence_html(answer.passages, answer.citations, abstained=answer.abstained,
+                                                       show_paths=self.show_paths),
+                         citation_choices=render.citation_choices(answer.citations),
+                         detail=render.detail_placeholder_html(bool(answer.citations)),
+                         copy_text=self._references(answer))
 
     def _references(self, answer) -> str:
         """The answer with its references, to copy; without ``show_paths`` a reference without URL gives the file name."""
@@ -253,12 +362,11 @@ class RagApp:
     def stop(self, session: ChatSession) -> None:
         session.cancel()
 
-    def new_conversation(self, session: ChatSession):
-        import gradio as gr
-
+    def new_conversation(self, session: ChatSession) -> ChatUpdate:
+        """Forget the conversation and empty the Chat tab (the question box keeps what is typed in it)."""
         session.reset()
-        return ([], render.status_html("idle", "New conversation"), render.evidence_html([]),
-                gr.update(choices=[], value=None, visible=False), render.detail_placeholder_html(False), "")
+        return ChatUpdate(chat=[], status=render.status_html("idle", "New conversation"), evidence=render.evidence_html([]),
+                          citation_choices=[], detail=render.detail_placeholder_html(False), copy_text="")
 
     def show_citation(self, value, session: ChatSession) -> str:
         try:
@@ -274,10 +382,8 @@ class RagApp:
         return render.citation_detail_html(citation, lookup, show_paths=self.show_paths)
 
     # ---- corpus -----------------------------------------------------------------------
-    def refresh(self):
+    def refresh(self) -> IndexView:
         """Everything that shows the state of the index: header, banner, document list, filters."""
-        import gradio as gr
-
         stats, problem = self.index_status()
         docs = self.documents() if stats else []
         sources = sorted({d["source"] for d in docs if d.get("source")})
@@ -286,12 +392,12 @@ class RagApp:
         else:
             summary = render.no_index_html(str(self.index_dir), problem and self.public(problem),
                                            show_paths=self.show_paths)
-        return (
-            render.header_html(summary),
-            gr.update(visible=stats is None or stats.get("documents", 0) == 0),
-            render.documents_html(docs, str(self.uploads_dir.resolve()), show_paths=self.show_paths),
-            gr.update(choices=render.document_choices(docs), value=None),
-            gr.update(choices=sources),
+        return IndexView(
+            summary=render.header_html(summary),
+            offer_sample=stats is None or stats.get("documents", 0) == 0,
+            documents=render.documents_html(docs, str(self.uploads_dir.resolve()), show_paths=self.show_paths),
+            document_choices=render.document_choices(docs),
+            source_choices=sources,
         )
 
     def _progress_callback(self, progress):
@@ -305,11 +411,11 @@ class RagApp:
 
         return report
 
-    def add_files(self, files, progress=None):
+    def add_files(self, files, progress=None) -> CorpusUpdate:
         """Save uploads under <index>/uploads, index them, report what happened (a bad file never breaks the index)."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
-            return ("", *self.refresh(), None)
+            return CorpusUpdate("", self.refresh())
         saved, rejected = [], []
         for path in paths:
             name = Path(path).name
@@ -326,7 +432,7 @@ class RagApp:
                 self._discard_unindexed(saved, result)
             except USER_ERRORS as exc:
                 error = self.public(exc)
-        return (render.report_html(report, rejected, error), *self.refresh(), None)
+        return CorpusUpdate(render.report_html(report, rejected, error), self.refresh())
 
     def _discard_unindexed(self, saved, result) -> None:
         """Delete saved uploads the index could not read or already holds, so uploads/ mirrors the index."""
@@ -335,7 +441,7 @@ class RagApp:
             if not s.reused and (str(s.path) in dropped or str(s.path.resolve()) in dropped):
                 s.path.unlink(missing_ok=True)
 
-    def build_sample(self, progress=None):
+    def build_sample(self, progress=None) -> CorpusUpdate:
         """Index the sample corpus shipped with rag into this app's index directory."""
         error = None
         report = None
@@ -343,24 +449,24 @@ class RagApp:
             report = self.corpus().build([str(sample_corpus_dir())], progress=self._progress_callback(progress)).to_dict()
         except USER_ERRORS as exc:
             error = self.public(exc)
-        return (render.report_html(report, (), error), *self.refresh())
+        return CorpusUpdate(render.report_html(report, (), error), self.refresh())
 
-    def remove_document(self, doc_id):
+    def remove_document(self, doc_id) -> CorpusUpdate:
         """Remove a document; an uploaded file is deleted too (a user's own files are never touched)."""
         if not doc_id:
-            return ('<div class="rag-warn">Pick a document to remove first.</div>', *self.refresh())
+            return CorpusUpdate('<div class="rag-warn">Pick a document to remove first.</div>', self.refresh())
         try:
             docs = {d["doc_id"]: d for d in self.documents()}
             self.corpus().remove([doc_id])
         except USER_ERRORS as exc:
-            return (f'<div class="rag-error">{render.esc(self.public(exc))}</div>', *self.refresh())
+            return CorpusUpdate(f'<div class="rag-error">{render.esc(self.public(exc))}</div>', self.refresh())
         doc = docs.get(doc_id, {})
         path = Path(doc.get("path") or "")
         message = f"Removed {render.esc(doc.get('title') or doc_id)}."
         if path.is_file() and path.resolve().parent == self.uploads_dir.resolve():
             path.unlink(missing_ok=True)
             message += " Its uploaded file was deleted."
-        return (f'<div class="rag-ok">{message}</div>', *self.refresh())
+        return CorpusUpdate(f'<div class="rag-ok">{message}</div>', self.refresh())
 
     # ---- layout -----------------------------------------------------------------------
     def build(self):
@@ -436,32 +542,58 @@ class RagApp:
                             remove_btn = gr.Button("Remove from index", variant="stop", size="md", elem_id="rag-remove")
                     docs_table = gr.HTML(elem_id="rag-docs", js_on_load=None)
 
-            state_outputs = [summary, sample_row, docs_table, remove_pick, sources]
-            chat_outputs = [chat, status, evidence, picker, detail, copy_box, question]
-            ask_args = dict(fn=self.ask, inputs=[question, session, model, k, since, until, sources], outputs=chat_outputs,
+            # The handlers return ChatUpdate / IndexView / CorpusUpdate; these wrappers hand Gradio their outputs().
+            state_outputs = IndexView.components(summary=summary, offer_sample=sample_row, documents=docs_table,
+                                                 document_choices=remove_pick, source_choices=sources)
+            chat_components = dict(chat=chat, status=status, evidence=evidence, citation_choices=picker, detail=detail,
+                                   copy_text=copy_box, question=question)
+            chat_outputs = ChatUpdate.components(**chat_components)
+            # A new conversation leaves the question box alone (it may hold the next question).
+            no_question = ("question",)
+
+            # The parameters keep RagApp.ask's names: Gradio shows them in the app's API description.
+            def ask(question, session, model, k, since, until, sources):
+                updates = self.ask(question, session, model, k, since, until, sources)
+                try:
+                    for update in updates:
+                        yield update.outputs()
+                finally:
+                    updates.close()  # when Gradio stops this generator early, the answer's stream stops with it
+
+            def new_conversation(session):
+                return self.new_conversation(session).outputs(leave_out=no_question)
+
+            def refresh():
+                return self.refresh().outputs()
+
+            def add_files(files, progress=gr.Progress()):
+                return (*self.add_files(files, progress).outputs(), None)  # None: the upload box is emptied
+
+            def build_sample(progress=gr.Progress()):
+                return self.build_sample(progress).outputs()
+
+            def remove_document(doc_id):
+                return self.remove_document(doc_id).outputs()
+
+            ask_args = dict(fn=ask, inputs=[question, session, model, k, since, until, sources], outputs=chat_outputs,
                             concurrency_id="generate", concurrency_limit=1, show_progress="minimal",
                             show_progress_on=[status])
             ask_btn.click(**ask_args)
             question.submit(**ask_args)
             stop_btn.click(self.stop, inputs=[session], outputs=None, queue=False)
-            new_btn.click(self.new_conversation, inputs=[session], outputs=chat_outputs[:-1], queue=False)
+            new_outputs = ChatUpdate.components(leave_out=no_question, **chat_components)
+            new_btn.click(new_conversation, inputs=[session], outputs=new_outputs, queue=False)
             # The chat's own trash button clears the display: the conversation memory must go with it.
-            chat.clear(self.new_conversation, inputs=[session], outputs=chat_outputs[:-1], queue=False)
+            chat.clear(new_conversation, inputs=[session], outputs=new_outputs, queue=False)
             picker.input(self.show_citation, inputs=[picker, session], outputs=[detail], concurrency_limit=None)
-
-            def add_files(files, progress=gr.Progress()):
-                return self.add_files(files, progress)
-
-            def build_sample(progress=gr.Progress()):
-                return self.build_sample(progress)
 
             upload.upload(add_files, inputs=[upload], outputs=[upload_report, *state_outputs, upload],
                           concurrency_id="index", concurrency_limit=1, show_progress_on=[upload_report])
             build_sample_btn.click(build_sample, inputs=None, outputs=[sample_report, *state_outputs],
                                    concurrency_id="index", concurrency_limit=1, show_progress_on=[sample_report])
-            remove_btn.click(self.remove_document, inputs=[remove_pick], outputs=[upload_report, *state_outputs],
+            remove_btn.click(remove_document, inputs=[remove_pick], outputs=[upload_report, *state_outputs],
                              concurrency_id="index", concurrency_limit=1)
-            demo.load(self.refresh, inputs=None, outputs=state_outputs, concurrency_limit=None)
+            demo.load(refresh, inputs=None, outputs=state_outputs, concurrency_limit=None)
         demo.queue(default_concurrency_limit=1)
         return demo
 
