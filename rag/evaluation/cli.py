@@ -4,6 +4,7 @@
     rag eval multihop --queries ../shared/data/multihop-rag/queries.test.json \\
                       --corpus ../shared/data/multihop-rag/excerpts [--answers --per-type 10]
     rag eval rgb --data ../shared/data/rgb/en_fact.json [--model small] [--correct-rate 0.4]
+    rag eval reuters --data ../shared/data/reuters21578 --split dev [--prompt plain] [--model small]
 
 Progress goes to stderr, the table (or ``--json``) to stdout, and a results
 file with the configuration, model ids, date and machine to benchmarks/results/.
@@ -92,6 +93,23 @@ def add_eval_parser(sub) -> None:
     g.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
     g.add_argument("--json", action="store_true", help="print JSON instead of a table")
     g.add_argument("--embedder", metavar="NAME", help="embedder name or folder (default: the product's)")
+
+    t = suites.add_parser("reuters", help="the project's question set on a Reuters-21578 subset: answer accuracy, "
+                                          "wrong-but-verified, abstention")
+    t.add_argument("--data", required=True, metavar="DIR", help="the Reuters-21578 folder (reut2-000.sgm ...)")
+    t.add_argument("--split", default="dev", choices=["dev", "test", "all"], help="question split (default dev)")
+    t.add_argument("--questions", metavar="FILE", help="question set (default benchmarks/data/reuters_qa.json)")
+    t.add_argument("--model", default="default", help="LLM: default, small, or a GGUF path")
+    t.add_argument("--prompt", default="product", choices=["product", "plain"],
+                   help="product: the product's answer (verified) and its draft; plain: the plain-prompt baseline "
+                        "over the same evidence, unverified")
+    t.add_argument("--limit", type=int, metavar="N", help="only the first N questions of the split")
+    t.add_argument("--work-dir", metavar="DIR", help="where the subset's articles are written "
+                                                     "(default benchmarks/.work/reuters21578, git-ignored)")
+    t.add_argument("--index-dir", metavar="DIR", help="where to build/reuse the subset's index")
+    t.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
+    t.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    t.add_argument("--embedder", metavar="NAME", help="embedder name or folder (default: the product's)")
 
 
 def _log(message: str) -> None:
@@ -344,7 +362,49 @@ def _run_rgb(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- rag eval reuters --------------------------------------------------------------------------
+def _run_reuters(args: argparse.Namespace) -> int:
+    from ..assistant import Assistant
+    from ..settings import Settings
+    from .results import write_results
+    from .reuters import evaluate_reuters, load_questions, open_reuters_index
+
+    if args.limit is not None and args.limit < 0:
+        raise EvalUsageError("--limit must be 0 or more")
+    questions = load_questions(args.questions, args.split, args.limit)
+    settings = Settings().with_overrides(model=args.model)
+    embedder = _embedder(args.embedder)
+    index, info = open_reuters_index(args.data, embedder, work_dir=args.work_dir, index_dir=args.index_dir, log=_log)
+    assistant = Assistant(settings, index=index)
+    _log(f"answering {len(questions)} {args.split} questions with the {args.prompt} prompt and {assistant.model_id}")
+    result = evaluate_reuters(assistant, questions, args.prompt, log=_log)
+    stats = index.stats()
+    record = {"suite": "reuters", "data": str(args.data), "split": args.split, "arguments": _arguments(args),
+              "config": {"k": settings.k, "context_tokens": settings.context_tokens,
+                         "retrieval": _retrieval_config(settings), "chunker": stats["chunker"],
+                         "documents": stats["documents"], "chunks": stats["chunks"]},
+              "models": {"llm": assistant.model_id, "embedder": stats["embedder"]}, "index": info, **result}
+    path = write_results(record, f"reuters-{args.split}-{args.prompt}-{args.model}", args.results_dir)
+    if args.json:
+        print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
+        return 0
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    print(f"Reuters-21578 subset ({info['articles']} articles, {stats['chunks']} chunks), {len(questions)} "
+          f"{args.split} questions, {assistant.model_id}, {args.prompt} prompt:")
+    rows = [[name, f"{m['answerable']}+{m['unanswerable']}", fmt(m["answerable_accuracy"]), fmt(m["wrong_when_answered"]),
+             fmt(m["answerable_abstained"]), fmt(m["unanswerable_abstained"]), fmt(m["accuracy"])]
+            for name, m in result["systems"].items()]
+    print(_table(["system", "questions", "answerable accuracy", "wrong when answered", "answerable abstained",
+                  "unanswerable abstained", "all accuracy"], rows))
+    print(f"gold article retrieved: {fmt(result['gold_article_retrieved'])}; "
+          f"p50 {result['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer")
+    print(f"results: {path}")
+    return 0
+
+
 def run_eval(args: argparse.Namespace) -> int:
+    if args.suite == "reuters":
+        return _run_reuters(args)
     if args.suite == "rgb":
         return _run_rgb(args)
     if args.suite == "retrieval":
@@ -352,4 +412,4 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.suite == "multihop":
         return _run_multihop(args)
     raise EvalUsageError("name a suite: rag eval retrieval --beir DIR, rag eval multihop --queries FILE --corpus DIR, "
-                         "or rag eval rgb --data FILE")
+                         "rag eval rgb --data FILE, or rag eval reuters --data DIR")
