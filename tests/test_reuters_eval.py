@@ -262,3 +262,26 @@ def test_question_set_against_the_corpus():
         else:
             found = sorted(n for n, text in docs.items() if r["entity"] in text)
             assert found == sorted(r["mentioned_in"]), r["id"]
+
+
+def test_multihop_plain_prompt_answers(tmp_path, tiny_reuters, capsys):
+    """The baseline helper serves the other suites too: MultiHop-RAG queries over the same tiny articles."""
+    from rag.evaluation.cli import _print_plain_answers
+    from rag.evaluation.multihop import evaluate_plain_answers, load_queries
+
+    data, _ = tiny_reuters
+    index, _ = open_reuters_index(data, HashEmbedder(), work_dir=tmp_path / "work", index_dir=tmp_path / "index")
+    queries = tmp_path / "q.json"
+    queries.write_text(json.dumps([
+        {"query": "Who mediated the talks that ended the Alder Sound Ferries strike?", "answer": "Priya Ramaswamy",
+         "question_type": "inference_query", "evidence_list": [{"fact": "talks mediated by Priya Ramaswamy"}]},
+        {"query": "Who owns Varde Ferries' harbour?", "answer": "Insufficient information.",
+         "question_type": "null_query", "evidence_list": []},
+    ]))
+    assistant = Assistant(Settings(index_dir=tmp_path / "index"), index=index, generator=PlainAwareGenerator())
+    out = evaluate_plain_answers(assistant, load_queries(queries))
+    plain = out["systems"]["plain"]
+    assert out["answerable_queries"] == 1 and plain["accuracy"]["inference_query"]["strict"] == 1.0
+    assert plain["abstention_rate_null"] == 0.0  # the baseline has no gate: it answered the null query
+    _print_plain_answers(out, "fake")
+    assert "plain-prompt answers by fake" in capsys.readouterr().out

@@ -72,6 +72,9 @@ def add_eval_parser(sub) -> None:
     m.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical", "all"])
     m.add_argument("--answers", action="store_true", help="also generate answers with the local LLM and score them (slow)")
     m.add_argument("--model", default="default", help="LLM for --answers: default, small, or a GGUF path")
+    m.add_argument("--prompt", default="product", choices=["product", "plain"],
+                   help="for --answers: product (verified and unverified) or the plain-prompt baseline over the same "
+                        "evidence, unverified")
     m.add_argument("--context-tokens", type=int, metavar="N",
                    help="evidence budget for --answers in tokens (default: the product's setting)")
     m.add_argument("--limit", type=int, metavar="N", help="only the first N queries")
@@ -244,9 +247,12 @@ def _run_multihop(args: argparse.Namespace) -> int:
     if args.answers:
         from ..assistant import Assistant
 
+        from .multihop import evaluate_plain_answers
+
         assistant = Assistant(settings, index=index)
-        _log(f"generating {len(queries)} answers with {assistant.model_id} (slow on CPU)")
-        answers = evaluate_answers(assistant, queries, log=_log)
+        _log(f"generating {len(queries)} answers with {assistant.model_id} and the {args.prompt} prompt (slow on CPU)")
+        evaluate = evaluate_answers if args.prompt == "product" else evaluate_plain_answers
+        answers = evaluate(assistant, queries, log=_log)
         model_id = assistant.model_id
     stats = index.stats()
     name = Path(args.queries).stem
@@ -264,7 +270,8 @@ def _run_multihop(args: argparse.Namespace) -> int:
         "systems": systems,
         "answers": answers,
     }
-    path = write_results(record, f"multihop-{name}", args.results_dir)
+    path = write_results(record, f"multihop-{name}" + ("-plain" if args.answers and args.prompt == "plain" else ""),
+                         args.results_dir)
     if args.json:
         print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
         return 0
@@ -275,7 +282,9 @@ def _run_multihop(args: argparse.Namespace) -> int:
     rows = [[label, f"{m['hits@4']:.4f}", f"{m['hits@10']:.4f}", f"{m['mrr@10']:.4f}", f"{m['map@10']:.4f}",
              f"{m['latency']['p50_ms']:.1f}", f"{m['latency']['p95_ms']:.1f}"] for label, m in systems.items()]
     print(_table(["system", "Hits@4", "Hits@10", "MRR@10", "MAP@10", "p50 ms", "p95 ms"], rows))
-    if answers:
+    if answers and "plain" in answers["systems"]:
+        _print_plain_answers(answers, model_id)
+    elif answers:
         _print_answers(answers, model_id)
     print(f"results: {path}")
     return 0
@@ -315,6 +324,18 @@ def _print_answers(answers: dict, model_id: str) -> None:
     print(f"verified quotes equal to the document at their offsets: {fmt(answers['quotes_exact_share'])}; "
           f"p50 {answers['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer"
           + (f", p50 time to first token {ttft['p50_ms'] / 1000:.1f} s" if ttft else ""))
+
+
+def _print_plain_answers(answers: dict, model_id: str) -> None:
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    plain = answers["systems"]["plain"]
+    print(f"\nplain-prompt answers by {model_id} ({answers['answerable_queries']} answerable, "
+          f"{answers['null_queries']} null; no verification):")
+    print(_table(["question type", "n", "lenient", "strict"],
+                 [[t, str(a["queries"]), fmt(a["lenient"]), fmt(a["strict"])] for t, a in plain["accuracy"].items()]))
+    print(f"null abstained {fmt(plain['abstention_rate_null'])}, answerable abstained "
+          f"{fmt(plain['wrong_abstention_rate_answerable'])}; p50 "
+          f"{answers['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer")
 
 
 # ---- rag eval rgb ------------------------------------------------------------------------------

@@ -228,16 +228,20 @@ def contains_answer(prediction: str, accepted: Iterable[str]) -> bool:
     return any(f" {target} " in pred for target in map(normalize_answer, accepted) if target)
 
 
-def judge_answer(prediction: str, abstained: bool, accepted: Sequence[str], answerable: bool) -> bool:
+def judge_answer(prediction: str, abstained: bool, accepted: Sequence[str], answerable: bool,
+                 require_all: bool = False) -> bool:
     """The strict judge of a question with a list of accepted answers (the Reuters set, the sample questions).
 
     Answerable: correct iff the system answered and the text contains an accepted answer
-    (:func:`contains_answer`). Unanswerable: correct iff it abstained. Whether a system
+    (:func:`contains_answer`), or every one of them with ``require_all`` (the sample questions list
+    the facts an answer needs, not alternatives). Unanswerable: correct iff it abstained. Whether a system
     abstained is its own signal (the product's ``Answer.abstained``; for a raw generation,
     :func:`rag.evaluation.plain.declines`), decided once by the caller for every score.
     """
     if not answerable:
         return abstained
+    if require_all:
+        return not abstained and bool(accepted) and all(contains_answer(prediction, [a]) for a in accepted)
     return not abstained and contains_answer(prediction, accepted)
 
 
