@@ -174,6 +174,7 @@ def test_runner_end_to_end_with_fakes(tmp_path, tiny_reuters):
     settings = Settings(index_dir=tmp_path / "index", min_relevance=0.0, min_coverage=0.0)
     rows = load_questions(questions, "all")
     assert [r["id"] for r in load_questions(questions, "dev")] == ["t1", "t2"]
+    assert [r["id"] for r in load_questions(questions, "all", limit=1, offset=1)] == ["t2"]
 
     product = evaluate_reuters(Assistant(settings, index=index, generator=PlainAwareGenerator()), rows, "product")
     records = {r["id"]: r for r in product["records"]}

@@ -106,7 +106,8 @@ def add_eval_parser(sub) -> None:
     t.add_argument("--prompt", default="product", choices=["product", "plain"],
                    help="product: the product's answer (verified) and its draft; plain: the plain-prompt baseline "
                         "over the same evidence, unverified")
-    t.add_argument("--limit", type=int, metavar="N", help="only the first N questions of the split")
+    t.add_argument("--limit", type=int, metavar="N", help="only the first N questions of the split (after --offset)")
+    t.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N questions of the split")
     t.add_argument("--work-dir", metavar="DIR", help="where the subset's articles are written "
                                                      "(default benchmarks/.work/reuters21578, git-ignored)")
     t.add_argument("--index-dir", metavar="DIR", help="where to build/reuse the subset's index")
@@ -390,9 +391,9 @@ def _run_reuters(args: argparse.Namespace) -> int:
     from .results import write_results
     from .reuters import evaluate_reuters, load_questions, open_reuters_index
 
-    if args.limit is not None and args.limit < 0:
-        raise EvalUsageError("--limit must be 0 or more")
-    questions = load_questions(args.questions, args.split, args.limit)
+    if (args.limit is not None and args.limit < 0) or args.offset < 0:
+        raise EvalUsageError("--limit and --offset must be 0 or more")
+    questions = load_questions(args.questions, args.split, args.limit, args.offset)
     settings = Settings().with_overrides(model=args.model)
     embedder = _embedder(args.embedder)
     index, info = open_reuters_index(args.data, embedder, work_dir=args.work_dir, index_dir=args.index_dir, log=_log)

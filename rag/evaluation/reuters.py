@@ -187,8 +187,9 @@ def default_questions_path() -> Path:
 
 
 def load_questions(path: str | os.PathLike[str] | None = None, split: str = "all",
-                   limit: int | None = None) -> list[dict]:
-    """The questions of ``split`` (``dev``, ``test`` or ``all``), in file order, the first ``limit`` of them."""
+                   limit: int | None = None, offset: int = 0) -> list[dict]:
+    """The questions of ``split`` (``dev``, ``test`` or ``all``) in file order, from the ``offset``-th on,
+    at most ``limit`` of them (a long run done in parts; :func:`summarize` merges their records)."""
     path = Path(path).expanduser() if path else default_questions_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -200,7 +201,7 @@ def load_questions(path: str | os.PathLike[str] | None = None, split: str = "all
         raise RagError(f"{path} is not a question set (an object whose 'questions' items have {', '.join(sorted(needed))})")
     if split not in ("dev", "test", "all"):
         raise RagError(f"unknown split {split!r}: dev, test or all")
-    rows = [r for r in rows if split == "all" or r["split"] == split]
+    rows = [r for r in rows if split == "all" or r["split"] == split][offset:]
     return rows[:limit] if limit is not None else rows
 
 
