@@ -16,8 +16,9 @@ from index.loaders import load_file
 from rag import Assistant, Settings
 from rag.evaluation.metrics import contains_answer, judge_answer
 from rag.evaluation.plain import declines, plain_answer
-from rag.evaluation.reuters import (SUBSET_FILES, article_text, evaluate_reuters, load_questions, newid_of_url,
-                                    open_reuters_index, parse_sgml, read_sgml_file, summarize, write_subset)
+from rag.evaluation.reuters import (SUBSET_FILES, article_text, evaluate_reuters, load_questions, merge_result_files,
+                                    newid_of_url, open_reuters_index, parse_sgml, read_sgml_file, summarize,
+                                    write_subset)
 from rag.prompts import PLAIN_PROMPT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,6 +228,7 @@ def test_cli_runs_the_suite_with_fakes(tmp_path, tiny_reuters, monkeypatch, caps
     [result] = list((tmp_path / "results").glob("reuters-all-plain-default-*.json"))
     record = json.loads(result.read_text())
     assert record["suite"] == "reuters" and record["prompt"] == "plain" and len(record["records"]) == 3
+    assert merge_result_files([result, result])["systems"] == record["systems"]  # a question counts once
 
 
 def test_summarize_counts_wrong_answers_among_answered_ones():

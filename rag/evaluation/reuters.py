@@ -51,6 +51,7 @@ __all__ = [
     "open_reuters_index",
     "evaluate_reuters",
     "summarize",
+    "merge_result_files",
 ]
 
 SUBSET_FILES = ("reut2-000.sgm", "reut2-001.sgm")
@@ -325,3 +326,21 @@ def evaluate_reuters(assistant, questions: list[dict], prompt: str = "product",
         "seconds_per_answer": latency_summary(times),
         "records": records,
     }
+
+
+def merge_result_files(paths: Iterable[str | os.PathLike[str]]) -> dict:
+    """The systems' scores over the records of several results files of one prompt (a split run in
+    parts with ``--offset``/``--limit``); a question answered in two files counts once (the later)."""
+    records: dict[str, dict] = {}
+    prompts = set()
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        prompts.add(data["prompt"])
+        records.update({r["id"]: r for r in data["records"]})
+    if len(prompts) != 1:
+        raise RagError(f"results of different prompts cannot be merged: {sorted(prompts)}")
+    rows = list(records.values())
+    if prompts == {"plain"}:
+        return {"prompt": "plain", "systems": {"plain": summarize(rows, "plain")}}
+    return {"prompt": "product", "systems": {"verified": summarize(rows, "verified"),
+                                             "unverified": summarize(rows, "unverified", "draft_abstained")}}
