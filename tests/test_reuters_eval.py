@@ -127,6 +127,7 @@ def test_declines_reads_the_opening_sentence():
     assert declines("") and declines("I don't know.") and declines("I do not know the answer to that.")
     assert declines("The text does not give the price of the test.")
     assert declines("The documents do not answer this question.")
+    assert declines("The salary of the new chief executive is not provided in the given passages.")
     assert not declines("Norda Group holds 35 pct of Varde Ferries. I don't know who runs it.")
 
 

@@ -25,12 +25,16 @@ __all__ = ["PlainAnswer", "plain_answer", "declines"]
 
 # Besides the product's refusal phrases, how a model told to "say that you don't know" declines.
 _DONT_KNOW = re.compile(r"\b(?:i|we) (?:do not|don't|cannot|can't) know\b|\bi(?: am|'m) not sure\b|"
-                        r"\b(?:text|context|passages?) (?:does not|doesn't) (?:give|tell|say|have)\b", re.I)
+                        r"\b(?:text|context|passages?) (?:does not|doesn't) (?:give|tell|say|have)\b|"
+                        r"\bnot (?:provided|given|mentioned|stated|specified|included|available) in the (?:\w+ )?"
+                        r"(?:text|passages?|context|documents?|articles?|information)\b", re.I)
 
 
 def declines(text: str) -> bool:
     """A raw generation declines to answer: empty, or its opening sentence is a refusal
-    (:func:`rag.assistant.is_refusal`) or says it does not know."""
+    (:func:`rag.assistant.is_refusal`), says it does not know, or that the answer is "not provided in
+    the given passages". Used for every unverified text (the baseline's answer, the product's draft)
+    so both are read alike."""
     from ..assistant import is_refusal
     from ..attribution import split_claims
 

@@ -52,6 +52,7 @@ __all__ = [
     "evaluate_reuters",
     "summarize",
     "merge_result_files",
+    "rejudge",
 ]
 
 SUBSET_FILES = ("reut2-000.sgm", "reut2-001.sgm")
@@ -238,12 +239,12 @@ def _newids(passages) -> list[int | None]:
 
 
 def _answer_product(assistant, q: dict) -> dict:
-    from ..assistant import is_refusal
+    from .plain import declines
 
     stream = assistant.stream(q["question"])
     answer = stream.answer
     draft = stream.text.strip()
-    draft_abstained = stream.abstain_reason is not None or not draft or is_refusal(draft)
+    draft_abstained = stream.abstain_reason is not None or declines(draft)
     shown = stream.evidence.passages if stream.evidence is not None else ()
     return {
         "answer": answer.text, "abstained": answer.abstained,
@@ -329,15 +330,32 @@ def evaluate_reuters(assistant, questions: list[dict], prompt: str = "product",
     }
 
 
+def rejudge(record: dict) -> dict:
+    """A results record judged again from its recorded texts with the current judge and abstention
+    reading (:func:`~rag.evaluation.plain.declines`), so files written before a change to either stay comparable."""
+    from .plain import declines
+
+    r = dict(record)
+    if "draft" in r:  # the product: the verified answer's abstention is the product's own
+        r["draft_abstained"] = bool(r.get("pre_abstained")) or declines(r["draft"])
+        r["verified"] = judge_answer(r["answer"], r["abstained"], r["accepted"], r["answerable"])
+        r["unverified"] = judge_answer(r["draft"], r["draft_abstained"], r["accepted"], r["answerable"])
+    else:
+        r["abstained"] = declines(r["answer"])
+        r["plain"] = judge_answer(r["answer"], r["abstained"], r["accepted"], r["answerable"])
+    return r
+
+
 def merge_result_files(paths: Iterable[str | os.PathLike[str]]) -> dict:
     """The systems' scores over the records of several results files of one prompt (a split run in
-    parts with ``--offset``/``--limit``); a question answered in two files counts once (the later)."""
+    parts with ``--offset``/``--limit``), each record judged again (:func:`rejudge`); a question
+    answered in two files counts once (the later)."""
     records: dict[str, dict] = {}
     prompts = set()
     for path in paths:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         prompts.add(data["prompt"])
-        records.update({r["id"]: r for r in data["records"]})
+        records.update({r["id"]: rejudge(r) for r in data["records"]})
     if len(prompts) != 1:
         raise RagError(f"results of different prompts cannot be merged: {sorted(prompts)}")
     rows = list(records.values())
