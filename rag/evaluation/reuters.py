@@ -249,7 +249,9 @@ def _answer_product(assistant, q: dict) -> dict:
     return {
         "answer": answer.text, "abstained": answer.abstained,
         "draft": draft, "draft_abstained": draft_abstained,
-        "citations": [{"n": c.n, "newid": newid_of_url(c.url), "quote": c.quote} for c in answer.citations],
+        # Where each citation points, not its quote: results files are committed, the corpus must not be.
+        "citations": [{"n": c.n, "newid": newid_of_url(c.url), "start": c.start, "end": c.end}
+                      for c in answer.citations],
         "unsupported": list(answer.unsupported), "unsupported_reasons": list(answer.unsupported_reasons),
         "conflicts": answer.conflicts,
         "retrieved": _newids(stream.passages), "shown": _newids(shown),
