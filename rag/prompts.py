@@ -8,7 +8,7 @@ Small models follow short, concrete rules better than long ones.
 from __future__ import annotations
 
 __all__ = ["SYSTEM_PROMPT", "NO_ANSWER", "CONFLICT_NOTE", "SUSPICIOUS_NOTE", "ECHO_REASON", "REWRITE_SYSTEM", "VERDICT_HINT", "NOW_HINT",
-           "rewrite_messages", "format_passages", "user_message"]
+           "PLAIN_PROMPT", "rewrite_messages", "format_passages", "user_message", "plain_messages"]
 
 NO_ANSWER = "The documents do not answer this question."
 """The fixed phrase for "the corpus does not hold the answer" (the model is told to use it verbatim)."""
@@ -76,3 +76,21 @@ take the first figure they read, which may be an older report's."""
 def user_message(evidence: str, question: str, hint: str = "") -> str:
     message = f"Passages:\n{evidence}\n\nQuestion: {question}"
     return f"{message}\n{hint}" if hint else message
+
+
+PLAIN_PROMPT = """Answer the question at the end using the text below. If the text does not give you the answer, \
+say that you don't know; do not invent one.
+
+{context}
+
+Question: {question}
+Answer:"""
+"""The evaluation baseline's prompt, not the product's (``rag eval ... --prompt plain``): one user
+message in the shape of LangChain RetrievalQA's default "stuff" prompt, written in our own words:
+use the context, say "I don't know" rather than guess, then the passages' bare text and the
+question. No numbering, no citation rules, no fixed refusal phrase."""
+
+
+def plain_messages(texts: list[str], question: str) -> list[dict]:
+    """The baseline's chat messages: :data:`PLAIN_PROMPT` with the passages' texts joined by blank lines."""
+    return [{"role": "user", "content": PLAIN_PROMPT.format(context="\n\n".join(texts), question=question)}]

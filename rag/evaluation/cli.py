@@ -4,6 +4,7 @@
     rag eval multihop --queries ../shared/data/multihop-rag/queries.test.json \\
                       --corpus ../shared/data/multihop-rag/excerpts [--answers --per-type 10]
     rag eval rgb --data ../shared/data/rgb/en_fact.json [--model small] [--correct-rate 0.4]
+    rag eval reuters --data ../shared/data/reuters21578 --split dev [--prompt plain] [--model small]
 
 Progress goes to stderr, the table (or ``--json``) to stdout, and a results
 file with the configuration, model ids, date and machine to benchmarks/results/.
@@ -71,6 +72,9 @@ def add_eval_parser(sub) -> None:
     m.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical", "all"])
     m.add_argument("--answers", action="store_true", help="also generate answers with the local LLM and score them (slow)")
     m.add_argument("--model", default="default", help="LLM for --answers: default, small, or a GGUF path")
+    m.add_argument("--prompt", default="product", choices=["product", "plain"],
+                   help="for --answers: product (verified and unverified) or the plain-prompt baseline over the same "
+                        "evidence, unverified")
     m.add_argument("--context-tokens", type=int, metavar="N",
                    help="evidence budget for --answers in tokens (default: the product's setting)")
     m.add_argument("--limit", type=int, metavar="N", help="only the first N queries")
@@ -92,6 +96,24 @@ def add_eval_parser(sub) -> None:
     g.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
     g.add_argument("--json", action="store_true", help="print JSON instead of a table")
     g.add_argument("--embedder", metavar="NAME", help="embedder name or folder (default: the product's)")
+
+    t = suites.add_parser("reuters", help="the project's question set on a Reuters-21578 subset: answer accuracy, "
+                                          "wrong-but-verified, abstention")
+    t.add_argument("--data", required=True, metavar="DIR", help="the Reuters-21578 folder (reut2-000.sgm ...)")
+    t.add_argument("--split", default="dev", choices=["dev", "test", "all"], help="question split (default dev)")
+    t.add_argument("--questions", metavar="FILE", help="question set (default benchmarks/data/reuters_qa.json)")
+    t.add_argument("--model", default="default", help="LLM: default, small, or a GGUF path")
+    t.add_argument("--prompt", default="product", choices=["product", "plain"],
+                   help="product: the product's answer (verified) and its draft; plain: the plain-prompt baseline "
+                        "over the same evidence, unverified")
+    t.add_argument("--limit", type=int, metavar="N", help="only the first N questions of the split (after --offset)")
+    t.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N questions of the split")
+    t.add_argument("--work-dir", metavar="DIR", help="where the subset's articles are written "
+                                                     "(default benchmarks/.work/reuters21578, git-ignored)")
+    t.add_argument("--index-dir", metavar="DIR", help="where to build/reuse the subset's index")
+    t.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
+    t.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    t.add_argument("--embedder", metavar="NAME", help="embedder name or folder (default: the product's)")
 
 
 def _log(message: str) -> None:
@@ -226,9 +248,12 @@ def _run_multihop(args: argparse.Namespace) -> int:
     if args.answers:
         from ..assistant import Assistant
 
+        from .multihop import evaluate_plain_answers
+
         assistant = Assistant(settings, index=index)
-        _log(f"generating {len(queries)} answers with {assistant.model_id} (slow on CPU)")
-        answers = evaluate_answers(assistant, queries, log=_log)
+        _log(f"generating {len(queries)} answers with {assistant.model_id} and the {args.prompt} prompt (slow on CPU)")
+        evaluate = evaluate_answers if args.prompt == "product" else evaluate_plain_answers
+        answers = evaluate(assistant, queries, log=_log)
         model_id = assistant.model_id
     stats = index.stats()
     name = Path(args.queries).stem
@@ -246,7 +271,8 @@ def _run_multihop(args: argparse.Namespace) -> int:
         "systems": systems,
         "answers": answers,
     }
-    path = write_results(record, f"multihop-{name}", args.results_dir)
+    path = write_results(record, f"multihop-{name}" + ("-plain" if args.answers and args.prompt == "plain" else ""),
+                         args.results_dir)
     if args.json:
         print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
         return 0
@@ -257,7 +283,9 @@ def _run_multihop(args: argparse.Namespace) -> int:
     rows = [[label, f"{m['hits@4']:.4f}", f"{m['hits@10']:.4f}", f"{m['mrr@10']:.4f}", f"{m['map@10']:.4f}",
              f"{m['latency']['p50_ms']:.1f}", f"{m['latency']['p95_ms']:.1f}"] for label, m in systems.items()]
     print(_table(["system", "Hits@4", "Hits@10", "MRR@10", "MAP@10", "p50 ms", "p95 ms"], rows))
-    if answers:
+    if answers and "plain" in answers["systems"]:
+        _print_plain_answers(answers, model_id)
+    elif answers:
         _print_answers(answers, model_id)
     print(f"results: {path}")
     return 0
@@ -297,6 +325,18 @@ def _print_answers(answers: dict, model_id: str) -> None:
     print(f"verified quotes equal to the document at their offsets: {fmt(answers['quotes_exact_share'])}; "
           f"p50 {answers['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer"
           + (f", p50 time to first token {ttft['p50_ms'] / 1000:.1f} s" if ttft else ""))
+
+
+def _print_plain_answers(answers: dict, model_id: str) -> None:
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    plain = answers["systems"]["plain"]
+    print(f"\nplain-prompt answers by {model_id} ({answers['answerable_queries']} answerable, "
+          f"{answers['null_queries']} null; no verification):")
+    print(_table(["question type", "n", "lenient", "strict"],
+                 [[t, str(a["queries"]), fmt(a["lenient"]), fmt(a["strict"])] for t, a in plain["accuracy"].items()]))
+    print(f"null abstained {fmt(plain['abstention_rate_null'])}, answerable abstained "
+          f"{fmt(plain['wrong_abstention_rate_answerable'])}; p50 "
+          f"{answers['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer")
 
 
 # ---- rag eval rgb ------------------------------------------------------------------------------
@@ -344,7 +384,49 @@ def _run_rgb(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- rag eval reuters --------------------------------------------------------------------------
+def _run_reuters(args: argparse.Namespace) -> int:
+    from ..assistant import Assistant
+    from ..settings import Settings
+    from .results import write_results
+    from .reuters import evaluate_reuters, load_questions, open_reuters_index
+
+    if (args.limit is not None and args.limit < 0) or args.offset < 0:
+        raise EvalUsageError("--limit and --offset must be 0 or more")
+    questions = load_questions(args.questions, args.split, args.limit, args.offset)
+    settings = Settings().with_overrides(model=args.model)
+    embedder = _embedder(args.embedder)
+    index, info = open_reuters_index(args.data, embedder, work_dir=args.work_dir, index_dir=args.index_dir, log=_log)
+    assistant = Assistant(settings, index=index)
+    _log(f"answering {len(questions)} {args.split} questions with the {args.prompt} prompt and {assistant.model_id}")
+    result = evaluate_reuters(assistant, questions, args.prompt, log=_log)
+    stats = index.stats()
+    record = {"suite": "reuters", "data": str(args.data), "split": args.split, "arguments": _arguments(args),
+              "config": {"k": settings.k, "context_tokens": settings.context_tokens,
+                         "retrieval": _retrieval_config(settings), "chunker": stats["chunker"],
+                         "documents": stats["documents"], "chunks": stats["chunks"]},
+              "models": {"llm": assistant.model_id, "embedder": stats["embedder"]}, "index": info, **result}
+    path = write_results(record, f"reuters-{args.split}-{args.prompt}-{args.model}", args.results_dir)
+    if args.json:
+        print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
+        return 0
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    print(f"Reuters-21578 subset ({info['articles']} articles, {stats['chunks']} chunks), {len(questions)} "
+          f"{args.split} questions, {assistant.model_id}, {args.prompt} prompt:")
+    rows = [[name, f"{m['answerable']}+{m['unanswerable']}", fmt(m["answerable_accuracy"]), fmt(m["wrong_when_answered"]),
+             fmt(m["answerable_abstained"]), fmt(m["unanswerable_abstained"]), fmt(m["accuracy"])]
+            for name, m in result["systems"].items()]
+    print(_table(["system", "questions", "answerable accuracy", "wrong when answered", "answerable abstained",
+                  "unanswerable abstained", "all accuracy"], rows))
+    print(f"gold article retrieved: {fmt(result['gold_article_retrieved'])}; "
+          f"p50 {result['seconds_per_answer']['p50_ms'] / 1000:.1f} s per answer")
+    print(f"results: {path}")
+    return 0
+
+
 def run_eval(args: argparse.Namespace) -> int:
+    if args.suite == "reuters":
+        return _run_reuters(args)
     if args.suite == "rgb":
         return _run_rgb(args)
     if args.suite == "retrieval":
@@ -352,4 +434,4 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.suite == "multihop":
         return _run_multihop(args)
     raise EvalUsageError("name a suite: rag eval retrieval --beir DIR, rag eval multihop --queries FILE --corpus DIR, "
-                         "or rag eval rgb --data FILE")
+                         "rag eval rgb --data FILE, or rag eval reuters --data DIR")

@@ -33,6 +33,8 @@ __all__ = [
     "extract_official_answer",
     "lenient_correct",
     "strict_correct",
+    "contains_answer",
+    "judge_answer",
     "normalize_answer",
     "is_null_answer",
     "citation_matches_gold",
@@ -216,7 +218,31 @@ def strict_correct(prediction: str, gold: str, abstained: bool = False) -> bool:
         return False
     if target in _LABELS:
         return pred == target or pred.split()[0] == target
-    return f" {target} " in f" {pred} "
+    return contains_answer(pred, [gold])
+
+
+def contains_answer(prediction: str, accepted: Iterable[str]) -> bool:
+    """Any accepted answer string occurs in the prediction, both normalised (:func:`normalize_answer`),
+    on word boundaries: "1.5 mln" is found in "It paid 1.5 mln dlrs [1]." but "15" is not found in "150"."""
+    pred = f" {normalize_answer(prediction)} "
+    return any(f" {target} " in pred for target in map(normalize_answer, accepted) if target)
+
+
+def judge_answer(prediction: str, abstained: bool, accepted: Sequence[str], answerable: bool,
+                 require_all: bool = False) -> bool:
+    """The strict judge of a question with a list of accepted answers (the Reuters set, the sample questions).
+
+    Answerable: correct iff the system answered and the text contains an accepted answer
+    (:func:`contains_answer`), or every one of them with ``require_all`` (the sample questions list
+    the facts an answer needs, not alternatives). Unanswerable: correct iff it abstained. Whether a system
+    abstained is its own signal (the product's ``Answer.abstained``; for a raw generation,
+    :func:`rag.evaluation.plain.declines`), decided once by the caller for every score.
+    """
+    if not answerable:
+        return abstained
+    if require_all:
+        return not abstained and bool(accepted) and all(contains_answer(prediction, [a]) for a in accepted)
+    return not abstained and contains_answer(prediction, accepted)
 
 
 def citation_matches_gold(quote: str, facts: Iterable[str]) -> bool:

@@ -32,7 +32,7 @@ from .metrics import (
     strict_correct,
 )
 
-__all__ = ["load_queries", "open_corpus_index", "evaluate_retrieval", "evaluate_answers"]
+__all__ = ["load_queries", "open_corpus_index", "evaluate_retrieval", "evaluate_answers", "evaluate_plain_answers"]
 
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
@@ -238,5 +238,31 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
         "quotes_exact_share": quotes_exact / quotes_total if quotes_total else None,
         "seconds_per_answer": latency_summary(times),
         "first_token": latency_summary(first_tokens) if first_tokens else None,
+        "answers": records,
+    }
+
+
+def evaluate_plain_answers(assistant, queries: list[dict], log: Callable[[str], None] = lambda _: None) -> dict:
+    """The plain-prompt baseline (:mod:`rag.evaluation.plain`) on the same queries, scored as
+    :func:`evaluate_answers` scores its systems (lenient, strict, abstention); no citations to judge."""
+    from .plain import plain_answer
+
+    records, times = [], []
+    for i, q in enumerate(queries, 1):
+        t0 = time.perf_counter()
+        plain = plain_answer(assistant, q["query"])
+        times.append(time.perf_counter() - t0)
+        null = is_null_answer(q["answer"]) or not q["facts"]
+        records.append({"id": q["id"], "question_type": q["question_type"], "query": q["query"], "gold": q["answer"],
+                        "null": null, "answer": plain.text, "plain": _score(plain.text, plain.abstained, q["answer"]),
+                        "seconds": round(times[-1], 2)})
+        s = records[-1]["plain"]
+        log(f"  answer {i}/{len(queries)} [{q['question_type']}]: plain lenient={int(s['lenient'])} "
+            f"strict={int(s['strict'])} abstained={s['abstained']} ({times[-1]:.1f} s)")
+    return {
+        "systems": {"plain": _accuracy_and_abstention(records, "plain")},
+        "null_queries": sum(r["null"] for r in records),
+        "answerable_queries": sum(not r["null"] for r in records),
+        "seconds_per_answer": latency_summary(times),
         "answers": records,
     }
