@@ -11,6 +11,14 @@ Layout of an index directory::
 Writes go to SQLite in transactions of a few documents each, so killing the
 process at any point loses at most the batch in flight, and re-running skips
 every document already committed (its content hash is unchanged).
+
+A document with more chunks than one batch holds is embedded batch by batch,
+each batch's new vectors committed (staged) as it comes, and becomes
+searchable in one final transaction: a search never sees half of it, and a
+re-run after a kill embeds only the chunks not staged yet. Before embedding,
+every text is looked up by the hash of exactly what the embedder would see
+(header and chunk text): a repeated paragraph or wire story is embedded once,
+within a document and across documents and runs (see index/store.py).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import numpy as np
 from .atomic import write_atomic
 from .chunker import ChunkerSettings, chunk_document
 from .documents import Chunk, Document
+from .embedded_text import embed_key, embedded_text
 from .embedder import DEFAULT_EMBEDDER, Embedder, SentenceTransformerEmbedder, parse_embedder_name
 from .errors import (CorpusError, DocumentNotFoundError, EmbedderError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      IndexReadOnlyError)
@@ -40,7 +49,10 @@ from .vectors import VectorIndex
 
 __all__ = ["CorpusIndex", "IndexReport", "Progress", "FORMAT_VERSION", "embedding_header"]
 
-FORMAT_VERSION = 1
+# 2: chunks carry the key of their embedded text, and big documents stage their vectors (index/store.py).
+# A format 1 index is still read, and upgraded in place (store and manifest) when opened writable.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 
 # Documents per transaction: small enough that a kill loses little work,
 # large enough that embedding batches stay efficient.
@@ -91,6 +103,8 @@ class Progress:
     files_done: int = 0
     documents_added: int = 0
     chunks_added: int = 0
+    """Chunks embedded (or given a reused vector) so far, including those of a big document that is
+    still being prepared and becomes searchable with its last batch."""
     seconds: float = 0.0
 
     @property
@@ -109,6 +123,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     chunks_added: int = 0
+    texts_embedded: int = 0  # texts the embedder was given; the other chunks reused a stored vector
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -121,6 +136,7 @@ class IndexReport:
             "removed": len(self.removed),
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "chunks_added": self.chunks_added,
+            "texts_embedded": self.texts_embedded,
             "seconds": round(self.seconds, 3),
             "embed_seconds": round(self.embed_seconds, 3),
         }
@@ -213,10 +229,10 @@ class CorpusIndex:
             manifest["chunker"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(f"{manifest_path} is unreadable ({exc}); rebuild the index with rag index") from None
-        if manifest.get("format_version") != FORMAT_VERSION:
+        if manifest.get("format_version") not in READABLE_FORMATS:
             raise IndexMismatchError(
                 f"index at {path} has format version {manifest.get('format_version')}, this version of rag reads "
-                f"{FORMAT_VERSION}; rebuild it with: rag index PATH... --index NEW_DIR"
+                f"{' and '.join(map(str, READABLE_FORMATS))}; rebuild it with: rag index PATH... --index NEW_DIR"
             )
         if embedder is None:
             embedder = _embedder_that_built(path, built_with)
@@ -241,6 +257,10 @@ class CorpusIndex:
             raise
         except Exception as exc:
             raise IndexCorruptError(f"{path / STORE} cannot be opened ({exc}); rebuild the index") from None
+        if manifest["format_version"] != FORMAT_VERSION and not store.read_only:
+            # Store() has upgraded the database in place; the manifest follows (index/store.py, "format 1").
+            manifest = {**manifest, "format_version": FORMAT_VERSION, "upgraded_from": manifest["format_version"]}
+            write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         return cls(path, store, embedder, manifest)
 
     def close(self) -> None:
@@ -314,18 +334,21 @@ class CorpusIndex:
         pending_chunks = 0
         state = Progress(files_total=files_total)
 
+        def tell(prepared: int = 0) -> None:
+            state.documents_added = len(report.added) + len(report.updated)
+            state.chunks_added = report.chunks_added + prepared
+            state.seconds = time.perf_counter() - started
+            if progress:
+                progress(state)
+
         def flush() -> None:
             nonlocal pending_chunks
             if not pending:
                 return
             self._commit(pending, report)
-            state.documents_added = len(report.added) + len(report.updated)
-            state.chunks_added = report.chunks_added
-            state.seconds = time.perf_counter() - started
             pending.clear()
             pending_chunks = 0
-            if progress:
-                progress(state)
+            tell()
 
         for doc in documents:
             state.files_done = files_done() if files_done else state.files_done + 1
@@ -340,6 +363,11 @@ class CorpusIndex:
             (report.updated if doc.id in known else report.added).append(doc.id)
             hashes[digest] = (doc.id, doc.path)
             chunks = chunk_document(doc, self.chunker)
+            if len(chunks) > COMMIT_CHUNKS:
+                flush()  # the documents before it become searchable first
+                self._add_big_document(doc, chunks, report, tell)
+                tell()
+                continue
             pending.append((doc, chunks))
             pending_chunks += len(chunks)
             if pending_chunks >= COMMIT_CHUNKS or len(pending) >= COMMIT_DOCS:
@@ -351,6 +379,47 @@ class CorpusIndex:
         report.seconds += time.perf_counter() - started
         return report
 
+    def _vectors_of(self, texts: Sequence[str], report: IndexReport) -> tuple[np.ndarray, dict[bytes, np.ndarray]]:
+        """Vectors of ``texts`` (one embedder call for the texts not embedded before), and the new ones by key.
+
+        A text is embedded at most once: repeats within ``texts`` share one vector, and a text
+        whose key the store holds (a chunk, or a staged big-document batch) reuses that vector.
+        """
+        dim = self.dim
+        keys = [embed_key(t) for t in texts]
+        found = {k: np.frombuffer(v, dtype=np.float32) for k, v in self.store.vectors_by_key(keys).items()}
+        missing: dict[bytes, str] = {}
+        for key, text in zip(keys, texts):
+            if key not in found:
+                missing.setdefault(key, text)
+        new: dict[bytes, np.ndarray] = {}
+        if missing:
+            t0 = time.perf_counter()
+            embedded = self.embedder.embed(list(missing.values()))
+            report.embed_seconds += time.perf_counter() - t0
+            report.texts_embedded += len(missing)
+            new = dict(zip(missing, np.asarray(embedded, dtype=np.float32)))
+            found.update(new)
+        vectors = np.stack([found[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
+        return vectors, new
+
+    def _add_big_document(self, doc: Document, chunks: list[Chunk], report: IndexReport,
+                          tell: Callable[[int], None]) -> None:
+        """Embed a document of many chunks batch by batch, staging each batch's new vectors, then
+        write it whole in one transaction (a kill loses at most the batch in flight)."""
+        header = embedding_header(doc)
+        texts = [embedded_text(header, c.text) for c in chunks]
+        parts = []
+        for start in range(0, len(texts), COMMIT_CHUNKS):
+            vectors, new = self._vectors_of(texts[start:start + COMMIT_CHUNKS], report)
+            self.store.stage_vectors(doc.id, doc.path, new)
+            parts.append(vectors)
+            tell(start + len(vectors))
+        vectors = np.concatenate(parts)
+        removed, added = self.store.write([(doc, chunks, header, vectors)])
+        self._apply_to_vectors(removed, [rowid for rowid, _ in added], vectors)
+        report.chunks_added += len(added)
+
     def _commit(self, docs: Sequence[tuple[Document, list[Chunk]]], report: IndexReport) -> None:
         upserts = []
         texts: list[str] = []
@@ -358,10 +427,8 @@ class CorpusIndex:
         for doc, chunks in docs:
             header = embedding_header(doc)
             per_doc.append((doc, chunks, header))
-            texts.extend(f"{header}\n{c.text}" for c in chunks)
-        t0 = time.perf_counter()
-        vectors = self.embedder.embed(texts)
-        report.embed_seconds += time.perf_counter() - t0
+            texts.extend(embedded_text(header, c.text) for c in chunks)
+        vectors, _ = self._vectors_of(texts, report)
         offset = 0
         for doc, chunks, header in per_doc:
             upserts.append((doc, chunks, header, vectors[offset:offset + len(chunks)]))
@@ -431,6 +498,9 @@ class CorpusIndex:
                 removed, _ = self.store.write([], removals=gone)
                 self._apply_to_vectors(removed, [], np.zeros((0, self.dim), np.float32))
                 report.removed.extend(gone)
+            # A big document left unfinished by a kill, whose file is gone now: its staged vectors go too.
+            self.store.drop_staged([doc_id for doc_id, path in self.store.staged_documents()
+                                    if path not in seen_paths and any(_is_under(Path(path), root) for root in roots)])
         self._save_vectors()
         return report
 

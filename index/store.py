@@ -21,6 +21,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .documents import Chunk, Document
+from .embedded_text import embed_key, embedded_text
 from .errors import CorpusError, IndexCorruptError, IndexFullError, IndexReadOnlyError
 
 __all__ = ["Store", "ChunkRow", "SearchFilter", "domain_error"]
@@ -71,7 +72,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     n_tokens INTEGER NOT NULL,
     header TEXT NOT NULL,
     text TEXT NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    embed_hash BLOB  -- embed_key(header + newline + text); NULL only while a format 1 store is upgraded
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
@@ -84,6 +86,21 @@ CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, header, text) VALUES ('delete', old.rowid, old.header, old.text);
 END;
 """
+
+# Format 2 additions, created after the upgrade of a format 1 store gave chunks its embed_hash column.
+SCHEMA_REUSE = """
+CREATE INDEX IF NOT EXISTS chunks_embed_hash ON chunks(embed_hash);
+CREATE TABLE IF NOT EXISTS staged_vectors (
+    embed_hash BLOB PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS staged_vectors_doc ON staged_vectors(doc_id);
+"""
+
+# Keys per "IN (...)" lookup: well under SQLite's oldest bound-parameter limit (999).
+_KEYS_PER_QUERY = 500
 
 
 @dataclass(frozen=True)
@@ -184,6 +201,7 @@ class Store:
                     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 else:
                     conn.executescript(SCHEMA)
+                    self._upgrade(conn)
         except sqlite3.Error as exc:
             if self.read_only and not self._immutable:
                 # WAL mode needs a -shm file it cannot create in a read-only folder; nobody can
@@ -221,6 +239,30 @@ class Store:
             conn.close()
             self._local.conn = None
 
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        """Bring a format 1 store to format 2 in one transaction (a no-op on a current one)."""
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}
+        if "embed_hash" not in columns:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if "embed_hash" not in {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}:  # another process won
+                    conn.execute("ALTER TABLE chunks ADD COLUMN embed_hash BLOB")
+                    last = -1
+                    while True:  # in pages of rowids: a million chunks' text need not sit in memory at once
+                        rows = conn.execute("SELECT rowid, header, text FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT 10000",
+                                            (last,)).fetchall()
+                        if not rows:
+                            break
+                        conn.executemany("UPDATE chunks SET embed_hash = ? WHERE rowid = ?",
+                                         [(embed_key(embedded_text(h, t)), r) for r, h, t in rows])
+                        last = rows[-1][0]
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        conn.executescript(SCHEMA_REUSE)
+
     # ---- meta -------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         with self.connection() as conn:
@@ -250,6 +292,7 @@ class Store:
                     removed.extend(r[0] for r in conn.execute("SELECT rowid FROM chunks WHERE doc_id = ?", (doc_id,)))
                     conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
                     conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+                    conn.execute("DELETE FROM staged_vectors WHERE doc_id = ?", (doc_id,))
                 for doc, chunks, header, vectors in upserts:
                     conn.execute(
                         "INSERT INTO documents (id, title, path, date, url, source, body_start, hash, text, metadata, pages)"
@@ -259,10 +302,11 @@ class Store:
                     )
                     for chunk, vector in zip(chunks, vectors):
                         cur = conn.execute(
-                            "INSERT INTO chunks (id, doc_id, ordinal, start, end, n_tokens, header, text, vector)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            "INSERT INTO chunks (id, doc_id, ordinal, start, end, n_tokens, header, text, vector, embed_hash)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             (chunk.id, chunk.doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.n_tokens, header,
-                             chunk.text, np.asarray(vector, dtype=np.float32).tobytes()),
+                             chunk.text, np.asarray(vector, dtype=np.float32).tobytes(),
+                             embed_key(embedded_text(header, chunk.text))),
                         )
                         added.append((int(cur.lastrowid), chunk.id))
                 conn.execute(
@@ -283,6 +327,33 @@ class Store:
                 raise
         return removed, added
 
+    def stage_vectors(self, doc_id: str, path: str, vectors: dict[bytes, np.ndarray]) -> None:
+        """Commit vectors embedded for a document that is not written yet (key -> vector), so a
+        re-run after a kill finds them; they stay invisible to searches (see the module docstring)."""
+        if not vectors:
+            return
+        with self._write_lock, self.connection() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany("INSERT OR IGNORE INTO staged_vectors (embed_hash, doc_id, path, vector) VALUES (?, ?, ?, ?)",
+                                 ((key, doc_id, path, np.asarray(v, dtype=np.float32).tobytes()) for key, v in vectors.items()))
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                if isinstance(exc, sqlite3.Error):
+                    raise domain_error(exc, self.path) or exc from None
+                raise
+
+    def drop_staged(self, doc_ids: Sequence[str]) -> None:
+        """Forget the staged vectors of documents that will not be finished (their file is gone)."""
+        if doc_ids:
+            with self._write_lock, self.connection() as conn:
+                conn.executemany("DELETE FROM staged_vectors WHERE doc_id = ?", ((d,) for d in doc_ids))
+
     def set_meta(self, key: str, value: str) -> None:
         with self._write_lock, self.connection() as conn:
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
@@ -292,6 +363,25 @@ class Store:
         """doc id -> (content hash, path) for every document."""
         with self.connection() as conn:
             return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, hash, path FROM documents")}
+
+    def vectors_by_key(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
+        """embed key -> stored float32 vector bytes, for the keys already embedded: in a chunk, or
+        staged for a document not finished yet. Keys never seen are absent."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[bytes, bytes] = {}
+        with self.connection() as conn:
+            for table in ("chunks", "staged_vectors"):
+                wanted = [k for k in keys if k not in found]
+                for i in range(0, len(wanted), _KEYS_PER_QUERY):
+                    part = wanted[i:i + _KEYS_PER_QUERY]
+                    found.update(conn.execute(f"SELECT embed_hash, vector FROM {table}"
+                                              f" WHERE embed_hash IN ({','.join('?' * len(part))})", part).fetchall())
+        return found
+
+    def staged_documents(self) -> list[tuple[str, str]]:
+        """(doc id, path) of every document with staged vectors (an unfinished big document)."""
+        with self.connection() as conn:
+            return conn.execute("SELECT DISTINCT doc_id, path FROM staged_vectors").fetchall()
 
     def ids_with_hash(self, digest: str) -> list[str]:
         with self.connection() as conn:
