@@ -45,7 +45,7 @@ from .layout import MANIFEST, STORE, VECTORS, VECTORS_GEN
 from .loaders import Skipped, iter_files, load_files
 from .store import ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
-from .vectors import VectorIndex
+from .vectors import IVF_KINDS, VectorIndex, VectorLimits, choose_kind
 
 __all__ = ["CorpusIndex", "IndexReport", "Progress", "FORMAT_VERSION", "embedding_header"]
 
@@ -63,6 +63,9 @@ READABLE_FORMATS = (1, 2)
 # twice as fast as the 16-document batches this replaced (docs/BENCHMARKS.md "Index build").
 COMMIT_CHUNKS = 256
 COMMIT_DOCS = 64
+# Vectors read from the store per step when the FAISS index is rebuilt: the build never holds every
+# float32 vector at once, only the index's own codes (index/vectors.py: memory per passage).
+BUILD_BATCH = 65_536
 
 
 def _package_version() -> str:
@@ -177,11 +180,13 @@ def _embedder_that_built(path: Path, built_with: dict) -> Embedder:
 class CorpusIndex:
     """Documents -> chunks -> vectors + BM25, persisted in one directory."""
 
-    def __init__(self, path: Path, store: Store, embedder: Embedder, manifest: dict) -> None:
+    def __init__(self, path: Path, store: Store, embedder: Embedder, manifest: dict,
+                 vector_limits: VectorLimits | None = None) -> None:
         self.path = path
         self.store = store
         self.embedder = embedder
         self.manifest = manifest
+        self.vector_limits = vector_limits  # None: index/vectors.py's defaults
         self.chunker = ChunkerSettings(**manifest["chunker"])
         self._vectors: VectorIndex | None = None
         self._vectors_generation = -1
@@ -196,11 +201,13 @@ class CorpusIndex:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], embedder: Embedder | None = None, *, create: bool = False,
-             chunker: ChunkerSettings | None = None) -> "CorpusIndex":
+             chunker: ChunkerSettings | None = None, vector_limits: VectorLimits | None = None) -> "CorpusIndex":
         """Open the index at ``path``; with ``create=True`` make it when absent.
 
         An existing index built with another embedder or chunker is refused with
-        :class:`IndexMismatchError` saying what differs.
+        :class:`IndexMismatchError` saying what differs. ``vector_limits`` sets the
+        sizes at which the FAISS index turns approximate, then compressed (not
+        recorded: the FAISS file is a cache, rebuilt when its kind no longer fits).
         """
         path = Path(path).expanduser()
         manifest_path = path / MANIFEST
@@ -221,7 +228,7 @@ class CorpusIndex:
             path.mkdir(parents=True, exist_ok=True)
             store = Store(path / STORE)
             write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-            return cls(path, store, embedder, manifest)
+            return cls(path, store, embedder, manifest, vector_limits)
 
         try:
             manifest = json.loads(manifest_path.read_text())
@@ -261,7 +268,7 @@ class CorpusIndex:
             # Store() has upgraded the database in place; the manifest follows (index/store.py, "format 1").
             manifest = {**manifest, "format_version": FORMAT_VERSION, "upgraded_from": manifest["format_version"]}
             write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        return cls(path, store, embedder, manifest)
+        return cls(path, store, embedder, manifest, vector_limits)
 
     def close(self) -> None:
         """Close this thread's connection to the store (the index may be opened again)."""
@@ -284,7 +291,7 @@ class CorpusIndex:
             gen_file, faiss_file = self.path / VECTORS_GEN, self.path / VECTORS
             try:
                 if gen_file.exists() and int(gen_file.read_text().strip() or -1) == generation and faiss_file.exists():
-                    vectors = VectorIndex.load(faiss_file, dim)
+                    vectors = VectorIndex.load(faiss_file, dim, limits=self.vector_limits)
                     if vectors.kind == "hnsw":
                         # HNSW keeps removed vectors in its file; the store says which ids are gone.
                         vectors.hide(np.setdiff1d(vectors.ids(), self.store.chunk_rowids(), assume_unique=True))
@@ -297,9 +304,20 @@ class CorpusIndex:
             return vectors
 
     def _build_vectors(self, dim: int) -> VectorIndex:
-        # The index kind (exact, or IVF beyond FLAT_LIMIT vectors) follows the size; see index/vectors.py.
-        ids, matrix = self.store.all_vectors(dim)
-        return VectorIndex.build(dim, ids, matrix)
+        # The index kind (exact, IVF, then compressed IVF) follows the size; see index/vectors.py.
+        n = self.store.counts()[1]
+        if choose_kind(n, limits=self.vector_limits) not in IVF_KINDS:
+            ids, matrix = self.store.all_vectors(dim)
+            return VectorIndex.build(dim, ids, matrix, limits=self.vector_limits)
+        # IVF: train on a sample fetched by rowid, then add the vectors from the store a batch at a time.
+        rowids = self.store.chunk_rowids()
+        vectors = VectorIndex.empty(dim, len(rowids), limits=self.vector_limits)
+        sample = rowids[vectors.training_positions(len(rowids))]
+        found = self.store.vectors_for(sample.tolist(), dim)
+        vectors.train(np.stack([found[int(i)] for i in sample if int(i) in found]), trained_size=len(rowids))
+        for ids, matrix in self.store.iter_vectors(dim, BUILD_BATCH):
+            vectors.add(ids, matrix)
+        return vectors
 
     def _save_vectors(self) -> None:
         if self.store.read_only or not os.access(self.path, os.W_OK):
@@ -514,7 +532,8 @@ class CorpusIndex:
         # A FAISS index must not be searched while a writer in this process adds or removes
         # ids; searches take milliseconds, so they share the writers' lock.
         with self._vectors_lock:
-            return vectors.search(vector, k, allowed)
+            # A compressed index re-scores its shortlist with the store's exact vectors.
+            return vectors.search(vector, k, allowed, exact=lambda ids: self.store.vectors_for(ids, self.dim))
 
     def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
         return self.store.lexical_search(query, k, flt)

@@ -388,8 +388,9 @@ class Store:
             return [r[0] for r in conn.execute("SELECT id FROM documents WHERE hash = ?", (digest,))]
 
     def chunk_rowids(self) -> np.ndarray:
+        """Every chunk's rowid, ascending (the order of :meth:`all_vectors` and :meth:`iter_vectors`)."""
         with self.connection() as conn:
-            rows = conn.execute("SELECT rowid FROM chunks").fetchall()
+            rows = conn.execute("SELECT rowid FROM chunks ORDER BY rowid").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def chunk_texts(self) -> list[str]:
@@ -407,12 +408,27 @@ class Store:
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim) if rows else np.zeros((0, dim), np.float32)
         return ids, vectors
 
+    def iter_vectors(self, dim: int, batch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(rowids, vectors) of every chunk in rowid order, ``batch`` at a time (bounded memory)."""
+        last = -1
+        while True:
+            with self.connection() as conn:
+                rows = conn.execute("SELECT rowid, vector FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                                    (last, batch)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield (np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                   np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim))
+
     def vectors_for(self, rowids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
         """rowid -> vector for the chunks that still exist (a concurrent writer may have removed some)."""
-        if not rowids:
-            return {}
+        rowids = list(rowids)
+        found: list[tuple[int, bytes]] = []
         with self.connection() as conn:
-            found = conn.execute(f"SELECT rowid, vector FROM chunks WHERE rowid IN ({','.join('?' * len(rowids))})", list(rowids)).fetchall()
+            for i in range(0, len(rowids), _KEYS_PER_QUERY):  # a training sample asks for tens of thousands
+                part = rowids[i:i + _KEYS_PER_QUERY]
+                found += conn.execute(f"SELECT rowid, vector FROM chunks WHERE rowid IN ({','.join('?' * len(part))})", part).fetchall()
         return {r: np.frombuffer(v, dtype=np.float32) for r, v in found}
 
     def allowed_rowids(self, flt: SearchFilter) -> np.ndarray:
