@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -241,11 +242,12 @@ class Store:
 
     def _upgrade(self, conn: sqlite3.Connection) -> None:
         """Bring a format 1 store to format 2 in one transaction (a no-op on a current one)."""
-        columns = {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}
-        if "embed_hash" not in columns:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if "embed_hash" not in {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}:  # another process won
+        def has_key_column() -> bool:
+            return "embed_hash" in {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}
+
+        if not has_key_column():
+            with self._transaction():
+                if not has_key_column():  # another process may have upgraded it meanwhile
                     conn.execute("ALTER TABLE chunks ADD COLUMN embed_hash BLOB")
                     last = -1
                     while True:  # in pages of rowids: a million chunks' text need not sit in memory at once
@@ -256,11 +258,6 @@ class Store:
                         conn.executemany("UPDATE chunks SET embed_hash = ? WHERE rowid = ?",
                                          [(embed_key(embedded_text(h, t)), r) for r, h, t in rows])
                         last = rows[-1][0]
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         conn.executescript(SCHEMA_REUSE)
 
     # ---- meta -------------------------------------------------------------------------
@@ -273,46 +270,14 @@ class Store:
         return int(self.get_meta("generation", "0") or 0)
 
     # ---- writes -----------------------------------------------------------------------
-    def write(self, upserts: Sequence[tuple[Document, Sequence[Chunk], str, np.ndarray]], removals: Iterable[str] = ()) -> tuple[list[int], list[tuple[int, str]]]:
-        """Apply document replacements and removals in one transaction.
-
-        ``upserts`` holds (document, chunks, header, vectors). Returns the row ids
-        that were removed and the (rowid, chunk id) pairs that were added, so the
-        caller can update its vector index the same way.
-        """
-        removed: list[int] = []
-        added: list[tuple[int, str]] = []
-        # The same document twice in one batch (two links to one file) must not fail the whole
-        # batch on UNIQUE(documents.id): the last version wins, as a later batch would.
-        upserts = list({d.id: (d, c, h, v) for d, c, h, v in upserts}.values())
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed when the block ends, rolled back on any error, with an
+        SQLite error turned into the index error it stands for (full disk, read-only, corrupt)."""
         with self._write_lock, self.connection() as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                for doc_id in list(removals) + [d.id for d, _, _, _ in upserts]:
-                    removed.extend(r[0] for r in conn.execute("SELECT rowid FROM chunks WHERE doc_id = ?", (doc_id,)))
-                    conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-                    conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
-                    conn.execute("DELETE FROM staged_vectors WHERE doc_id = ?", (doc_id,))
-                for doc, chunks, header, vectors in upserts:
-                    conn.execute(
-                        "INSERT INTO documents (id, title, path, date, url, source, body_start, hash, text, metadata, pages)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (doc.id, doc.title, doc.path, doc.date, doc.url, doc.source, doc.body_start, doc.hash,
-                         doc.text, json.dumps(dict(doc.metadata), default=str), json.dumps(list(doc.pages))),
-                    )
-                    for chunk, vector in zip(chunks, vectors):
-                        cur = conn.execute(
-                            "INSERT INTO chunks (id, doc_id, ordinal, start, end, n_tokens, header, text, vector, embed_hash)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (chunk.id, chunk.doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.n_tokens, header,
-                             chunk.text, np.asarray(vector, dtype=np.float32).tobytes(),
-                             embed_key(embedded_text(header, chunk.text))),
-                        )
-                        added.append((int(cur.lastrowid), chunk.id))
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('generation', '1')"
-                    " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                )
+                yield conn
                 conn.execute("COMMIT")
             except BaseException as exc:
                 # SQLite may already have rolled back itself (a full disk does): a second ROLLBACK
@@ -325,6 +290,45 @@ class Store:
                 if isinstance(exc, sqlite3.Error):
                     raise domain_error(exc, self.path) or exc from None
                 raise
+
+    def write(self, upserts: Sequence[tuple[Document, Sequence[Chunk], str, np.ndarray]], removals: Iterable[str] = ()) -> tuple[list[int], list[tuple[int, str]]]:
+        """Apply document replacements and removals in one transaction.
+
+        ``upserts`` holds (document, chunks, header, vectors). Returns the row ids
+        that were removed and the (rowid, chunk id) pairs that were added, so the
+        caller can update its vector index the same way.
+        """
+        removed: list[int] = []
+        added: list[tuple[int, str]] = []
+        # The same document twice in one batch (two links to one file) must not fail the whole
+        # batch on UNIQUE(documents.id): the last version wins, as a later batch would.
+        upserts = list({d.id: (d, c, h, v) for d, c, h, v in upserts}.values())
+        with self._transaction() as conn:
+            for doc_id in list(removals) + [d.id for d, _, _, _ in upserts]:
+                removed.extend(r[0] for r in conn.execute("SELECT rowid FROM chunks WHERE doc_id = ?", (doc_id,)))
+                conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+                conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+                conn.execute("DELETE FROM staged_vectors WHERE doc_id = ?", (doc_id,))
+            for doc, chunks, header, vectors in upserts:
+                conn.execute(
+                    "INSERT INTO documents (id, title, path, date, url, source, body_start, hash, text, metadata, pages)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (doc.id, doc.title, doc.path, doc.date, doc.url, doc.source, doc.body_start, doc.hash,
+                     doc.text, json.dumps(dict(doc.metadata), default=str), json.dumps(list(doc.pages))),
+                )
+                for chunk, vector in zip(chunks, vectors):
+                    cur = conn.execute(
+                        "INSERT INTO chunks (id, doc_id, ordinal, start, end, n_tokens, header, text, vector, embed_hash)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (chunk.id, chunk.doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.n_tokens, header,
+                         chunk.text, np.asarray(vector, dtype=np.float32).tobytes(),
+                         embed_key(embedded_text(header, chunk.text))),
+                    )
+                    added.append((int(cur.lastrowid), chunk.id))
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('generation', '1')"
+                " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
         return removed, added
 
     def stage_vectors(self, doc_id: str, path: str, vectors: dict[bytes, np.ndarray]) -> None:
@@ -332,21 +336,9 @@ class Store:
         re-run after a kill finds them; they stay invisible to searches (see the module docstring)."""
         if not vectors:
             return
-        with self._write_lock, self.connection() as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany("INSERT OR IGNORE INTO staged_vectors (embed_hash, doc_id, path, vector) VALUES (?, ?, ?, ?)",
-                                 ((key, doc_id, path, np.asarray(v, dtype=np.float32).tobytes()) for key, v in vectors.items()))
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    try:
-                        conn.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        pass
-                if isinstance(exc, sqlite3.Error):
-                    raise domain_error(exc, self.path) or exc from None
-                raise
+        with self._transaction() as conn:
+            conn.executemany("INSERT OR IGNORE INTO staged_vectors (embed_hash, doc_id, path, vector) VALUES (?, ?, ?, ?)",
+                             ((key, doc_id, path, np.asarray(v, dtype=np.float32).tobytes()) for key, v in vectors.items()))
 
     def drop_staged(self, doc_ids: Sequence[str]) -> None:
         """Forget the staged vectors of documents that will not be finished (their file is gone)."""
