@@ -11,6 +11,14 @@ Layout of an index directory::
 Writes go to SQLite in transactions of a few documents each, so killing the
 process at any point loses at most the batch in flight, and re-running skips
 every document already committed (its content hash is unchanged).
+
+A document with more chunks than one batch holds is embedded batch by batch,
+each batch's new vectors committed (staged) as it comes, and becomes
+searchable in one final transaction: a search never sees half of it, and a
+re-run after a kill embeds only the chunks not staged yet. Before embedding,
+every text is looked up by the hash of exactly what the embedder would see
+(header and chunk text): a repeated paragraph or wire story is embedded once,
+within a document and across documents and runs (see index/store.py).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import numpy as np
 from .atomic import write_atomic
 from .chunker import ChunkerSettings, chunk_document
 from .documents import Chunk, Document
+from .embedded_text import embed_key, embedded_text
 from .embedder import DEFAULT_EMBEDDER, Embedder, SentenceTransformerEmbedder, parse_embedder_name
 from .errors import (CorpusError, DocumentNotFoundError, EmbedderError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      IndexReadOnlyError)
@@ -36,11 +45,14 @@ from .layout import MANIFEST, STORE, VECTORS, VECTORS_GEN
 from .loaders import Skipped, iter_files, load_files
 from .store import ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
-from .vectors import VectorIndex
+from .vectors import IVF_KINDS, VectorIndex, VectorLimits, choose_kind
 
 __all__ = ["CorpusIndex", "IndexReport", "Progress", "FORMAT_VERSION", "embedding_header"]
 
-FORMAT_VERSION = 1
+# 2: chunks carry the key of their embedded text, and big documents stage their vectors (index/store.py).
+# A format 1 index is still read, and upgraded in place (store and manifest) when opened writable.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 
 # Documents per transaction: small enough that a kill loses little work,
 # large enough that embedding batches stay efficient.
@@ -51,6 +63,9 @@ FORMAT_VERSION = 1
 # twice as fast as the 16-document batches this replaced (docs/BENCHMARKS.md "Index build").
 COMMIT_CHUNKS = 256
 COMMIT_DOCS = 64
+# Vectors read from the store per step when the FAISS index is rebuilt: the build never holds every
+# float32 vector at once, only the index's own codes (index/vectors.py: memory per passage).
+BUILD_BATCH = 65_536
 
 
 def _package_version() -> str:
@@ -91,6 +106,8 @@ class Progress:
     files_done: int = 0
     documents_added: int = 0
     chunks_added: int = 0
+    """Chunks embedded (or given a reused vector) so far, including those of a big document that is
+    still being prepared and becomes searchable with its last batch."""
     seconds: float = 0.0
 
     @property
@@ -109,6 +126,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     chunks_added: int = 0
+    texts_embedded: int = 0  # texts the embedder was given; the other chunks reused a stored vector
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -121,6 +139,7 @@ class IndexReport:
             "removed": len(self.removed),
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "chunks_added": self.chunks_added,
+            "texts_embedded": self.texts_embedded,
             "seconds": round(self.seconds, 3),
             "embed_seconds": round(self.embed_seconds, 3),
         }
@@ -161,11 +180,13 @@ def _embedder_that_built(path: Path, built_with: dict) -> Embedder:
 class CorpusIndex:
     """Documents -> chunks -> vectors + BM25, persisted in one directory."""
 
-    def __init__(self, path: Path, store: Store, embedder: Embedder, manifest: dict) -> None:
+    def __init__(self, path: Path, store: Store, embedder: Embedder, manifest: dict,
+                 vector_limits: VectorLimits | None = None) -> None:
         self.path = path
         self.store = store
         self.embedder = embedder
         self.manifest = manifest
+        self.vector_limits = vector_limits  # None: index/vectors.py's defaults
         self.chunker = ChunkerSettings(**manifest["chunker"])
         self._vectors: VectorIndex | None = None
         self._vectors_generation = -1
@@ -180,11 +201,13 @@ class CorpusIndex:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], embedder: Embedder | None = None, *, create: bool = False,
-             chunker: ChunkerSettings | None = None) -> "CorpusIndex":
+             chunker: ChunkerSettings | None = None, vector_limits: VectorLimits | None = None) -> "CorpusIndex":
         """Open the index at ``path``; with ``create=True`` make it when absent.
 
         An existing index built with another embedder or chunker is refused with
-        :class:`IndexMismatchError` saying what differs.
+        :class:`IndexMismatchError` saying what differs. ``vector_limits`` sets the
+        sizes at which the FAISS index turns approximate, then compressed (not
+        recorded: the FAISS file is a cache, rebuilt when its kind no longer fits).
         """
         path = Path(path).expanduser()
         manifest_path = path / MANIFEST
@@ -205,7 +228,7 @@ class CorpusIndex:
             path.mkdir(parents=True, exist_ok=True)
             store = Store(path / STORE)
             write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-            return cls(path, store, embedder, manifest)
+            return cls(path, store, embedder, manifest, vector_limits)
 
         try:
             manifest = json.loads(manifest_path.read_text())
@@ -213,10 +236,10 @@ class CorpusIndex:
             manifest["chunker"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(f"{manifest_path} is unreadable ({exc}); rebuild the index with rag index") from None
-        if manifest.get("format_version") != FORMAT_VERSION:
+        if manifest.get("format_version") not in READABLE_FORMATS:
             raise IndexMismatchError(
                 f"index at {path} has format version {manifest.get('format_version')}, this version of rag reads "
-                f"{FORMAT_VERSION}; rebuild it with: rag index PATH... --index NEW_DIR"
+                f"{' and '.join(map(str, READABLE_FORMATS))}; rebuild it with: rag index PATH... --index NEW_DIR"
             )
         if embedder is None:
             embedder = _embedder_that_built(path, built_with)
@@ -241,7 +264,11 @@ class CorpusIndex:
             raise
         except Exception as exc:
             raise IndexCorruptError(f"{path / STORE} cannot be opened ({exc}); rebuild the index") from None
-        return cls(path, store, embedder, manifest)
+        if manifest["format_version"] != FORMAT_VERSION and not store.read_only:
+            # Store() has upgraded the database in place; the manifest follows (index/store.py, "format 1").
+            manifest = {**manifest, "format_version": FORMAT_VERSION, "upgraded_from": manifest["format_version"]}
+            write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        return cls(path, store, embedder, manifest, vector_limits)
 
     def close(self) -> None:
         """Close this thread's connection to the store (the index may be opened again)."""
@@ -264,7 +291,7 @@ class CorpusIndex:
             gen_file, faiss_file = self.path / VECTORS_GEN, self.path / VECTORS
             try:
                 if gen_file.exists() and int(gen_file.read_text().strip() or -1) == generation and faiss_file.exists():
-                    vectors = VectorIndex.load(faiss_file, dim)
+                    vectors = VectorIndex.load(faiss_file, dim, limits=self.vector_limits)
                     if vectors.kind == "hnsw":
                         # HNSW keeps removed vectors in its file; the store says which ids are gone.
                         vectors.hide(np.setdiff1d(vectors.ids(), self.store.chunk_rowids(), assume_unique=True))
@@ -277,9 +304,20 @@ class CorpusIndex:
             return vectors
 
     def _build_vectors(self, dim: int) -> VectorIndex:
-        # The index kind (exact, or IVF beyond FLAT_LIMIT vectors) follows the size; see index/vectors.py.
-        ids, matrix = self.store.all_vectors(dim)
-        return VectorIndex.build(dim, ids, matrix)
+        # The index kind (exact, IVF, then compressed IVF) follows the size; see index/vectors.py.
+        n = self.store.counts()[1]
+        if choose_kind(n, limits=self.vector_limits) not in IVF_KINDS:
+            ids, matrix = self.store.all_vectors(dim)
+            return VectorIndex.build(dim, ids, matrix, limits=self.vector_limits)
+        # IVF: train on a sample fetched by rowid, then add the vectors from the store a batch at a time.
+        rowids = self.store.chunk_rowids()
+        vectors = VectorIndex.empty(dim, len(rowids), limits=self.vector_limits)
+        sample = rowids[vectors.training_positions(len(rowids))]
+        found = self.store.vectors_for(sample.tolist(), dim)
+        vectors.train(np.stack([found[int(i)] for i in sample if int(i) in found]), trained_size=len(rowids))
+        for ids, matrix in self.store.iter_vectors(dim, BUILD_BATCH):
+            vectors.add(ids, matrix)
+        return vectors
 
     def _save_vectors(self) -> None:
         if self.store.read_only or not os.access(self.path, os.W_OK):
@@ -314,18 +352,21 @@ class CorpusIndex:
         pending_chunks = 0
         state = Progress(files_total=files_total)
 
+        def tell(prepared: int = 0) -> None:
+            state.documents_added = len(report.added) + len(report.updated)
+            state.chunks_added = report.chunks_added + prepared
+            state.seconds = time.perf_counter() - started
+            if progress:
+                progress(state)
+
         def flush() -> None:
             nonlocal pending_chunks
             if not pending:
                 return
             self._commit(pending, report)
-            state.documents_added = len(report.added) + len(report.updated)
-            state.chunks_added = report.chunks_added
-            state.seconds = time.perf_counter() - started
             pending.clear()
             pending_chunks = 0
-            if progress:
-                progress(state)
+            tell()
 
         for doc in documents:
             state.files_done = files_done() if files_done else state.files_done + 1
@@ -340,6 +381,11 @@ class CorpusIndex:
             (report.updated if doc.id in known else report.added).append(doc.id)
             hashes[digest] = (doc.id, doc.path)
             chunks = chunk_document(doc, self.chunker)
+            if len(chunks) > COMMIT_CHUNKS:
+                flush()  # the documents before it become searchable first
+                self._add_big_document(doc, chunks, report, tell)
+                tell()
+                continue
             pending.append((doc, chunks))
             pending_chunks += len(chunks)
             if pending_chunks >= COMMIT_CHUNKS or len(pending) >= COMMIT_DOCS:
@@ -351,6 +397,47 @@ class CorpusIndex:
         report.seconds += time.perf_counter() - started
         return report
 
+    def _vectors_of(self, texts: Sequence[str], report: IndexReport) -> tuple[np.ndarray, dict[bytes, np.ndarray]]:
+        """Vectors of ``texts`` (one embedder call for the texts not embedded before), and the new ones by key.
+
+        A text is embedded at most once: repeats within ``texts`` share one vector, and a text
+        whose key the store holds (a chunk, or a staged big-document batch) reuses that vector.
+        """
+        dim = self.dim
+        keys = [embed_key(t) for t in texts]
+        found = {k: np.frombuffer(v, dtype=np.float32) for k, v in self.store.vectors_by_key(keys).items()}
+        missing: dict[bytes, str] = {}
+        for key, text in zip(keys, texts):
+            if key not in found:
+                missing.setdefault(key, text)
+        new: dict[bytes, np.ndarray] = {}
+        if missing:
+            t0 = time.perf_counter()
+            embedded = self.embedder.embed(list(missing.values()))
+            report.embed_seconds += time.perf_counter() - t0
+            report.texts_embedded += len(missing)
+            new = dict(zip(missing, np.asarray(embedded, dtype=np.float32)))
+            found.update(new)
+        vectors = np.stack([found[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
+        return vectors, new
+
+    def _add_big_document(self, doc: Document, chunks: list[Chunk], report: IndexReport,
+                          tell: Callable[[int], None]) -> None:
+        """Embed a document of many chunks batch by batch, staging each batch's new vectors, then
+        write it whole in one transaction (a kill loses at most the batch in flight)."""
+        header = embedding_header(doc)
+        texts = [embedded_text(header, c.text) for c in chunks]
+        parts = []
+        for start in range(0, len(texts), COMMIT_CHUNKS):
+            vectors, new = self._vectors_of(texts[start:start + COMMIT_CHUNKS], report)
+            self.store.stage_vectors(doc.id, doc.path, new)
+            parts.append(vectors)
+            tell(start + len(vectors))
+        vectors = np.concatenate(parts)
+        removed, added = self.store.write([(doc, chunks, header, vectors)])
+        self._apply_to_vectors(removed, [rowid for rowid, _ in added], vectors)
+        report.chunks_added += len(added)
+
     def _commit(self, docs: Sequence[tuple[Document, list[Chunk]]], report: IndexReport) -> None:
         upserts = []
         texts: list[str] = []
@@ -358,10 +445,8 @@ class CorpusIndex:
         for doc, chunks in docs:
             header = embedding_header(doc)
             per_doc.append((doc, chunks, header))
-            texts.extend(f"{header}\n{c.text}" for c in chunks)
-        t0 = time.perf_counter()
-        vectors = self.embedder.embed(texts)
-        report.embed_seconds += time.perf_counter() - t0
+            texts.extend(embedded_text(header, c.text) for c in chunks)
+        vectors, _ = self._vectors_of(texts, report)
         offset = 0
         for doc, chunks, header in per_doc:
             upserts.append((doc, chunks, header, vectors[offset:offset + len(chunks)]))
@@ -431,6 +516,9 @@ class CorpusIndex:
                 removed, _ = self.store.write([], removals=gone)
                 self._apply_to_vectors(removed, [], np.zeros((0, self.dim), np.float32))
                 report.removed.extend(gone)
+            # A big document left unfinished by a kill, whose file is gone now: its staged vectors go too.
+            self.store.drop_staged([doc_id for doc_id, path in self.store.staged_documents()
+                                    if path not in seen_paths and any(_is_under(Path(path), root) for root in roots)])
         self._save_vectors()
         return report
 
@@ -444,7 +532,8 @@ class CorpusIndex:
         # A FAISS index must not be searched while a writer in this process adds or removes
         # ids; searches take milliseconds, so they share the writers' lock.
         with self._vectors_lock:
-            return vectors.search(vector, k, allowed)
+            # A compressed index re-scores its shortlist with the store's exact vectors.
+            return vectors.search(vector, k, allowed, exact=lambda ids: self.store.vectors_for(ids, self.dim))
 
     def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
         return self.store.lexical_search(query, k, flt)

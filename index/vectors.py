@@ -5,7 +5,8 @@ are the chunk row ids of the SQLite store. The store keeps every vector, so the
 FAISS index is only a cache that can always be rebuilt from it; that is what
 makes the size-based choice below cheap to change.
 
-Which index, by size (numbers in docs/BENCHMARKS.md "Scale"):
+Which index, by size (numbers in docs/BENCHMARKS.md "Scale"; the limits are
+:class:`VectorLimits`, which tests and callers can lower):
 
 ``flat``  exact inner product (``IndexFlatIP`` under ``IndexIDMap2``), up to
           :data:`FLAT_LIMIT` vectors: a query scans every vector, 11.5 ms p50 at
@@ -14,7 +15,16 @@ Which index, by size (numbers in docs/BENCHMARKS.md "Scale"):
           sqrt(n) lists with a quarter of them probed (:func:`ivf_params`): the only
           kind that kept recall@10 against exact >= 0.95 on every data set measured
           (real SciFact vectors and queries 0.974; synthetic 100k-1M 1.000). It removes
-          natively, memory-maps on load, and trains in seconds.
+          natively, memory-maps on load, and trains in seconds. Up to
+          :data:`COMPRESS_LIMIT` vectors.
+``ivf-sq8`` the same inverted lists with each vector's 384 dimensions stored as one byte
+          each (``IndexIVFScalarQuantizer``, 8-bit, per-dimension ranges trained with
+          the lists) beyond it. Scores from the bytes are approximate, so a search
+          takes a shortlist of :data:`RERANK_FACTOR` x k from the lists and re-scores
+          it exactly with the float32 vectors the caller reads from the store (a few
+          dozen rows by rowid, well under a millisecond next to the list scan): the
+          compressed codes are the only vectors in memory, and recall stays that of
+          IVF. Memory-maps on load like ``ivf``.
 ``hnsw``  graph index (``IndexHNSWFlat``, M=32, efSearch=256), on request only: ~1 ms a
           query and 0.999 recall on the real vectors, but 0.848 on the synthetic 1M
           set. FAISS HNSW cannot delete, so a removal is a tombstone: the id is
@@ -22,6 +32,26 @@ Which index, by size (numbers in docs/BENCHMARKS.md "Scale"):
           SQLite store is the truth, so the owner re-derives them on load as "ids in
           the file that the store no longer has" (:meth:`VectorIndex.hide`), and
           rebuilds from the store once they pass 10% (:meth:`needs_rebuild`).
+
+Memory per passage (384-d float32 vectors; FAISS ids are 8-byte row ids):
+
+==========  =======================  ============================================
+kind        bytes in the file / RAM  arithmetic
+==========  =======================  ============================================
+flat        1,544                    384 x 4 (vector) + 8 (id in the IDMap2)
+ivf         1,544                    384 x 4 (vector) + 8 (id in its list)
+ivf-sq8     392                      384 x 1 (code) + 8 (id in its list)
+hnsw        ~1,816 (measured)        384 x 4 + 2 x 32 x 4 (level-0 links) + 8 + upper levels
+==========  =======================  ============================================
+
+plus, for the IVF kinds, a hash-table id -> list entry in RAM (about 16-32 bytes a
+passage, for removal) and the centroids (nlist x 1,536 bytes: 1.5 MiB at 1,024
+lists), and for ``ivf-sq8`` 2 x 384 floats of trained ranges. So 10M passages take
+about 3.9 GB as ``ivf-sq8`` against 15.4 GB as ``ivf``, and a memory-mapped file
+is paged in as searches touch its lists, not read whole on opening. The SQLite
+store keeps the one float32 copy of every vector (1,536 bytes a passage, on disk;
+the re-ranking reads only the shortlist). Product quantisation (``IndexIVFPQ``, 48
+bytes at 48 sub-quantisers x 8 bits) would go lower still; it is not implemented.
 
 Filtered searches (``allowed`` ids, from metadata filters) on an approximate
 index are answered exactly over the allowed vectors when there are at most
@@ -33,20 +63,26 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
 from .atomic import atomic_target
 
-__all__ = ["VectorIndex", "FLAT_LIMIT", "EXACT_FILTER_LIMIT", "MMAP_MIN_BYTES", "choose_kind", "ivf_params"]
+__all__ = ["VectorIndex", "VectorLimits", "FLAT_LIMIT", "COMPRESS_LIMIT", "EXACT_FILTER_LIMIT", "MMAP_MIN_BYTES",
+           "RERANK_FACTOR", "IVF_KINDS", "choose_kind", "default_limits", "ivf_params"]
 
 # Exact search up to here: one query scans n x 384 floats. On the 2-core benchmark machine, idle,
 # p50 was 2.2 ms at 20k and 11.5 ms at 100k (52 ms at 100k while other jobs loaded it; see
 # docs/BENCHMARKS.md "Scale"), so ~20 ms idle falls beyond 100k. The index switches kind only on a
 # rebuild, with 25% hysteresis so a corpus hovering around the limit is not rebuilt back and forth.
 FLAT_LIMIT = 100_000
+# Compressed (IVF + 8-bit scalar quantiser) beyond here: 1M passages as ``ivf`` take 1.5 GB of codes,
+# which a machine that holds the product's models still affords; 10M would take 15 GB. Not benchmarked
+# at 1M-10M yet (docs/decisions/2026-12-05-big-files-and-dedup.md says what is measured).
+COMPRESS_LIMIT = 1_000_000
 _HYSTERESIS = 1.25
 # Filtered ANN searches with at most this many allowed ids are computed exactly instead.
 EXACT_FILTER_LIMIT = 50_000
@@ -64,15 +100,40 @@ HNSW_EF_CONSTRUCTION = 80
 # Recall@10 vs exact at efSearch 128 / 256: 0.954 / 0.989 on synthetic 100k, 0.996 / 0.999 on real
 # SciFact vectors; 128 fell to 0.914 on synthetic 300k, so 256 (about 1 ms a query).
 HNSW_EF_SEARCH = 256
+# ivf-sq8 scores a shortlist of this many times k from its codes, then re-scores it exactly.
+RERANK_FACTOR = 4
+IVF_KINDS = ("ivf", "ivf-sq8")
 
 
-def choose_kind(n: int, current: str | None = None) -> str:
-    """The index kind for ``n`` vectors (``current`` adds hysteresis around the limit)."""
-    if current == "flat" and n <= FLAT_LIMIT * _HYSTERESIS:
+@dataclass(frozen=True)
+class VectorLimits:
+    """Where the index kind changes with the number of vectors (module docstring: what each kind costs)."""
+
+    flat: int = FLAT_LIMIT
+    """Exact search up to this many vectors (a query scans them all: ~11.5 ms at 100k on the idle machine)."""
+    compressed: int = COMPRESS_LIMIT
+    """IVF with float32 vectors up to this many; IVF with 8-bit codes and exact re-ranking beyond (4x less memory)."""
+
+
+def default_limits() -> VectorLimits:
+    """The limits from this module's constants, read at call time (tests may lower them)."""
+    return VectorLimits(flat=FLAT_LIMIT, compressed=COMPRESS_LIMIT)
+
+
+def choose_kind(n: int, current: str | None = None, limits: VectorLimits | None = None) -> str:
+    """The index kind for ``n`` vectors (``current`` adds hysteresis around each limit)."""
+    limits = limits or default_limits()
+    if current == "flat" and n <= limits.flat * _HYSTERESIS:
         return "flat"
-    if current in ("ivf", "hnsw") and n >= FLAT_LIMIT / _HYSTERESIS:
+    if current == "hnsw" and n >= limits.flat / _HYSTERESIS:
+        return current  # on request only: it stays until the corpus shrinks to exact size
+    if current == "ivf" and limits.flat / _HYSTERESIS <= n <= limits.compressed * _HYSTERESIS:
         return current
-    return "flat" if n <= FLAT_LIMIT else "ivf"
+    if current == "ivf-sq8" and n >= limits.compressed / _HYSTERESIS:
+        return current
+    if n <= limits.flat:
+        return "flat"
+    return "ivf" if n <= limits.compressed else "ivf-sq8"
 
 
 def ivf_params(n: int) -> tuple[int, int]:
@@ -90,7 +151,8 @@ def ivf_params(n: int) -> tuple[int, int]:
 class VectorIndex:
     """Inner-product search over (id, vector) pairs with add/remove by id, exact or approximate."""
 
-    def __init__(self, dim: int, kind: str = "flat", *, nlist: int | None = None, nprobe: int | None = None) -> None:
+    def __init__(self, dim: int, kind: str = "flat", *, nlist: int | None = None, nprobe: int | None = None,
+                 limits: VectorLimits | None = None) -> None:
         import faiss
 
         self.dim = dim
@@ -99,13 +161,18 @@ class VectorIndex:
         self._read_only = False
         self._path: Path | None = None
         self.trained_size = 0
+        self.limits = limits
         if kind == "flat":
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-        elif kind == "ivf":
+        elif kind in IVF_KINDS:
             if nlist is None:
-                raise ValueError("an ivf index needs nlist (use VectorIndex.build to choose it)")
+                raise ValueError(f"an {kind} index needs nlist (use VectorIndex.build to choose it)")
             quantizer = faiss.IndexFlatIP(dim)
-            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            if kind == "ivf":
+                index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            else:
+                index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                      faiss.METRIC_INNER_PRODUCT)
             index.own_fields = True
             quantizer.this.disown()
             index.nprobe = nprobe or ivf_params(nlist * nlist)[1]
@@ -118,38 +185,59 @@ class VectorIndex:
             hnsw.hnsw.efSearch = HNSW_EF_SEARCH
             self._index = faiss.IndexIDMap2(hnsw)
         else:
-            raise ValueError(f"unknown vector index kind {kind!r}; choose flat, ivf or hnsw")
+            raise ValueError(f"unknown vector index kind {kind!r}; choose flat, ivf, ivf-sq8 or hnsw")
         self.kind = kind
 
     @classmethod
-    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, kind: str = "auto") -> "VectorIndex":
-        """An index over ``vectors``, its kind chosen by size unless given (IVF is trained on them)."""
-        n = len(ids)
-        kind = choose_kind(n) if kind == "auto" else kind
-        _all_threads()
-        if kind == "ivf":
+    def empty(cls, dim: int, n: int, kind: str = "auto", limits: VectorLimits | None = None) -> "VectorIndex":
+        """An empty index of the kind (chosen by size unless given) for ``n`` vectors; an IVF kind
+        must be trained (:meth:`train`, on :meth:`training_positions`) before vectors are added."""
+        kind = choose_kind(n, limits=limits) if kind == "auto" else kind
+        if kind in IVF_KINDS:
             nlist, nprobe = ivf_params(n)
-            index = cls(dim, "ivf", nlist=nlist, nprobe=nprobe)
-            index.train(vectors)
-        else:
-            index = cls(dim, kind)
+            return cls(dim, kind, nlist=nlist, nprobe=nprobe, limits=limits)
+        return cls(dim, kind, limits=limits)
+
+    @classmethod
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, kind: str = "auto",
+              limits: VectorLimits | None = None) -> "VectorIndex":
+        """An index over ``vectors``, its kind chosen by size unless given (IVF is trained on them)."""
+        index = cls.empty(dim, len(ids), kind, limits)
+        _all_threads()
+        if index.kind in IVF_KINDS:
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            index.train(vectors[index.training_positions(len(vectors))], trained_size=len(vectors))
         index.add(ids, vectors)
         return index
 
-    def train(self, vectors: np.ndarray) -> None:
-        """k-means for the IVF lists, on a sample (about 50 vectors per list is plenty)."""
-        if self.kind != "ivf":
+    def training_positions(self, n: int) -> np.ndarray:
+        """Which of ``n`` vectors (positions, ascending) to train on: all, or 64 per list at random (seed 0).
+
+        The caller fetches just those, so a store of millions trains without loading every vector.
+        """
+        if self.kind not in IVF_KINDS or n <= 64 * self._index.nlist:
+            return np.arange(n)
+        return np.sort(np.random.default_rng(0).choice(n, 64 * self._index.nlist, replace=False))
+
+    def train(self, sample: np.ndarray, trained_size: int | None = None) -> None:
+        """k-means for the IVF lists (and the 8-bit ranges of ``ivf-sq8``) on ``sample``: about 50
+        vectors per list is plenty. ``trained_size`` is how many vectors the sample stands for."""
+        if self.kind not in IVF_KINDS:
             return
         nlist = self._index.nlist
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        sample = vectors
-        if len(vectors) > 64 * nlist:
-            rng = np.random.default_rng(0)
-            sample = vectors[np.sort(rng.choice(len(vectors), 64 * nlist, replace=False))]
+        sample = np.ascontiguousarray(sample, dtype=np.float32)
+        if len(sample) > 64 * nlist:
+            sample = sample[self.training_positions(len(sample))]
         if len(sample) < nlist:
-            raise ValueError(f"an ivf index with {nlist} lists needs at least {nlist} training vectors")
+            raise ValueError(f"an {self.kind} index with {nlist} lists needs at least {nlist} training vectors")
+        _all_threads()
         self._index.train(sample)
-        self.trained_size = len(vectors)
+        self.trained_size = trained_size or len(sample)
+
+    @property
+    def approximate_scores(self) -> bool:
+        """Whether search scores come from compressed codes (then :meth:`search` re-ranks given ``exact``)."""
+        return self.kind == "ivf-sq8"
 
     def __len__(self) -> int:
         return int(self._index.ntotal) - len(self._tombstones)
@@ -178,13 +266,13 @@ class VectorIndex:
         live = self.ids()
         live = live[~np.isin(live, np.fromiter(self._tombstones, dtype=np.int64))]
         vectors = self.reconstruct(live)
-        fresh = VectorIndex.build(self.dim, live, vectors, kind=self.kind)
+        fresh = VectorIndex.build(self.dim, live, vectors, kind=self.kind, limits=self.limits)
         self._index, self._tombstones = fresh._index, set()
         self._owner = None
 
     def ids(self) -> np.ndarray:
         """Every id stored in the index (for HNSW including tombstoned ones)."""
-        if self.kind == "ivf":
+        if self.kind in IVF_KINDS:
             invlists = self._index.invlists
             return np.concatenate([self._faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
                                    for i in range(self._index.nlist)] or [np.zeros(0, np.int64)])
@@ -207,7 +295,7 @@ class VectorIndex:
             self._tombstones.update(int(i) for i in ids)
             return
         self._writable()
-        if self.kind == "ivf":
+        if self.kind in IVF_KINDS:
             # The hash-table direct map removes by walking an explicit id array.
             self._index.remove_ids(self._faiss.IDSelectorArray(ids))
         else:
@@ -217,18 +305,30 @@ class VectorIndex:
         """True when a rebuild from the store would give a better index: wrong kind for the size,
         an IVF that grew far beyond what it was trained on, or an HNSW full of tombstones."""
         n = len(self)
-        if choose_kind(n, self.kind) != self.kind:
+        if choose_kind(n, self.kind, self.limits) != self.kind:
             return True
-        if self.kind == "ivf" and self.trained_size and n > 4 * self.trained_size:
+        if self.kind in IVF_KINDS and self.trained_size and n > 4 * self.trained_size:
             return True
-        if self.kind == "ivf" and not self.trained_size and ivf_params(n)[0] > 2 * self._index.nlist:
+        if self.kind in IVF_KINDS and not self.trained_size and ivf_params(n)[0] > 2 * self._index.nlist:
             return True  # loaded from disk: judge by the list count
         return self.kind == "hnsw" and len(self._tombstones) > _TOMBSTONE_SHARE * max(1, int(self._index.ntotal))
 
-    def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-k (id, score); ``allowed`` restricts the search to those ids (metadata filters)."""
+    def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               exact: Callable[[list[int]], Mapping[int, np.ndarray]] | None = None) -> list[tuple[int, float]]:
+        """Top-k (id, score); ``allowed`` restricts the search to those ids (metadata filters).
+
+        ``exact`` gives the float32 vectors of ids (the store's): with it, an index whose scores are
+        approximate (:attr:`approximate_scores`) takes a shortlist of :data:`RERANK_FACTOR` x k and
+        returns its best k by exact score.
+        """
         if len(self) == 0 or k <= 0:
             return []
+        if exact is not None and self.approximate_scores:
+            shortlist = self.search(vector, RERANK_FACTOR * k, allowed)
+            found = exact([i for i, _ in shortlist])
+            query = np.asarray(vector, dtype=np.float32).reshape(-1)
+            rescored = [(i, float(np.dot(found[i], query))) for i, _ in shortlist if i in found]
+            return sorted(rescored, key=lambda hit: -hit[1])[:k]
         query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
         faiss = self._faiss
         if allowed is not None:
@@ -246,7 +346,7 @@ class VectorIndex:
             selector = None
         params = None
         if selector is not None:
-            if self.kind == "ivf":
+            if self.kind in IVF_KINDS:
                 params = faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nprobe)
             elif self.kind == "hnsw":
                 params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(self._hnsw().hnsw.efSearch, k))
@@ -307,7 +407,7 @@ class VectorIndex:
             self._faiss.write_index(self._index, str(tmp))
 
     @classmethod
-    def load(cls, path: Path, dim: int, mmap: bool | None = None) -> "VectorIndex":
+    def load(cls, path: Path, dim: int, mmap: bool | None = None, limits: VectorLimits | None = None) -> "VectorIndex":
         """Read a saved index; large files are memory-mapped (``mmap=None`` decides by size).
 
         A memory-mapped index is read-only: the first add or remove reads the
@@ -333,6 +433,7 @@ class VectorIndex:
         index._read_only = bool(mmap)
         index._path = path
         index.trained_size = 0
+        index.limits = limits
         index._owner = raw  # the proxy that owns the C++ index; the downcast view below does not
         index._index, index.kind = _unwrap(faiss, raw)
         if index._index.d != dim:
@@ -341,7 +442,7 @@ class VectorIndex:
 
     def _writable(self) -> None:
         if self._read_only:
-            fresh = VectorIndex.load(self._path, self.dim, mmap=False)
+            fresh = VectorIndex.load(self._path, self.dim, mmap=False, limits=self.limits)
             self._owner, self._index, self._read_only = fresh._owner, fresh._index, False
 
 
@@ -361,8 +462,9 @@ def _unwrap(faiss, raw):
             return index, "hnsw"
         if isinstance(inner, faiss.IndexFlat):
             return index, "flat"
-    if isinstance(index, faiss.IndexIVFFlat):
-        if index.direct_map.type != faiss.DirectMap.Hashtable:
-            index.set_direct_map_type(faiss.DirectMap.Hashtable)
-        return index, "ivf"
+    for ivf_class, kind in ((faiss.IndexIVFFlat, "ivf"), (faiss.IndexIVFScalarQuantizer, "ivf-sq8")):
+        if isinstance(index, ivf_class):
+            if index.direct_map.type != faiss.DirectMap.Hashtable:
+                index.set_direct_map_type(faiss.DirectMap.Hashtable)
+            return index, kind
     raise ValueError(f"unsupported vector file ({type(index).__name__})")

@@ -14,7 +14,7 @@ from index.vectors import FLAT_LIMIT, VectorIndex, choose_kind, ivf_params
 from fakes import HashEmbedder
 
 DIM = 32
-KINDS = ["flat", "ivf", "hnsw"]
+KINDS = ["flat", "ivf", "ivf-sq8", "hnsw"]
 
 
 def clustered(n: int, seed: int = 0, topics: int = 40) -> np.ndarray:
@@ -169,7 +169,7 @@ def test_corpus_index_hnsw_tombstones_survive_a_reload(tmp_path, monkeypatch):
     """HNSW on request: a removed chunk stays in the saved graph, and a fresh process hides it from the store."""
     from index import CorpusIndex
 
-    monkeypatch.setattr(vectors, "choose_kind", lambda n, current=None: "flat" if n <= 40 else "hnsw")
+    monkeypatch.setattr(vectors, "choose_kind", lambda n, current=None, limits=None: "flat" if n <= 40 else "hnsw")
     docs = tmp_path / "docs"
     docs.mkdir()
     for i in range(60):
