@@ -28,7 +28,8 @@ from .errors import EmbedderError
 from .onnx_runner import ExportedRunner
 from .sentence_model import embedding_dimension, load_sentence_transformer
 
-__all__ = ["MIN_COSINE", "build_export", "ensure_export", "export_is_valid", "model_file_intact", "model_fingerprint"]
+__all__ = ["MIN_COSINE", "build_export", "ensure_export", "export_is_valid", "fuse_bert_onnx", "model_file_intact",
+           "model_fingerprint", "quantize_onnx_int8"]
 
 log = logging.getLogger(__name__)
 
@@ -170,30 +171,10 @@ def build_export(model_path: Path, folder: Path, backend: str, fingerprint: str)
             plain.rename(final)
         else:
             fused = tmp / "fused.onnx"
-            config = hf.config
-            if getattr(config, "model_type", "") == "bert":
-                from onnxruntime.transformers.optimizer import optimize_model
-
-                optimized = optimize_model(str(plain), model_type="bert", num_heads=int(config.num_attention_heads),
-                                           hidden_size=int(config.hidden_size))
-                optimized.save_model_to_file(str(fused))
-                plain.unlink()
-            else:  # fusion patterns are model-specific; other models run unfused
-                plain.rename(fused)
+            fuse_bert_onnx(plain, fused, hf.config)
+            plain.unlink(missing_ok=True)
             if backend == "onnx-int8":
-                import onnx
-                from onnxruntime.quantization import QuantType, quantize_dynamic
-
-                # Per-channel weights: per-tensor int8 loses too much here (cosine to fp32 ~0.93).
-                root = logging.getLogger()
-                level = root.level
-                root.setLevel(logging.ERROR)  # the quantizer logs advice through the root logger
-                try:
-                    quantize_dynamic(str(fused), str(final), weight_type=QuantType.QInt8, per_channel=True,
-                                     nodes_to_exclude=_after_gelu(onnx.load(str(fused))),
-                                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-                finally:
-                    root.setLevel(level)
+                quantize_onnx_int8(fused, final)
                 fused.unlink()
             else:
                 fused.rename(final)
@@ -234,6 +215,44 @@ def build_export(model_path: Path, folder: Path, backend: str, fingerprint: str)
         raise EmbedderError(f"could not export {model_path} for {backend}: {type(exc).__name__}: {exc}") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fuse_bert_onnx(plain: Path, fused: Path, config, embeddings: bool = True) -> None:
+    """``plain`` with attention (and, when ``embeddings``, the embedding layer norm) fused by
+    onnxruntime's transformer optimizer, saved as ``fused``; models that are not BERT are copied
+    unfused (fusion patterns are model-specific). Used by the embedder exports and by
+    scripts/train_entailment.py."""
+    if getattr(config, "model_type", "") != "bert":
+        shutil.copyfile(plain, fused)
+        return
+    from onnxruntime.transformers.fusion_options import FusionOptions
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    options = FusionOptions("bert")
+    # Unfused, the word embeddings stay a Gather, which the int8 quantiser can shrink (4x).
+    options.enable_embed_layer_norm = embeddings
+    optimized = optimize_model(str(plain), model_type="bert", num_heads=int(config.num_attention_heads),
+                               hidden_size=int(config.hidden_size), optimization_options=options)
+    optimized.save_model_to_file(str(fused))
+
+
+def quantize_onnx_int8(fused: Path, final: Path, keep_ffn_down_fp32: bool = True, gather: bool = False) -> None:
+    """Dynamic int8 quantisation with per-channel weights (per-tensor int8 loses too much here:
+    cosine to fp32 ~0.93). ``keep_ffn_down_fp32``: see :func:`_after_gelu`; ``gather``: quantise
+    embedding tables too (a model exported without the embedding fusion)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs advice through the root logger
+    try:
+        quantize_dynamic(str(fused), str(final), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=_after_gelu(onnx.load(str(fused))) if keep_ffn_down_fp32 else [],
+                         op_types_to_quantize=["MatMul", "Attention", "Gather"] if gather else None,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.setLevel(level)
 
 
 def _after_gelu(model) -> list[str]:

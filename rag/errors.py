@@ -32,6 +32,7 @@ __all__ = [
     "RagError",
     "ModelNotFoundError",
     "ModelLoadError",
+    "EntailmentModelError",
     "ContextOverflowError",
     "SettingsError",
     "LLMUnreachableError",
@@ -59,6 +60,10 @@ class ModelNotFoundError(RagError):
     """The named model is not known, its file is missing, or its bytes are corrupt."""
 
     exit_code = 10
+
+
+class EntailmentModelError(ModelNotFoundError):
+    """The shipped entailment model (rag/data/entailment) is missing or unreadable: a broken install."""
 
 
 class ModelLoadError(RagError):
