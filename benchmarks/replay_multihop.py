@@ -127,6 +127,9 @@ def main() -> int:
                         help="a setting the recording was made with that the current code changes (a retrieval "
                              "change): questions whose prompt it changes are answered again by the real model "
                              "(--model), the others replayed")
+    parser.add_argument("--set", type=_setting, action="append", default=[], metavar="NAME=VALUE", dest="overrides",
+                        help="a Settings field changed for the replay (e.g. verify_entailment=false): a verifier "
+                             "variant measured on the recorded drafts")
     parser.add_argument("--model", default="default", help="LLM for the questions --recorded-with finds changed")
     parser.add_argument("--check-unchanged", type=int, default=0, metavar="N",
                         help="with --recorded-with, also answer N questions whose prompt did not change again and "
@@ -148,7 +151,8 @@ def main() -> int:
         answers = record["answers"]["answers"]
         drafts = {r["query"]: r["draft"] for r in answers}
         index = CorpusIndex.open(record["index"]["index_dir"], None, create=False)
-        settings = Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"])
+        settings = Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"]).with_overrides(
+            **dict(args.overrides))
         queries = load_queries(record["queries_file"]) if args.all_queries else _queries(record)
         stale, live = frozenset(), None
         checks: list[str] = []

@@ -26,6 +26,7 @@ from .conversation import Conversation, ConversationStore
 from .errors import RagError
 from .generator import Generator, LazyGenerator, LlamaGenerator
 from .models import model_id, resolve_model
+from .entailment import EntailmentModel
 from .pipeline import AnswerPipeline, AnswerStream, is_refusal, with_page
 from .retrieval import Retriever
 from .settings import Settings
@@ -43,11 +44,12 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, index_dir: str | Path | None = None,
                  model: str | None = None, index: CorpusIndex | None = None, embedder: Embedder | None = None,
-                 generator: Generator | None = None) -> None:
+                 generator: Generator | None = None, entailment: "EntailmentModel | None" = None) -> None:
         self.settings = (settings or Settings()).with_overrides(index_dir=index_dir, model=model)
         self._index = index
         self._embedder = embedder
         self._generator = generator
+        self._entailment = entailment
         self._lock = threading.Lock()
         # What answers (streams, conversations) generate with: the model is resolved on first use.
         self._answer_generator = LazyGenerator(lambda: self.generator, lambda: self.model_id)
@@ -88,7 +90,16 @@ class Assistant:
     @property
     def pipeline(self) -> AnswerPipeline:
         """The steps before and after generation (:mod:`rag.pipeline`) over this index and settings."""
-        return AnswerPipeline(self.index, self.settings)
+        return AnswerPipeline(self.index, self.settings,
+                              self.entailment.scores if self.settings.verify_entailment else None)
+
+    @property
+    def entailment(self) -> EntailmentModel:
+        """The entailment model verification reads quotes with (loaded on its first use)."""
+        with self._lock:
+            if self._entailment is None:
+                self._entailment = EntailmentModel()
+            return self._entailment
 
     @property
     def generator(self) -> Generator:

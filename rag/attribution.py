@@ -76,6 +76,12 @@ the center of ... a legal trial by Epic Games" restates the question with one of
 its own names, which the passages about that name support word for word, and
 gives no answer. Such an answer is left out whole, and the caller abstains.
 
+With an entailment model (``entails``; ``Settings.verify_entailment``, off by default: it did
+not pay, docs/decisions/2026-12-06-entailment-in-verification.md) two more rules apply to the
+claims that state a fact: a kept quote must be read as stating the claim (``entail_reject``), and a
+claim the word overlap leaves out is kept when a passage sentence is read as stating it
+(``entail_accept``); see :func:`_entailment_rules`.
+
 Each citation quotes the exact passage sentence that supports its claim, with
 offsets into the document.
 """
@@ -111,6 +117,10 @@ _COVER_SENTENCES = 3  # sentences that may share the parts of a restated questio
 _BEARING_SHARE = 2 / 3  # of the question's words the most bearing fact holds, a verdict's other facts need (_bearing)
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+Entails = Callable[[Sequence[tuple[str, str]]], Sequence[float]]
+"""(premise, claim) pairs -> the probability that each premise states its claim (:class:`rag.entailment.EntailmentModel`)."""
+
+_ENTAILMENT_CANDIDATES = 3  # sentences per claim read by the entailment model besides those the lexical pass keeps
 
 
 @dataclass(frozen=True)
@@ -412,10 +422,15 @@ def _cover(terms: set[str], candidates: Sequence[_Candidate], about: set[str] | 
 def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = None, question: str = "",
               keep_threshold: float = 0.45, add_threshold: float = 0.55, min_lexical: float = 0.5,
               anchor_share: float = 0.5, name_share: float = 0.5, premise_coverage: float = 0.5,
-              publications: Sequence[str] = ()) -> Attribution:
+              publications: Sequence[str] = (), entails: Entails | None = None, entail_reject: float = 0.5,
+              entail_accept: float = 0.9) -> Attribution:
     """Verify and resolve the citations of ``answer`` (see module docstring). ``publications``: the
     sources of the index ("theverge.com", ...), so that a claim naming one of them ("The Verge
-    reported ...") is supported only by what that publication wrote (:mod:`rag.sources`)."""
+    reported ...") is supported only by what that publication wrote (:mod:`rag.sources`).
+
+    ``entails`` (an entailment model, see :func:`_entailment_rules`): a sentence the lexical pass
+    keeps stays only where its quote states it (probability >= ``entail_reject``), and a sentence it
+    leaves out is kept when a passage sentence states it with probability >= ``entail_accept``."""
     claims_and_breaks = _claims_and_breaks(answer)
     claims = [(body, markers) for body, markers, _ in claims_and_breaks]
     candidates = _candidates(passages)
@@ -478,24 +493,36 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
             by_quote[key] = len(citations)
         return by_quote[key]
 
+    best_by_passage = [_best_by_passage(scores[i], candidates) for i in range(len(claims))]
+    facts_only = [not (verdict_question and is_conclusion(claim, question_terms)) for claim, _ in claims]
+    entailment = _entailment(entails, claims, bodies, candidates, best_by_passage, scores, keep_threshold,
+                             np.where(allowed_mask, 0.6 * unrestricted + 0.4 * semantic, 0.0), facts_only)
+    not_stated: dict[int, str] = {}  # claim index -> why the entailment model rejected its quotes
+
     numbers_of: dict[int, list[int]] = {}  # claim index -> citation numbers (supported claims only)
     conclusions: list[int] = []
     unsupported: list[int] = []  # claim indices
     supports: list[float] = []
     for i, (claim, markers) in enumerate(claims):
-        best_by_passage: dict[int, int] = {}
-        for j, cand in enumerate(candidates):
-            current = best_by_passage.get(cand.passage_number)
-            if current is None or scores[i, j] > scores[i, current]:
-                best_by_passage[cand.passage_number] = j
-        kept = [n for n in dict.fromkeys(markers) if n in best_by_passage and scores[i, best_by_passage[n]] >= keep_threshold]
+        best = best_by_passage[i]
+        kept = [n for n in dict.fromkeys(markers) if n in best and scores[i, best[n]] >= keep_threshold]
         if not kept:
-            best_n = max(best_by_passage, key=lambda n: scores[i, best_by_passage[n]])
-            if scores[i, best_by_passage[best_n]] >= add_threshold:
+            best_n = max(best, key=lambda n: scores[i, best[n]])
+            if scores[i, best[best_n]] >= add_threshold:
                 kept = [best_n]
+        chosen = {n: best[n] for n in kept}  # passage number -> the sentence cited
+        if entailment is not None and facts_only[i]:
+            chosen, reason = _entailment_rules(i, chosen, entailment, candidates, allowed_mask[i],
+                                               entail_reject, entail_accept)
+            kept = list(chosen)
+            if reason:
+                not_stated[i] = reason
+                unsupported.append(i)
+                supports.append(float(scores[i].max()))
+                continue  # read and not stated: no other rule may put it back
         if kept:
-            supports.append(max(float(scores[i, best_by_passage[n]]) for n in kept))
-            numbers_of[i] = [cite(candidates[best_by_passage[n]], float(scores[i, best_by_passage[n]])) for n in kept]
+            supports.append(max(_support(scores[i, j], entailment, i, j) for j in chosen.values()))
+            numbers_of[i] = [cite(candidates[j], _support(scores[i, j], entailment, i, j)) for j in chosen.values()]
             relation = relations[i]
             if relation is not None and len(relation.subject) > _NAME_SUBJECT_MAX:
                 # A claim that restates a multi-part question ("Valve is releasing ... on November
@@ -560,10 +587,87 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         best = int(np.argmax(others))
         return candidates[best] if named[i] and others[best] >= add_threshold else None
 
-    reasons = tuple(_why_left_out(claims[i][0], i in conclusions, named[i], given_numbers | question_terms, candidates,
-                                  elsewhere(i)) for i in sorted(unsupported))
+    reasons = tuple(not_stated.get(i) or _why_left_out(claims[i][0], i in conclusions, named[i],
+                                                       given_numbers | question_terms, candidates, elsewhere(i))
+                    for i in sorted(unsupported))
     return Attribution(out.strip(), tuple(citations), tuple(claims[i][0] for i in sorted(unsupported)),
                        float(np.mean(supports)) if supports else 0.0, reasons)
+
+
+def _best_by_passage(claim_scores: np.ndarray, candidates: Sequence[_Candidate]) -> dict[int, int]:
+    """For each passage number, the candidate sentence that supports the claim best."""
+    best: dict[int, int] = {}
+    for j, cand in enumerate(candidates):
+        current = best.get(cand.passage_number)
+        if current is None or claim_scores[j] > claim_scores[current]:
+            best[cand.passage_number] = j
+    return best
+
+
+def _premise(cand: _Candidate) -> str:
+    """What the entailment model reads as the passage's statement: the sentence with the one before it
+    ("It opens in June." needs its subject) and the article's title."""
+    before = split_sentences(cand.before)
+    previous = cand.before[before[-1].start:before[-1].end] if before else ""
+    return f"{cand.passage.title}. {previous} {cand.text}".strip()
+
+
+def _entailment(entails: Entails | None, claims, bodies: Sequence[str], candidates: Sequence[_Candidate],
+                best_by_passage: Sequence[dict[int, int]], scores: np.ndarray, keep_threshold: float,
+                rank: np.ndarray, facts_only: Sequence[bool]) -> dict[tuple[int, int], float] | None:
+    """P(sentence j states claim i) for the pairs the rules need, in one batch: for each claim that
+    states a fact, every sentence the lexical pass could keep, and its best-ranked allowed sentences
+    (lexical and embedding similarity, before the lexical floor) that a rescue could cite."""
+    if entails is None:
+        return None
+    wanted: list[tuple[int, int]] = []
+    for i in range(len(claims)):
+        if not facts_only[i]:
+            continue
+        keepable = [j for j in best_by_passage[i].values() if scores[i, j] >= keep_threshold]
+        ranked = [int(j) for j in np.argsort(-rank[i])[:_ENTAILMENT_CANDIDATES] if rank[i, j] > 0]
+        wanted += [(i, j) for j in dict.fromkeys(keepable + ranked)]
+    if not wanted:
+        return {}
+    probabilities = entails([(_premise(candidates[j]), bodies[i]) for i, j in wanted])
+    return {pair: float(p) for pair, p in zip(wanted, probabilities)}
+
+
+def _entailment_rules(i: int, chosen: dict[int, int], entailment: dict[tuple[int, int], float],
+                      candidates: Sequence[_Candidate], allowed: np.ndarray, reject: float,
+                      accept: float) -> tuple[dict[int, int], str | None]:
+    """The two entailment rules for claim ``i``; returns the sentences it cites (passage number ->
+    candidate) and, when it must leave the answer, why.
+
+    - *stated by its quote* (``reject``): a sentence the lexical pass kept is cited only where the
+      model reads the quote as stating the claim. "Daimler's truck unit earned 1.2 billion" cited to
+      "Daimler earned 4.1 billion; its truck unit earned 1.2 billion" stays; "Daimler earned 1.2
+      billion" cited to it goes (the right article, the wrong subject).
+    - *stated in other words* (``accept``): a claim no quote kept, that a passage sentence states
+      with high probability, is cited to that sentence. "The Kremlin spokesman quoted in the coverage
+      is Dmitry Peskov." against "... Kremlin spokesman Dmitry Peskov said." (a restated question
+      the word overlap misses).
+    """
+    stated = {n: j for n, j in chosen.items() if entailment.get((i, j), 0.0) >= reject}
+    if stated:
+        return stated, None
+    scored = [(p, j) for (claim, j), p in entailment.items() if claim == i and allowed[j]]
+    if scored:
+        p, j = max(scored)
+        if p >= accept:
+            return {candidates[j].passage_number: j}, None
+    if chosen:
+        p = max(entailment.get((i, j), 0.0) for j in chosen.values())
+        return {}, f"the quoted sentence does not state this (entailment {p:.2f})"
+    return {}, None
+
+
+def _support(score: float, entailment: dict[tuple[int, int], float] | None, i: int, j: int) -> float:
+    """A citation's support: the lexical score, or, where the entailment model read the pair, the lower of
+    the two (a quote is as good as its weaker reading)."""
+    if entailment is None or (i, j) not in entailment:
+        return float(score)
+    return float(min(score, entailment[(i, j)])) if score > 0 else float(entailment[(i, j)])
 
 
 _NO_PASSAGE = "no passage says this"

@@ -31,7 +31,7 @@ from typing import Iterator, Sequence
 
 from index import CorpusIndex, SearchFilter
 
-from .attribution import Attribution, attribute, split_claims
+from .attribution import Attribution, Entails, attribute, split_claims
 from .conflicts import describe, find_conflicts
 from .context import Evidence, build_evidence, mark_suspicious, passage_heading
 from .dates import period_from_question
@@ -78,9 +78,12 @@ class Prepared:
 class AnswerPipeline:
     """Retrieval, evidence and prompt before generation; verification after it."""
 
-    def __init__(self, index: CorpusIndex, settings: Settings) -> None:
+    def __init__(self, index: CorpusIndex, settings: Settings, entails: Entails | None = None) -> None:
+        """``entails``: the entailment model's scoring function, which verification then uses
+        (``Settings.verify_entailment``); None: the word-overlap rules alone."""
         self.index = index
         self.settings = settings
+        self.entails = entails
 
     # ---- before generation ------------------------------------------------------------
     def prepare(self, question: str, *, k: int | None = None, filters: SearchFilter | None = None,
@@ -180,8 +183,9 @@ class AnswerPipeline:
             return abstention(reason, unsupported=(raw,), unsupported_reasons=(reason,))
         t0 = time.perf_counter()
         attribution: Attribution = attribute(raw, prepared.evidence.passages, embed=self.index.embedder.embed,
-                                             question=question,
-                                             publications=self.index.sources())
+                                             question=question, publications=self.index.sources(),
+                                             entails=self.entails, entail_reject=self.settings.entailment_reject,
+                                             entail_accept=self.settings.entailment_accept)
         timings["verification"] = time.perf_counter() - t0
         if not attribution.citations:
             # Nothing the model said is backed by the passages: do not present it as an answer.

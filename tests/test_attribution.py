@@ -577,3 +577,64 @@ def test_the_assistant_abstains_on_a_restatement_that_names_no_one(sample_index)
     assert empty.unsupported_reasons == ("it names no one and nothing the question does not: it does not answer who or which",)
     answer = Assistant(settings, index=sample_index, generator=ScriptedGenerator(named)).ask(question)
     assert not answer.abstained and "Kestrel and Moor Engineering" in answer.citations[0].quote
+
+
+# ---- the entailment rules (a scripted reader stands for the model; the real model: test_entailment.py) ----
+DOC_D = ("Header\n19870301\nhttps://d.example/z\nDaimler-Benz said group net profit rose to 1.8 billion marks. "
+         "Its truck unit earned 420 million marks.\n")
+D = _passage(DOC_D, "d-0", "Daimler profit rises")
+
+
+class ScriptedReader:
+    """An entailment model that states what it is told: P = ``verdicts[claim]`` for every premise (0.5
+    for claims it was not told about), and remembers the pairs it read."""
+
+    def __init__(self, verdicts: dict[str, float]) -> None:
+        self.verdicts = verdicts
+        self.read: list[tuple[str, str]] = []
+
+    def __call__(self, pairs):
+        self.read += list(pairs)
+        return [self.verdicts.get(claim, 0.5) for _, claim in pairs]
+
+
+def test_a_quote_that_does_not_state_the_claim_is_no_citation():
+    """The right article, the wrong subject: word overlap keeps it, the reader does not."""
+    draft = "Daimler-Benz earned 420 million marks [1]."
+    assert attribute(draft, [D], question="How much did Daimler-Benz earn?").unsupported == ()
+    reader = ScriptedReader({"Daimler-Benz earned 420 million marks.": 0.1})
+    result = attribute(draft, [D], question="How much did Daimler-Benz earn?", entails=reader)
+    assert result.citations == () and result.unsupported == ("Daimler-Benz earned 420 million marks.",)
+    assert result.reasons == ("the quoted sentence does not state this (entailment 0.10)",)
+    premise, claim = reader.read[0]
+    assert "Its truck unit earned 420 million marks." in premise and premise.startswith("Daimler profit rises.")
+
+
+def test_a_quote_the_reader_confirms_keeps_its_citation():
+    draft = "Daimler-Benz's group net profit rose to 1.8 billion marks [1]."
+    reader = ScriptedReader({"Daimler-Benz's group net profit rose to 1.8 billion marks.": 0.97})
+    result = attribute(draft, [D], question="How much did Daimler-Benz earn?", entails=reader)
+    (c,) = result.citations
+    assert result.unsupported == () and c.quote.startswith("Daimler-Benz said group net profit")
+
+
+def test_a_claim_in_other_words_is_kept_when_the_reader_is_sure():
+    """Words the overlap check misses ("spokesperson", "Mr") leave a right answer out; a sure reading of a
+    passage sentence brings it back, cited to that sentence, and an unsure one does not."""
+    doc = ("Header\n20211118\nhttps://k.example/a\nThe talks went on for hours. "
+           "\"This was all preparation,\" Kremlin spokesman Dmitry Peskov said.\n")
+    kremlin = _passage(doc, "k-0", "Putin warns the West")
+    question, draft = "Who spoke for the Kremlin?", "The Kremlin spokesperson was Mr Peskov."
+    assert attribute(draft, [kremlin], question=question).reasons == ("no passage says this",)
+    sure = attribute(draft, [kremlin], question=question, entails=ScriptedReader({draft: 0.95}))
+    (c,) = sure.citations
+    assert sure.unsupported == () and "Dmitry Peskov said" in c.quote and sure.text == f"{draft[:-1]} [1]."
+    unsure = attribute(draft, [kremlin], question=question, entails=ScriptedReader({draft: 0.6}))
+    assert unsure.citations == () and unsure.reasons == ("no passage says this",)
+
+
+def test_a_verdict_is_not_read_by_the_entailment_model():
+    reader = ScriptedReader({})
+    attribute("Yes. The bridge will cost 48.5 million pounds [1].", [A, B],
+              question="Will the bridge cost more than 40 million pounds?", entails=reader)
+    assert all(claim != "Yes." for _, claim in reader.read) and reader.read

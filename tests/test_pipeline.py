@@ -80,3 +80,21 @@ def test_no_module_imports_one_that_imports_it_back():
     graph = {m: _imports(p, "rag") & modules.keys() for m, p in modules.items()}
     pairs = sorted({tuple(sorted((a, b))) for a in graph for b in graph[a] if a in graph.get(b, ())})
     assert pairs == []
+
+
+def test_verification_with_the_shipped_entailment_model(sample_index):
+    """Settings.verify_entailment: the real entailment model reads the quotes of a real answer (real
+    embedder, FAISS and sample corpus; the draft copies the evidence, which the model must accept)."""
+    from rag import Assistant, Settings
+
+    question = "When is the Port Alder harbour bridge expected to open?"
+    off = Assistant(Settings(index_dir=sample_index.path), index=sample_index, generator=CopyingGenerator())
+    on = Assistant(Settings(index_dir=sample_index.path, verify_entailment=True), index=sample_index,
+                   generator=CopyingGenerator())
+    read: list = []
+    scores = on.entailment.scores
+    on.entailment.scores = lambda pairs: read.append(list(pairs)) or scores(pairs)
+    plain, checked = off.ask(question), on.ask(question)
+    assert read and all(premise and claim for premise, claim in read[0])  # the model was asked
+    assert not checked.abstained and "June 2027" in checked.text and checked.citations
+    assert [c.quote for c in checked.citations] == [c.quote for c in plain.citations]

@@ -189,7 +189,7 @@ class ApiService:
         if context_tokens is None or context_tokens == base.settings.context_tokens:
             return base
         return Assistant(base.settings.with_overrides(context_tokens=context_tokens), index=base.index,
-                         embedder=base.embedder, generator=base.generator)
+                         embedder=base.embedder, generator=base.generator, entailment=base.entailment)
 
     def conversation_lock(self, conversation_id: str) -> threading.Lock:
         with self._lock:
