@@ -16,22 +16,28 @@ Public API::
 """
 
 from .assistant import AnswerStream, Assistant, Filters
-from .conversation import Conversation
+from .conversation import Conversation, Turn
 from .errors import (
     USER_ERRORS,
     ContextOverflowError,
     CorpusError,
     DocumentNotFoundError,
     EmbedderError,
+    EntailmentModelError,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
+    LLMAuthError,
+    LLMServerError,
+    LLMTimeoutError,
+    LLMUnreachableError,
     LoaderError,
     ModelLoadError,
     ModelNotFoundError,
     RagError,
+    SettingsError,
 )
-from .settings import Settings
+from .settings import Settings, env_name_problem
 from .dates import parse_iso_day
 from .formats import atomic_target, supported_extensions, write_atomic
 from .models import MODELS
@@ -47,10 +53,15 @@ __all__ = [
     "CorpusError",
     "DocumentNotFoundError",
     "EmbedderError",
+    "EntailmentModelError",
     "Filters",
     "IndexCorruptError",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "LLMAuthError",
+    "LLMServerError",
+    "LLMTimeoutError",
+    "LLMUnreachableError",
     "LoaderError",
     "Lookup",
     "MODELS",
@@ -59,8 +70,11 @@ __all__ = [
     "Passage",
     "RagError",
     "Settings",
+    "SettingsError",
+    "Turn",
     "USER_ERRORS",
     "atomic_target",
+    "env_name_problem",
     "parse_iso_day",
     "supported_extensions",
     "write_atomic",

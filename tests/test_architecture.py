@@ -27,8 +27,6 @@ KNOWN_LAYER_EXCEPTIONS = {
     ("rag.cli", "ui.app"): "#23: the `rag ui` command starts the UI from rag/ (no fix decided yet)",
     ("rag.cli", "ui.web_security"): "#23: `rag ui`/`rag serve` check exposure and passwords from rag/ (no fix decided yet)",
     ("rag.cli", "ui.serve"): "#23: the `rag serve` command starts the server from rag/ (no fix decided yet)",
-    ("ui.api", "rag.conversation"): "#23: ui/api.py reads Conversation and Turn from the module, not from rag's API",
-    ("ui.serve", "rag.settings"): "#23: ui/serve.py uses rag.settings.env_name_problem, not part of rag's API",
 }
 """(importer, imported) -> why it is allowed for now and what removes it."""
 

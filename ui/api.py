@@ -34,8 +34,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException
 
-from rag import USER_ERRORS, Assistant, DocumentNotFoundError, Filters, RagError, Settings, parse_iso_day
-from rag.conversation import Conversation, Turn
+from rag import USER_ERRORS, Assistant, Conversation, DocumentNotFoundError, Filters, RagError, Settings, Turn, parse_iso_day
 
 from . import render
 from .api_docs import docs_page

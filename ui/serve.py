@@ -23,8 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterable
 
-from rag import Assistant, RagError, Settings
-from rag.settings import env_name_problem
+from rag import Assistant, RagError, Settings, env_name_problem
 
 from .api import API_KEY_ENV, ApiService, create_api, error_body
 from .web_security import HostPolicy, PasswordLogin, WebSecurityError, WebSecurityMiddleware, is_loopback
