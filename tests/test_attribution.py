@@ -638,3 +638,18 @@ def test_a_verdict_is_not_read_by_the_entailment_model():
     attribute("Yes. The bridge will cost 48.5 million pounds [1].", [A, B],
               question="Will the bridge cost more than 40 million pounds?", entails=reader)
     assert all(claim != "Yes." for _, claim in reader.read) and reader.read
+
+
+def test_units_as_news_abbreviates_them_are_the_same_words():
+    """Wire style "2.0 mln dlrs" states "2.0 million dollars" (a right Reuters answer was withdrawn for it),
+    and "5 per cent" / "5%" state "5 percent"."""
+    from rag.text import stemmed_terms
+
+    doc = ("Header\n19870303\nhttps://r.example/1\nSaatchi and Saatchi said it was buying Cleveland Consulting "
+           "Associates for an initial consideration of 2.0 mln dlrs. Its stake rose 5 per cent.\n")
+    saatchi = _passage(doc, "s-0", "Saatchi buys Cleveland Consulting")
+    result = attribute("The initial consideration is 2.0 million dollars.", [saatchi],
+                       question="What initial consideration is Saatchi paying for Cleveland Consulting?")
+    assert result.unsupported == () and "2.0 mln dlrs" in result.citations[0].quote
+    assert stemmed_terms("up 5%") == stemmed_terms("up 5 percent") == stemmed_terms("up 5 per cent")
+    assert stemmed_terms("3 pct") == stemmed_terms("3 percent") and "million" in stemmed_terms("4 bln or 2 mln")

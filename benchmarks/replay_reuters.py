@@ -1,0 +1,72 @@
+"""Score the recorded Reuters drafts again under the current verifier, without the LLM.
+
+    .venv/bin/python -m benchmarks.replay_reuters [--split dev|test]
+
+``rag eval reuters`` keeps each question's raw model output (``draft``). This puts every recorded
+product draft (``benchmarks/results/reuters-SPLIT-product-default-*.json``) back through the real
+pipeline (retrieval, evidence, verification) over the cached index of the subset that ``rag eval
+reuters`` built, with a generator that returns the recorded draft, and judges the answers with the
+set's judge. Use it while changing the verifier; retrieval and the prompt must be unchanged (the
+recorded draft is what the model wrote for that prompt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+
+from benchmarks.bench_common import ROOT
+from rag import Assistant, Settings
+from rag.evaluation.metrics import judge_answer
+
+
+class _Recorded:
+    """A generator that writes the recorded draft."""
+
+    id = "recorded-draft"
+
+    def __init__(self, draft: str) -> None:
+        self.draft = draft
+
+    def stream(self, messages, max_tokens=256):
+        yield self.draft
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=["dev", "test"], action="append")
+    args = parser.parse_args()
+    questions = {q["id"]: q for q in json.loads((ROOT / "benchmarks/data/reuters_qa.json").read_text())["questions"]}
+    for split in args.split or ["dev", "test"]:
+        files = sorted(glob.glob(str(ROOT / f"benchmarks/results/reuters-{split}-product-default-*.json")))
+        if not files:
+            print(f"{split}: no recorded product run")
+            continue
+        tally = dict(answerable=0, right=0, abstained=0, wrong_answered=0, unanswerable=0, unanswerable_abstained=0)
+        changed = []
+        for path in files:
+            record = json.loads(open(path).read())
+            index_dir = record["index"]["index_dir"]
+            for row in record["records"]:
+                q = questions[row["id"]]
+                answer = Assistant(Settings(index_dir=index_dir), generator=_Recorded(row["draft"])).ask(q["question"])
+                right = judge_answer(answer.text, answer.abstained, q["answers"], q["answerable"])
+                if q["answerable"]:
+                    tally["answerable"] += 1
+                    tally["right"] += right
+                    tally["abstained"] += answer.abstained
+                    tally["wrong_answered"] += not answer.abstained and not right
+                else:
+                    tally["unanswerable"] += 1
+                    tally["unanswerable_abstained"] += answer.abstained
+                if answer.abstained != row["abstained"]:
+                    changed.append(f"{row['id']} abstained {row['abstained']} -> {answer.abstained} (right: {right})")
+        print(f"{split}: {json.dumps(tally)}")
+        for line in changed:
+            print("   ", line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
