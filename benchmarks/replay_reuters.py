@@ -17,21 +17,9 @@ import glob
 import json
 
 from benchmarks.bench_common import ROOT
+from benchmarks.replay_multihop import RecordedDrafts
 from rag import Assistant, Settings
 from rag.evaluation.metrics import judge_answer
-
-
-class _Recorded:
-    """A generator that writes the recorded draft."""
-
-    id = "recorded-draft"
-
-    def __init__(self, draft: str) -> None:
-        self.draft = draft
-
-    def stream(self, messages, max_tokens=256):
-        yield self.draft
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -47,10 +35,11 @@ def main() -> int:
         changed = []
         for path in files:
             record = json.loads(open(path).read())
-            index_dir = record["index"]["index_dir"]
+            drafts = {questions[row["id"]]["question"]: row["draft"] for row in record["records"]}
+            assistant = Assistant(Settings(index_dir=record["index"]["index_dir"]), generator=RecordedDrafts(drafts))
             for row in record["records"]:
                 q = questions[row["id"]]
-                answer = Assistant(Settings(index_dir=index_dir), generator=_Recorded(row["draft"])).ask(q["question"])
+                answer = assistant.ask(q["question"])
                 right = judge_answer(answer.text, answer.abstained, q["answers"], q["answerable"])
                 if q["answerable"]:
                     tally["answerable"] += 1

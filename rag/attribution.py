@@ -475,8 +475,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         semantic = np.clip(claim_vecs @ cand_vecs.T, 0.0, 1.0)
     # A sentence whose own words are mostly absent from the passage is not supported by it,
     # however similar it sounds.
-    unrestricted_scores = np.where(unrestricted >= min_lexical,
-                                   0.6 * unrestricted + 0.4 * semantic if embed is not None else unrestricted, 0.0)
+    blend = 0.6 * unrestricted + 0.4 * semantic if embed is not None else unrestricted
+    unrestricted_scores = np.where(unrestricted >= min_lexical, blend, 0.0)
     allowed_mask = np.array(allowed, dtype=bool)
     lexical = np.where(allowed_mask, unrestricted, 0.0)
     scores = np.where(lexical >= min_lexical, unrestricted_scores, 0.0)
@@ -495,8 +495,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
 
     best_by_passage = [_best_by_passage(scores[i], candidates) for i in range(len(claims))]
     facts_only = [not (verdict_question and is_conclusion(claim, question_terms)) for claim, _ in claims]
-    entailment = _entailment(entails, claims, bodies, candidates, best_by_passage, scores, keep_threshold,
-                             np.where(allowed_mask, 0.6 * unrestricted + 0.4 * semantic, 0.0), facts_only)
+    entailment = _entailment(entails, bodies, candidates, best_by_passage, scores, keep_threshold,
+                             np.where(allowed_mask, blend, 0.0), facts_only)
     not_stated: dict[int, str] = {}  # claim index -> why the entailment model rejected its quotes
 
     numbers_of: dict[int, list[int]] = {}  # claim index -> citation numbers (supported claims only)
@@ -539,7 +539,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
             supports.append(support)
             numbers_of[i] = [cite(candidates[j], support), cite(candidates[k], support)]
             continue
-        if verdict_question and is_conclusion(claim, question_terms):
+        if not facts_only[i]:  # a verdict question's conclusion
             conclusions.append(i)
             continue
         unsupported.append(i)
@@ -612,16 +612,16 @@ def _premise(cand: _Candidate) -> str:
     return f"{cand.passage.title}. {previous} {cand.text}".strip()
 
 
-def _entailment(entails: Entails | None, claims, bodies: Sequence[str], candidates: Sequence[_Candidate],
+def _entailment(entails: Entails | None, bodies: Sequence[str], candidates: Sequence[_Candidate],
                 best_by_passage: Sequence[dict[int, int]], scores: np.ndarray, keep_threshold: float,
                 rank: np.ndarray, facts_only: Sequence[bool]) -> dict[tuple[int, int], float] | None:
     """P(sentence j states claim i) for the pairs the rules need, in one batch: for each claim that
     states a fact, every sentence the lexical pass could keep, and its best-ranked allowed sentences
-    (lexical and embedding similarity, before the lexical floor) that a rescue could cite."""
+    (``rank``: the support blend before the lexical floor, 0 where not allowed) that a rescue could cite."""
     if entails is None:
         return None
     wanted: list[tuple[int, int]] = []
-    for i in range(len(claims)):
+    for i in range(len(bodies)):
         if not facts_only[i]:
             continue
         keepable = [j for j in best_by_passage[i].values() if scores[i, j] >= keep_threshold]
