@@ -78,7 +78,7 @@ def main() -> int:
                                              / summary["raw_cold"]["decode_tokens_per_s_median"])
     summary["product_vs_raw_ttft_ratio"] = summary["product_cold"]["ttft_s_median"] / summary["raw_cold"]["ttft_s_median"]
     record = {"benchmark": "answer", "model": assistant.model_id, "prompt_tokens_cold": prompt_tokens,
-              "evidence_tokens": stream.evidence.tokens, "context_tokens_setting": assistant.settings.context_tokens,
+              "evidence_tokens": stream.evidence.tokens, "context_tokens_setting": assistant.settings.context.context_tokens,
               "repeats": args.repeats, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", "summary": summary}
     print(json.dumps(record, indent=2))

@@ -164,7 +164,7 @@ def run_quality(args: argparse.Namespace) -> dict:
             index, info = open_cached_index([data.corpus_path], lambda: beir_documents(data.corpus_path),
                                             "beir-scifact", emb, log=lambda m: print("  " + m, flush=True))
         stats = index.stats()
-        metrics = evaluate_beir(index, data, Retriever.from_settings(index, settings), "dense", max(settings.candidates, 100))
+        metrics = evaluate_beir(index, data, Retriever.from_settings(index, settings), "dense", max(settings.retrieval.candidates, 100))
         out[backend] = {"embedder_id": emb.id, "ndcg@10": round(metrics["ndcg@10"], 4),
                         "recall@10": round(metrics["recall@10"], 4), "recall@100": round(metrics["recall@100"], 4),
                         "mrr@10": round(metrics["mrr@10"], 4), "query_latency": metrics["latency"],

@@ -72,7 +72,7 @@ def main() -> int:
     scored = [t for r in rows for t in r["turns"] if t["ok"] is not None]
     summary = {
         "model": args.model,
-        "context_tokens": assistant.settings.context_tokens,
+        "context_tokens": assistant.settings.context.context_tokens,
         "conversations": len(rows),
         "final_turn_accuracy": sum(bool(r["final_ok"]) for r in rows) / len(rows),
         "all_turn_accuracy": sum(t["ok"] for t in scored) / len(scored),

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from index import CorpusIndex
-from rag import Assistant, Settings
+from rag import Assistant, Settings, SettingsError
 from rag.evaluation.cli import _print_answers
 from rag.evaluation.multihop import evaluate_answers, load_queries
 
@@ -94,14 +94,14 @@ def _stale_questions(index: CorpusIndex, settings: Settings, recorded_with: dict
 
 
 def _setting(text: str) -> tuple[str, object]:
-    """``k=4`` -> ("k", 4), typed like the Settings field ("true"/"false" for a flag)."""
-    name, _, value = text.partition("=")
-    default = getattr(Settings(), name, None)
-    if default is None or not value:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE with NAME a rag.Settings field")
-    if isinstance(default, bool):
-        return name, value.lower() in ("1", "true", "on", "yes")
-    return name, type(default)(value)
+    """``k=4`` -> ("k", 4), typed like the Settings knob ("true"/"false" for a flag)."""
+    name, sep, value = text.partition("=")
+    try:
+        if not sep or not value:
+            raise SettingsError("expected NAME=VALUE")
+        return Settings().parse_value(name, value)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}; NAME is a rag.Settings knob ('rag settings')") from None
 
 
 def _queries(record: dict) -> list[dict]:

@@ -57,7 +57,7 @@ def main() -> int:
     summary = {
         "model": args.model,
         "prompt": args.prompt,
-        "context_tokens": assistant.settings.context_tokens,
+        "context_tokens": assistant.settings.context.context_tokens,
         "questions": len(rows),
         "accuracy": sum(r["ok"] for r in rows) / len(rows),
         "answerable_correct": sum(r["ok"] for r in answerable) / max(1, len(answerable)),

@@ -135,7 +135,7 @@ def backend_overhead(assistant, questions: list[str], warm_up: str, model_path: 
 
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model_path, "--host", "127.0.0.1",
-                               "--port", str(port), "--n_ctx", str(assistant.settings.n_ctx),
+                               "--port", str(port), "--n_ctx", str(assistant.settings.llm.n_ctx),
                                "--n_threads", str(os.cpu_count() or 1)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -181,7 +181,7 @@ def main() -> int:
     assistant.ask(warm_up)  # load the embedder and the model before anything is timed
     running = start(assistant.settings, port=_free_port(), assistant=assistant, ui=False)
     try:
-        record = {"model": args.model, "questions": questions, "serve_queue": assistant.settings.serve_queue,
+        record = {"model": args.model, "questions": questions, "serve_queue": assistant.settings.serve.serve_queue,
                   "api_overhead": api_overhead(assistant, running.url, questions), "concurrency": []}
         print("API overhead:", json.dumps(record["api_overhead"]), flush=True)
         for k in (int(x) for x in args.clients.split(",") if x.strip()):

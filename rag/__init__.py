@@ -37,13 +37,37 @@ from .errors import (
     RagError,
     SettingsError,
 )
-from .settings import Settings, env_name_problem
+from .settings import (
+    ContextSettings,
+    ConversationSettings,
+    LimitsSettings,
+    LLMSettings,
+    RetrievalSettings,
+    ServeSettings,
+    Settings,
+    env_name_problem,
+    env_value,
+)
 from .dates import parse_iso_day
 from .formats import atomic_target, supported_extensions, write_atomic
 from .models import MODELS
 from .types import Answer, Citation, Lookup, Passage
 
 __all__ = [
+    "ContextSettings",
+    "ConversationSettings",
+    "LimitsSettings",
+    "LLMSettings",
+    "RetrievalSettings",
+    "ServeSettings",
+    "CliCommand",
+    "UsageError",
+    "cli_answer_args",
+    "cli_main",
+    "cli_parser",
+    "cli_settings",
+    "env_value",
+    "port_number",
     "Answer",
     "AnswerStream",
     "Assistant",
@@ -79,3 +103,16 @@ __all__ = [
     "supported_extensions",
     "write_atomic",
 ]
+
+_CLI = {"CliCommand": "Command", "UsageError": "UsageError", "cli_answer_args": "add_answer_args",
+        "cli_main": "main", "cli_parser": "build_parser", "cli_settings": "settings_of", "port_number": "port_number"}
+"""The command line's names for packages that add commands to it (ui/cli.py), by their name in rag.cli. Loaded
+on first use, so that ``python -m rag.cli`` does not find rag.cli already imported by the package."""
+
+
+def __getattr__(name: str):
+    if name in _CLI:
+        from . import cli
+
+        return getattr(cli, _CLI[name])
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")

@@ -80,7 +80,8 @@ class Assistant:
         embedder = self.embedder if (self._embedder is not None or named or not self.has_index) else None
         with self._lock:
             if self._index is None:
-                self._index = CorpusIndex.open(self.settings.index_dir, embedder, create=create)
+                self._index = CorpusIndex.open(self.settings.index_dir, embedder, create=create,
+                                               vector_limits=self.settings.vectors)
                 self._embedder = self._index.embedder
 
     @property
@@ -104,23 +105,23 @@ class Assistant:
     @property
     def generator(self) -> Generator:
         with self._lock:
-            if self._generator is None and self.settings.llm_url:
+            if self._generator is None and self.settings.llm.llm_url:
                 from .remote import OpenAIGenerator  # httpx is imported only when a server is used
 
                 self._generator = OpenAIGenerator.from_settings(self.settings)
             elif self._generator is None:
-                path = resolve_model(self.settings.model)
-                self._generator = LlamaGenerator(str(path), model_id=model_id(self.settings.model),
-                                                 n_ctx=self.settings.n_ctx, n_threads=self.settings.n_threads)
+                path = resolve_model(self.settings.llm.model)
+                self._generator = LlamaGenerator(str(path), model_id=model_id(self.settings.llm.model),
+                                                 n_ctx=self.settings.llm.n_ctx, n_threads=self.settings.llm.n_threads)
             return self._generator
 
     @property
     def model_id(self) -> str:
-        """The generator's id: the GGUF model's name, or ``openai:MODEL@HOST:PORT`` with ``settings.llm_url``
+        """The generator's id: the GGUF model's name, or ``openai:MODEL@HOST:PORT`` with ``settings.llm.llm_url``
         (MODEL is ``auto`` until the server has named its first model)."""
-        if self._generator is None and self.settings.llm_url:
+        if self._generator is None and self.settings.llm.llm_url:
             return self.generator.id  # building it contacts nothing
-        return self._generator.id if self._generator is not None else model_id(self.settings.model)
+        return self._generator.id if self._generator is not None else model_id(self.settings.llm.model)
 
     # ---- corpus -----------------------------------------------------------------------
     def build(self, paths: Sequence[str | Path], progress: Callable[[Progress], None] | None = None, prune: bool = True,

@@ -28,16 +28,18 @@ import logging
 import os
 import re
 import sys
+import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .dates import parse_iso_day
 from .errors import USER_ERRORS, RagError
-from .settings import Settings, default_index_dir
+from .settings import FIELD_ENVIRONMENT, ContextSettings, RetrievalSettings, Settings, default_index_dir, env_value
 from .terminal import printable
 
-__all__ = ["main", "build_parser", "port_number", "whole_number"]
+__all__ = ["main", "build_parser", "port_number", "whole_number", "Command", "UsageError", "add_answer_args", "settings_of"]
 
 ASK_K = (1, 50)
 """``rag ask --k``: passages given to the model (each costs prompt tokens)."""
@@ -109,7 +111,21 @@ class _Parser(argparse.ArgumentParser):
         return super()._get_values(action, arg_strings)
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Command:
+    """A command another package adds to ``rag`` (``ui`` adds ``rag ui`` and ``rag serve``: ui/cli.py),
+    so that rag's own command line never imports the packages built on it."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    """Adds the command's options; :func:`add_answer_args` adds those of the commands that answer."""
+    run: Callable[[argparse.Namespace], int]
+    """Runs the command after the usual checks; :func:`settings_of` gives its Settings."""
+    epilog: str = ""
+
+
+def build_parser(extensions: Sequence[Command] = ()) -> argparse.ArgumentParser:
     parser = _Parser(prog="rag", description="Ask questions of your documents; every answer cited, all local.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -126,11 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="ask a question, get a cited answer")
     p.add_argument("question")
     p.add_argument("--model", help="default, small, or a path to a GGUF file")
-    # Settings(index_dir=...): a $RAG_INDEX that cannot be expanded ('~nosuchuser') must not break the parser.
     p.add_argument("--k", type=whole_number(*ASK_K), metavar="N",
-                   help=f"passages given to the model, {ASK_K[0]}-{ASK_K[1]} (default {Settings(index_dir=Path()).k})")
+                   help=f"passages given to the model, {ASK_K[0]}-{ASK_K[1]} (default {RetrievalSettings.k})")
     _add_budget_arg(p)
     _add_llm_args(p)
+    _add_set_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_index_arg(p)
     _add_filter_args(p)
@@ -164,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list saved conversations and exit")
     _add_budget_arg(p)
     _add_llm_args(p)
+    _add_set_arg(p)
     _add_index_arg(p)
 
     p = sub.add_parser("docs", help="list the documents in the index")
@@ -174,45 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
     _add_index_arg(p)
 
-    p = sub.add_parser("ui", help="start the chat interface in the browser",
-                       epilog="A --host other than 127.0.0.1, localhost or ::1 requires a password: --password-file "
-                              "PATH, else $RAG_UI_PASSWORD (--password is for this machine only). See docs/SECURITY.md.")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=port_number, default=7860, help="TCP port, 1-65535 (default 7860)")
-    p.add_argument("--model", help="default, small, or a path to a GGUF file")
-    secret = p.add_mutually_exclusive_group()
-    secret.add_argument("--password-file", metavar="PATH",
-                        help="require a login (user 'rag') with the password on the first line of this file")
-    secret.add_argument("--password", metavar="SECRET",
-                        help="require this password (user 'rag'); other users of this machine can read it in the "
-                             "process list, so it is refused with a --host other than this machine: use "
-                             "RAG_UI_PASSWORD or --password-file there")
-    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                   help="also answer requests addressed to this host name, e.g. a DNS name of this machine or a "
-                        "reverse proxy's name (repeatable); other Host names are refused")
-    _add_budget_arg(p)
-    _add_llm_args(p)
+    p = sub.add_parser("settings", help="list every setting: its value for this run and what it does")
+    p.add_argument("--json", action="store_true", help="print a JSON list of {name, value, description}")
+    _add_set_arg(p)
     _add_index_arg(p)
 
-    p = sub.add_parser("serve", help="serve the HTTP API (REST and OpenAI-compatible) and the chat UI",
-                       epilog="A --host other than 127.0.0.1, localhost or ::1 requires an API key: export "
-                              "RAG_API_KEY=KEY (or name another variable with --api-key-env). With a key, every "
-                              "endpoint but /v1/health needs 'Authorization: Bearer KEY'. See README, 'Serve it'.")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1-65535 (default 8000)")
-    p.add_argument("--api-key-env", metavar="VAR",
-                   help="the environment variable holding the API key clients must send (default RAG_API_KEY; "
-                        "unset: no key is required, which only a 127.0.0.1 bind allows)")
-    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                   help="also answer requests addressed to this host name (repeatable); other Host names get 421")
-    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
-                   help="let web pages from this origin (e.g. https://tools.example.org) call the API (repeatable); "
-                        "CORS is off by default")
-    p.add_argument("--no-ui", action="store_true", help="serve the API only, without the chat UI at /")
-    p.add_argument("--model", help="default, small, or a path to a GGUF file")
-    _add_budget_arg(p)
-    _add_llm_args(p)
-    _add_index_arg(p)
+    for command in extensions:
+        p = sub.add_parser(command.name, help=command.help, epilog=command.epilog)
+        command.add_arguments(p)
 
     from .evaluation.cli import add_eval_parser  # light module: no heavy imports at parse time
 
@@ -220,10 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The Settings of a run: the defaults, then ``--set NAME=VALUE`` in order, then the named options."""
     index = getattr(args, "index", None)
     # An explicit --index wins: $RAG_INDEX, which Settings() reads for its default, is then not looked at.
     base = Settings(index_dir=Path(index)) if index is not None else Settings()
+    base = base.with_assignments(getattr(args, "set", None) or ())
     return base.with_overrides(index_dir=index, model=getattr(args, "model", None),
                                embedder=getattr(args, "embedder", None),
                                context_tokens=getattr(args, "context_tokens", None),
@@ -243,8 +231,24 @@ def _evidence_budget(value: str) -> int:
 
 def _add_budget_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context-tokens", type=_evidence_budget, metavar="N",
-                   help="evidence budget in tokens (default 480; 240 answers about twice as fast on a CPU and "
-                        "shows less evidence: docs/BENCHMARKS.md)")
+                   help=f"evidence budget in tokens (default {ContextSettings.context_tokens}; 240 answers about "
+                        "twice as fast on a CPU and shows less evidence: docs/BENCHMARKS.md)")
+
+
+def _add_set_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a setting for this run, e.g. --set k=6 or --set retrieval.fusion=rrf (repeatable; "
+                        "'rag settings' lists them; an unknown name or a bad value exits 2); named options such as "
+                        "--context-tokens win over --set")
+
+
+def add_answer_args(p: argparse.ArgumentParser) -> None:
+    """The options of a command that answers questions: --model, --context-tokens, the LLM server, --set, --index."""
+    p.add_argument("--model", help="default, small, or a path to a GGUF file")
+    _add_budget_arg(p)
+    _add_llm_args(p)
+    _add_set_arg(p)
+    _add_index_arg(p)
 
 
 _LLM_ARGS = {"llm_url": "--llm-url", "llm_model": "--llm-model", "llm_api_key_env": "--llm-api-key-env"}
@@ -265,29 +269,29 @@ def _add_llm_args(p: argparse.ArgumentParser) -> None:
 
 def _check_llm_args(args: argparse.Namespace) -> None:
     """The LLM-server options (and $RAG_LLM_*) are usable, before anything loads."""
-    from .settings import ENVIRONMENT, env_name_problem, llm_url_problem
+    from .settings import FIELD_ENVIRONMENT, env_name_problem, llm_url_problem
 
     if not hasattr(args, "llm_url"):
         return
     given = {name: getattr(args, name) for name in _LLM_ARGS if getattr(args, name) is not None}
-    settings = Settings(index_dir=Path()).with_overrides(**given)
-    origin = {name: _LLM_ARGS[name] if name in given else ENVIRONMENT[name] for name in _LLM_ARGS}
-    if settings.llm_url is None:
+    settings = Settings(index_dir=Path()).with_assignments(getattr(args, "set", None) or ()).with_overrides(**given)
+    origin = {name: _LLM_ARGS[name] if name in given else FIELD_ENVIRONMENT[name] for name in _LLM_ARGS}
+    if settings.llm.llm_url is None:
         named = [_LLM_ARGS[name] for name in given]
         if named:
             raise _UsageError(f"{' and '.join(named)} need{'s' if len(named) == 1 else ''} --llm-url URL "
-                              f"(or {ENVIRONMENT['llm_url']}): the server to generate with")
+                              f"(or {FIELD_ENVIRONMENT['llm_url']}): the server to generate with")
         return
-    problem = llm_url_problem(settings.llm_url)
+    problem = llm_url_problem(settings.llm.llm_url)
     if problem:
         raise _UsageError(f"{origin['llm_url']} {problem}")
     if getattr(args, "model", None) is not None:
         raise _UsageError(f"--model runs a local model, {origin['llm_url']} names a server: give one of them "
                           "(the server's model is chosen with --llm-model)")
-    if settings.llm_model is not None and not settings.llm_model.strip():
+    if settings.llm.llm_model is not None and not settings.llm.llm_model.strip():
         raise _UsageError(f"{origin['llm_model']} is empty; name a model of the server, or leave it out")
-    if settings.llm_api_key_env is not None:
-        problem = env_name_problem(settings.llm_api_key_env)
+    if settings.llm.llm_api_key_env is not None:
+        problem = env_name_problem(settings.llm.llm_api_key_env)
         if problem:
             raise _UsageError(f"{origin['llm_api_key_env']} {problem}")
         settings.llm_api_key()  # a named but unset variable: a SettingsError (exit 2) now, not after the search
@@ -360,12 +364,12 @@ def _no_such_user(path: str) -> str:
 
 def _check_index_dir(explicit: str | None) -> None:
     """``--index`` (or ``$RAG_INDEX``) must name a folder, or a path where one can be made."""
-    named = explicit if explicit is not None else os.environ.get("RAG_INDEX")
+    named = explicit if explicit is not None else env_value(FIELD_ENVIRONMENT["index_dir"])
     if explicit is not None and not explicit.strip():
         raise _UsageError("--index is empty; name an index folder")
     if not named:
         return
-    flag = "--index" if explicit is not None else "RAG_INDEX"
+    flag = "--index" if explicit is not None else FIELD_ENVIRONMENT["index_dir"]
     if _SURROGATE.search(named):  # FAISS (and so the index) takes UTF-8 file names only
         raise _UsageError(f"{flag} {_shown(ascii(named))}: the folder name is not valid UTF-8; name another folder")
     try:
@@ -381,8 +385,13 @@ def _check_index_dir(explicit: str | None) -> None:
             raise _UsageError(f"{flag} {_shown(named)} cannot be an index folder: {exc.strerror or exc}") from None
 
 
-class _UsageError(RagError):
+class UsageError(RagError):
+    """A command line that cannot be run as given (exit code 2), found before anything loads."""
+
     exit_code = 2
+
+
+_UsageError = UsageError
 
 
 def _print_json(data) -> None:
@@ -412,7 +421,7 @@ def _cmd_index(args) -> int:
         raise _UsageError("name files or folders to index (or --sample for the built-in sample corpus)")
     unusable = [Skipped(p, why) for p in paths if (why := _unusable_path(p))]  # skipped like unreadable files
     paths = [p for p in paths if not _unusable_path(p)]
-    assistant = Assistant(_settings(args))
+    assistant = Assistant(settings_of(args))
     interactive = sys.stderr.isatty()
 
     def progress(p) -> None:
@@ -446,7 +455,7 @@ def _cmd_index(args) -> int:
 def _cmd_ask(args) -> int:
     from .assistant import Assistant
 
-    assistant = Assistant(_settings(args))
+    assistant = Assistant(settings_of(args))
     stream = assistant.stream(args.question, k=args.k, filters=_filters(args))
     live = sys.stderr.isatty() and not args.json
     if live:
@@ -481,7 +490,7 @@ def _print_passages(passages) -> None:
 def _cmd_search(args) -> int:
     from .assistant import Assistant
 
-    passages = Assistant(_settings(args)).search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
+    passages = Assistant(settings_of(args)).search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
     if args.json:
         _print_json([p.to_dict() for p in passages])
     else:
@@ -492,7 +501,7 @@ def _cmd_search(args) -> int:
 def _cmd_lookup(args) -> int:
     from .assistant import Assistant
 
-    found = Assistant(_settings(args)).lookup(args.id)
+    found = Assistant(settings_of(args)).lookup(args.id)
     if args.json:
         _print_json(found.to_dict())
     else:
@@ -506,7 +515,7 @@ def _cmd_cite(args) -> int:
     from .assistant import Assistant
     from .sources import named_sources
 
-    assistant = Assistant(_settings(args))
+    assistant = Assistant(settings_of(args))
     citations = assistant.sources_for(args.text, k=args.k, filters=_filters(args))
     if args.json:
         _print_json([c.to_dict() for c in citations])
@@ -526,7 +535,7 @@ def _cmd_cite(args) -> int:
 def _cmd_docs(args) -> int:
     from .assistant import Assistant
 
-    docs = Assistant(_settings(args)).documents()
+    docs = Assistant(settings_of(args)).documents()
     if args.json:
         _print_json(docs)
     else:
@@ -540,7 +549,7 @@ def _cmd_docs(args) -> int:
 def _cmd_remove(args) -> int:
     from .assistant import Assistant
 
-    removed = Assistant(_settings(args)).remove(args.doc_ids)
+    removed = Assistant(settings_of(args)).remove(args.doc_ids)
     print(f"removed {len(removed)} documents")
     return 0
 
@@ -549,7 +558,7 @@ def _cmd_chat(args) -> int:
     from .assistant import Assistant
     from .chat_cli import run_chat
 
-    assistant = Assistant(_settings(args))
+    assistant = Assistant(settings_of(args))
     if args.list:
         assistant.index  # a missing index is reported as such
         for c in assistant.conversations():
@@ -558,37 +567,23 @@ def _cmd_chat(args) -> int:
     return run_chat(assistant, json_mode=args.json, resume=args.resume)
 
 
-def _cmd_ui(args) -> int:
-    """Password precedence: --password-file, else --password, else $RAG_UI_PASSWORD (ui.web_security.resolve_password)."""
-    from ui.app import serve
-    from ui.web_security import HostPolicy, check_exposure, resolve_password
-
-    HostPolicy.for_bind(args.host, args.allow_host)  # a bad --host or --allow-host is a usage error, before any loading
-    password, source, warnings = resolve_password(args.password, args.password_file)
-    check_exposure(args.host, password, source)
-    for warning in warnings:
-        print(f"rag ui: warning: {warning}", file=sys.stderr, flush=True)
-    return serve(_settings(args), host=args.host, port=args.port, password=password, allow_hosts=args.allow_host)
-
-
-def _cmd_serve(args) -> int:
-    from ui.serve import check_serve_exposure, resolve_api_key, serve
-    from ui.web_security import HostPolicy, normal_origin
-
-    HostPolicy.for_bind(args.host, args.allow_host)  # a bad --host or --allow-host is a usage error, before loading
-    for origin in args.cors_origin:
-        if not re.fullmatch(r"https?://[^/\s?#@]+", normal_origin(origin)):
-            raise _UsageError(f"--cors-origin {_shown(origin)} is not an origin like https://tools.example.org "
-                              "(scheme, host and optional port; no path)")
-    key, variable = resolve_api_key(args.api_key_env)
-    check_serve_exposure(args.host, key, variable)
-    return serve(_settings(args), host=args.host, port=args.port, api_key=key, key_variable=variable,
-                 allow_hosts=args.allow_host, cors_origins=args.cors_origin, ui=not args.no_ui)
+def _cmd_settings(args) -> int:
+    rows = settings_of(args).describe()
+    if args.json:
+        _print_json([{"name": name, "value": str(value) if isinstance(value, Path) else value, "description": text}
+                     for name, value, text in rows])
+        return 0
+    for name, value, text in rows:
+        print(f"{name} = {printable(str(value))}")
+        for line in textwrap.wrap(text, 96):
+            print(f"    {line}")
+    print(f"{len(rows)} settings; change one for a run with --set NAME=VALUE (NAME alone, or group.NAME)")
+    return 0
 
 
 COMMANDS = {
     "index": _cmd_index, "ask": _cmd_ask, "search": _cmd_search, "lookup": _cmd_lookup, "cite": _cmd_cite,
-    "chat": _cmd_chat, "docs": _cmd_docs, "remove": _cmd_remove, "ui": _cmd_ui, "serve": _cmd_serve,
+    "chat": _cmd_chat, "docs": _cmd_docs, "remove": _cmd_remove, "settings": _cmd_settings,
 }
 
 
@@ -601,21 +596,33 @@ def _cmd_eval(args) -> int:
 COMMANDS["eval"] = _cmd_eval
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+_ELSEWHERE = {"ui": "the chat interface", "serve": "the HTTP API"}
+"""Commands of the ``rag`` program that live in the ui package (ui/cli.py), not in ``python -m rag.cli``."""
+
+
+def main(argv: Sequence[str] | None = None, extensions: Sequence[Command] = ()) -> int:
+    """Run one command; ``extensions`` are the commands of packages built on rag (the ``rag`` program: ui/cli.py)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # pypdf logs its complaints about damaged files ("EOF marker not found") to stderr, in
     # between the progress lines; rag index reports each such file once, with its reason.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    parser = build_parser()
+    parser = build_parser(extensions)
+    words = sys.argv[1:] if argv is None else list(argv)
+    added = {command.name for command in extensions}
+    if words and words[0] in _ELSEWHERE and words[0] not in added:
+        print(f"rag {words[0]}: {_ELSEWHERE[words[0]]} is a command of the installed 'rag' program "
+              f"(or python -m ui.cli {words[0]}), not of python -m rag.cli", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
+    run = {**COMMANDS, **{command.name: command.run for command in extensions}}[args.command]
     try:
         _check_args(args)
-        return COMMANDS[args.command](args)
+        return run(args)
     except USER_ERRORS as exc:
         print(f"rag {args.command}: error: {printable(exc)}", file=sys.stderr)
         return getattr(exc, "exit_code", 1)
@@ -625,7 +632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: one line (the traceback with RAG_DEBUG=1), not a wall of text
-        if os.environ.get("RAG_DEBUG") == "1":
+        if env_value("RAG_DEBUG") == "1":
             raise
         print(f"rag {args.command}: unexpected error: {type(exc).__name__}: {printable(exc)} (please report it)",
               file=sys.stderr)

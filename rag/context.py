@@ -94,8 +94,13 @@ most gold facts at 240 tokens and lost none at 480."""
 
 def build_evidence(passages: Sequence[Passage], question: str, budget: int,
                    embed: Callable[[Sequence[str]], np.ndarray] | None = None,
-                   injection_threshold: float = INJECTION_THRESHOLD) -> Evidence:
-    originals = [mark_suspicious(p, injection_threshold) for p in passages]
+                   injection_threshold: float | None = INJECTION_THRESHOLD) -> Evidence:
+    """The passages' sentences that best answer ``question`` within ``budget`` tokens, suspicious ones left out.
+
+    ``injection_threshold`` None: the passages are already marked (:func:`mark_suspicious`, as the answer
+    pipeline does with the classifier before anything reads them), so the form rules do not run again.
+    """
+    originals = list(passages) if injection_threshold is None else [mark_suspicious(p, injection_threshold) for p in passages]
     passages = [_sanitize(p) for p in originals]
     keep = [i for i, p in enumerate(passages) if p.text.strip()]
     originals, passages = [originals[i] for i in keep], [passages[i] for i in keep]

@@ -14,7 +14,7 @@ Only the standalone question and the passages go into the answer prompt, never
 the whole history: the prompt stays as short as a first question's, so the
 time to first token does not grow with the conversation. The rewrite prompt
 carries the recent turns verbatim (answers without citation markers) and a
-compact list of earlier topics, all within ``HISTORY_TOKENS`` (counted with
+compact list of earlier topics, all within ``settings.conversation.history_tokens`` (counted with
 tiktoken).
 
 A conversation answers through an :class:`~rag.pipeline.AnswerPipeline` and a
@@ -49,9 +49,6 @@ from .types import Answer
 
 __all__ = ["Conversation", "ConversationStore", "ConversationStream", "Turn", "needs_rewrite", "names_nothing",
            "usable_rewrite", "context_fallback", "resolve_relative_period"]
-
-HISTORY_TOKENS = 350
-"""Token budget of the history in the rewrite prompt."""
 
 _FOLLOW_UP = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|then|"
@@ -246,10 +243,11 @@ class Conversation:
         lines: list[str] = []
         used = 0
         kept = 0
+        knobs = self.pipeline.settings.conversation
         for turn in reversed(self.turns):
             entry = f"User: {turn.standalone_question}\nAssistant: {_plain(turn.text)}"
             cost = count_tokens(entry)
-            if kept >= self.pipeline.settings.history_turns or used + cost > HISTORY_TOKENS:
+            if kept >= knobs.history_turns or used + cost > knobs.history_tokens:
                 break
             lines.insert(0, entry)
             used += cost
@@ -257,7 +255,7 @@ class Conversation:
         earlier = self.turns[: len(self.turns) - kept]
         if earlier:
             topics = "; ".join(t.standalone_question for t in earlier[-5:])
-            while topics and count_tokens(topics) > HISTORY_TOKENS // 4:
+            while topics and count_tokens(topics) > knobs.history_tokens // 4:
                 topics = topics[topics.find(";") + 1:].strip() if ";" in topics else ""
             if topics:
                 lines.insert(0, f"(Earlier questions: {topics})")

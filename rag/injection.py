@@ -45,14 +45,16 @@ import numpy as np
 
 from index import split_sentences
 
-__all__ = ["INJECTION_THRESHOLD", "WEIGHTS", "Flag", "echoed", "features", "flagged_sentences", "is_injection", "score"]
+from .settings import ContextSettings
 
-INJECTION_THRESHOLD = 0.5
-"""Default of ``Settings.injection_threshold``: the score (sum of :data:`WEIGHTS` of the features
-present) at or above which a sentence is treated as an instruction planted for the assistant."""
+__all__ = ["WEIGHTS", "Flag", "echoed", "features", "flagged_sentences", "is_injection", "score"]
 
-CLASSIFIER_THRESHOLD = 0.5
-"""Default of ``Settings.injection_classifier_threshold``."""
+INJECTION_THRESHOLD = ContextSettings.injection_threshold
+"""Default of ``settings.context.injection_threshold`` (defined there): the score (sum of :data:`WEIGHTS`
+of the features present) at or above which a sentence is treated as an instruction planted for the assistant."""
+
+CLASSIFIER_THRESHOLD = ContextSettings.injection_classifier_threshold
+"""Default of ``settings.context.injection_classifier_threshold`` (defined there)."""
 
 WEIGHTS = {
     "role_marker": 0.55,

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.atomic import atomic_target
 
 from .errors import ModelNotFoundError
+from .settings import env_value
 
 __all__ = ["ModelSpec", "MODELS", "resolve_model", "cache_dir", "model_id"]
 
@@ -58,10 +58,10 @@ MODELS: dict[str, ModelSpec] = {
 
 def cache_dir() -> Path:
     """``$RAG_CACHE_DIR``, else ``$XDG_CACHE_HOME/rag-news``, else ``~/.cache/rag-news``."""
-    explicit = os.environ.get("RAG_CACHE_DIR")
+    explicit = env_value("RAG_CACHE_DIR")
     if explicit:
         return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = env_value("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "rag-news"
 
 

@@ -100,7 +100,7 @@ class AnswerPipeline:
         timings["embedder_load"] = time.perf_counter() - t_load
 
         started = time.perf_counter()
-        k = k or settings.k
+        k = k or settings.retrieval.k
         period = None if filters is not None and (filters.since or filters.until) else self._period_filter(standalone, filters)
         result = retriever.search(standalone, k, period or filters)
         if period is not None:
@@ -112,8 +112,8 @@ class AnswerPipeline:
 
         # Sentences addressed to the assistant are marked before anything reads the passages: they are
         # shown as suspicious in the sources, left out of the prompt and never cited.
-        passages = tuple(mark_suspicious(p, settings.injection_threshold, embed=embedder.embed, embedder_id=embedder.id,
-                                         classifier_threshold=settings.injection_classifier_threshold)
+        passages = tuple(mark_suspicious(p, settings.context.injection_threshold, embed=embedder.embed, embedder_id=embedder.id,
+                                         classifier_threshold=settings.context.injection_classifier_threshold)
                          for p in result.passages)
         coverage = key_term_coverage(standalone, result.passages)
         abstain_reason = self._pre_abstain(result.passages, result.top_dense, coverage)
@@ -126,8 +126,8 @@ class AnswerPipeline:
                 # "What is the budget now?": the newest report first (undated last, ties by rank).
                 evidence_passages = tuple(sorted(passages, key=lambda p: p.date or "", reverse=True))
                 hints.append(NOW_HINT)
-            evidence = build_evidence(evidence_passages, standalone, settings.context_tokens, embed=embedder.embed,
-                                      injection_threshold=settings.injection_threshold)
+            evidence = build_evidence(evidence_passages, standalone, settings.context.context_tokens, embed=embedder.embed,
+                                      injection_threshold=None)  # marked above
             blocks = [(i + 1, passage_heading(p), text) for i, (p, text) in enumerate(zip(evidence.passages, evidence.texts))]
             messages = (
                 {"role": "system", "content": SYSTEM_PROMPT},
@@ -153,7 +153,7 @@ class AnswerPipeline:
         """Decide, before spending LLM time, that the corpus cannot answer."""
         if not passages:
             return "nothing in the index matches the question"
-        if top_dense < self.settings.min_relevance and coverage < self.settings.min_coverage:
+        if top_dense < self.settings.retrieval.min_relevance and coverage < self.settings.retrieval.min_coverage:
             return "no passage is close to the question"
         return None
 
@@ -257,7 +257,7 @@ class AnswerStream:
         self.timings["model_load"] = time.perf_counter() - t_load
         first = None
         t0 = time.perf_counter()
-        pieces = generator.stream(list(self.messages), max_tokens=self.pipeline.settings.max_answer_tokens)
+        pieces = generator.stream(list(self.messages), max_tokens=self.pipeline.settings.llm.max_answer_tokens)
         try:
             for piece in pieces:
                 if first is None:

@@ -29,22 +29,13 @@ import httpx
 
 from .errors import ContextOverflowError, LLMAuthError, LLMServerError, LLMTimeoutError, LLMUnreachableError, SettingsError
 from .generator import Message, plain_messages
-from .settings import ENVIRONMENT, Settings, llm_url_problem
+from .settings import FIELD_ENVIRONMENT, LLMSettings, Settings, llm_url_problem
 
 __all__ = ["OpenAIGenerator"]
 
 LLAMA_SAMPLING = {"top_k": 1, "repeat_penalty": 1.05, "seed": 0}
 """Sampling fields beyond the OpenAI API, as :meth:`LlamaGenerator.stream` uses them: llama.cpp servers
 read them; a server that refuses unknown fields gets the request without them (temperature 0 is still greedy)."""
-
-CONNECT_TIMEOUT = 5.0
-"""Seconds to establish a connection. A server that accepts nothing in 5 s is down or filtered, and this
-wait is paid on every retry; ``Settings.llm_timeout`` bounds the waits after connecting."""
-
-RETRY_BASE_DELAY = 0.5
-"""Seconds before the first retry of a failed connection; each further retry waits twice as long
-(0.5 s, then 1 s with the default two retries): long enough for a server that is just starting to
-bind its port, short enough that a server that is not running fails within seconds."""
 
 TOKEN_ESTIMATE_MARGIN = 1.25
 """Factor on tiktoken's cl100k count when the server offers no tokenizer. The models this targets
@@ -75,12 +66,14 @@ _TOKENIZERS = (("/tokenize", "content"), ("/extras/tokenize", "input"))
 class OpenAIGenerator:
     """The Generator protocol (``id``, ``stream``, ``count_tokens``) against an OpenAI-compatible server."""
 
-    def __init__(self, url: str, *, model: str | None = None, api_key: str | None = None, timeout: float = 120.0,
-                 retries: int = 2, n_ctx: int = 4096, api_key_env: str | None = None,
-                 retry_delay: float | None = None) -> None:
+    def __init__(self, url: str, *, model: str | None = None, api_key: str | None = None,
+                 timeout: float = LLMSettings.llm_timeout, retries: int = LLMSettings.llm_retries,
+                 n_ctx: int = LLMSettings.n_ctx, api_key_env: str | None = None,
+                 retry_delay: float = LLMSettings.llm_retry_delay,
+                 connect_timeout: float = LLMSettings.llm_connect_timeout) -> None:
         problem = llm_url_problem(url)
         if problem:
-            raise SettingsError(f"the LLM server URL (--llm-url or {ENVIRONMENT['llm_url']}) {problem}")
+            raise SettingsError(f"the LLM server URL (--llm-url or {FIELD_ENVIRONMENT['llm_url']}) {problem}")
         self.url = url.rstrip("/")
         self.root = self.url.removesuffix("/v1")
         self.where = urlsplit(self.url).netloc  # host:port, for messages and the id (no user info: refused above)
@@ -89,19 +82,20 @@ class OpenAIGenerator:
         self.api_key_env = api_key_env
         self.timeout = float(timeout)
         self.retries = max(0, int(retries))
-        self.retry_delay = RETRY_BASE_DELAY if retry_delay is None else retry_delay
+        self.retry_delay = retry_delay
         self.n_ctx = n_ctx
         self.extra_sampling = dict(LLAMA_SAMPLING)
         self._tokenizer: tuple[str, str] | None | bool = False  # False: not probed yet; None: the server has none
         self._lock = threading.Lock()
-        self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=min(CONNECT_TIMEOUT, self.timeout)),
+        self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=min(connect_timeout, self.timeout)),
                                     follow_redirects=False, trust_env=False)  # no proxy or netrc from the environment
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "OpenAIGenerator":
-        return cls(settings.llm_url, model=settings.llm_model, api_key=settings.llm_api_key(),
-                   timeout=settings.llm_timeout, retries=settings.llm_retries, n_ctx=settings.n_ctx,
-                   api_key_env=settings.llm_api_key_env)
+        return cls(settings.llm.llm_url, model=settings.llm.llm_model, api_key=settings.llm_api_key(),
+                   timeout=settings.llm.llm_timeout, retries=settings.llm.llm_retries, n_ctx=settings.llm.n_ctx,
+                   api_key_env=settings.llm.llm_api_key_env, retry_delay=settings.llm.llm_retry_delay,
+                   connect_timeout=settings.llm.llm_connect_timeout)
 
     @property
     def id(self) -> str:
@@ -161,13 +155,13 @@ class OpenAIGenerator:
         except httpx.TimeoutException:
             raise LLMTimeoutError(f"the LLM server at {self.where} sent nothing for {self.timeout:g} s in the middle of "
                                   f"the answer (after {yielded} pieces); it may be overloaded: try again, or raise "
-                                  "Settings.llm_timeout") from None
+                                  "the timeout: --set llm_timeout=SECONDS") from None
         except (httpx.TransportError, httpx.DecodingError) as exc:
             raise LLMServerError(f"the LLM server at {self.where} cut the answer off after {yielded} pieces "
                                  f"({_describe(exc)}); check the server's log") from None
         if not finished:
             # llama-cpp-python's server has already answered 200 when the prompt overflows: it just ends the stream.
-            hint = "; with no piece at all the prompt may exceed the server's context (set Settings.n_ctx to it)"
+            hint = "; with no piece at all the prompt may exceed the server's context (set n_ctx to it: --set n_ctx=N)"
             raise LLMServerError(f"the LLM server at {self.where} ended the stream after {yielded} pieces without "
                                  f"[DONE] or a finish reason: the answer was cut off; check the server's log"
                                  f"{hint if not yielded else ''}")
@@ -261,7 +255,7 @@ class OpenAIGenerator:
             raise ContextOverflowError(
                 f"the prompt ({prompt} tokens, {how}) and the answer (up to {max_tokens}) do not fit the "
                 f"{self.n_ctx}-token context; shorten the question, ask with fewer passages (--k) or a smaller "
-                "--context-tokens, or start a new conversation (Settings.n_ctx is the server's context if it is larger)")
+                "--context-tokens, or start a new conversation (--set n_ctx=N if the server's context is larger)")
 
     # ---- HTTP -------------------------------------------------------------------------
     def _headers(self) -> dict:
@@ -283,14 +277,14 @@ class OpenAIGenerator:
             except httpx.TimeoutException:
                 raise LLMTimeoutError(
                     f"the LLM server at {self.where} accepted the request but sent nothing for {self.timeout:g} s; "
-                    "it may be busy or stuck: check it, or raise Settings.llm_timeout") from None
+                    "it may be busy or stuck: check it, or raise the timeout: --set llm_timeout=SECONDS") from None
             except httpx.HTTPError as exc:
                 raise LLMServerError(f"the LLM server at {self.where} broke off the request ({_describe(exc)}); "
                                      "check the server's log") from None
         attempts = self.retries + 1
         raise LLMUnreachableError(
             f"cannot reach the LLM server at {self.where} ({_describe(failure)}, {attempts} attempt"
-            f"{'s' if attempts > 1 else ''}); start it, or check --llm-url (or {ENVIRONMENT['llm_url']})")
+            f"{'s' if attempts > 1 else ''}); start it, or check --llm-url (or {FIELD_ENVIRONMENT['llm_url']})")
 
     def _http_error(self, response: httpx.Response, text: str, endpoint: str) -> Exception:
         """The RagError for an HTTP status of 300 or more (``text``: the server's message)."""
@@ -306,7 +300,7 @@ class OpenAIGenerator:
                 return LLMAuthError(f"the LLM server at {self.where} rejected the API key in {source} ({quoted}); "
                                     "check the key, or whether this server wants one at all")
             return LLMAuthError(f"the LLM server at {self.where} needs an API key ({quoted}); put it in an environment "
-                                f"variable and name that with --llm-api-key-env VAR (or {ENVIRONMENT['llm_api_key_env']})")
+                                f"variable and name that with --llm-api-key-env VAR (or {FIELD_ENVIRONMENT['llm_api_key_env']})")
         if status in (400, 413, 422) and _OVERFLOW.search(text):
             return _server_overflow(self.where, quoted)
         if status in (400, 404) and _UNKNOWN_MODEL.search(text):

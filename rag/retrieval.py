@@ -22,14 +22,12 @@ import numpy as np
 
 from index import CorpusIndex, SearchFilter, split_sentences
 
-from .settings import Settings
+from .settings import FUSIONS, RERANKERS, RetrievalSettings, Settings
 from .types import Passage
 
 __all__ = ["Retriever", "RetrievalResult", "fuse", "MODES", "FUSIONS", "RERANKERS"]
 
 MODES = ("hybrid", "dense", "lexical")
-FUSIONS = ("rrf", "linear")
-RERANKERS = ("none", "sentences")
 
 def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], *, method: str = "rrf",
          rrf_k: float = 60.0, dense_weight: float = 1.0, lexical_weight: float = 1.0) -> dict[int, float]:
@@ -87,37 +85,17 @@ class RetrievalResult:
 class Retriever:
     """Dense + BM25 retrieval with fusion and near-duplicate removal.
 
-    Every knob defaults to :class:`Settings`; ``Retriever.from_settings`` is the
-    usual way to build one.
+    Its knobs are :class:`RetrievalSettings` (``settings.retrieval``); ``Retriever.from_settings``
+    is the usual way to build one.
     """
 
-    def __init__(self, index: CorpusIndex, candidates: int | None = None, rrf_k: float | None = None,
-                 duplicate_cosine: float | None = None, *, fusion: str | None = None,
-                 dense_weight: float | None = None, lexical_weight: float | None = None,
-                 rerank: str | None = None, rerank_depth: int | None = None,
-                 rerank_weight: float | None = None) -> None:
-        defaults = Settings()
-        pick = lambda value, default: default if value is None else value  # noqa: E731
+    def __init__(self, index: CorpusIndex, settings: RetrievalSettings | None = None) -> None:
         self.index = index
-        self.candidates = pick(candidates, defaults.candidates)
-        self.rrf_k = pick(rrf_k, defaults.rrf_k)
-        self.duplicate_cosine = pick(duplicate_cosine, defaults.duplicate_cosine)
-        self.fusion = fusion or defaults.fusion
-        self.dense_weight = pick(dense_weight, defaults.dense_weight)
-        self.lexical_weight = pick(lexical_weight, defaults.lexical_weight)
-        self.rerank = rerank or defaults.rerank
-        self.rerank_depth = pick(rerank_depth, defaults.rerank_depth)
-        self.rerank_weight = pick(rerank_weight, defaults.rerank_weight)
-        if self.fusion not in FUSIONS:
-            raise ValueError(f"unknown fusion method {self.fusion!r}; use one of {', '.join(FUSIONS)}")
-        if self.rerank not in RERANKERS:
-            raise ValueError(f"unknown reranker {self.rerank!r}; use one of {', '.join(RERANKERS)}")
+        self.settings = settings or RetrievalSettings()  # RetrievalSettings checks fusion and rerank
 
     @classmethod
     def from_settings(cls, index: CorpusIndex, settings: Settings) -> "Retriever":
-        return cls(index, settings.candidates, settings.rrf_k, settings.duplicate_cosine, fusion=settings.fusion,
-                   dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
-                   rerank=settings.rerank, rerank_depth=settings.rerank_depth, rerank_weight=settings.rerank_weight)
+        return cls(index, settings.retrieval)
 
     def search(self, query: str, k: int, flt: SearchFilter | None = None, mode: str = "hybrid",
                candidates: int | None = None) -> RetrievalResult:
@@ -129,7 +107,7 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         started = time.perf_counter()
-        depth = max(candidates or self.candidates, k)
+        depth = max(candidates or self.settings.candidates, k)
         # In hybrid mode BM25 runs on a worker thread while the question is embedded: SQLite and
         # the embedder both release the GIL, so the two routes overlap instead of adding up.
         pending = _bm25_pool().submit(self.index.lexical_search, query, depth, flt) if mode == "hybrid" else None
@@ -141,14 +119,14 @@ class Retriever:
             lexical = pending.result() if pending is not None else []
         if mode == "lexical":
             lexical = self.index.lexical_search(query, depth, flt)
-        fused = fuse(dense, lexical, method=self.fusion, rrf_k=self.rrf_k,
-                     dense_weight=self.dense_weight if mode != "lexical" else 1.0,
-                     lexical_weight=self.lexical_weight if mode != "dense" else 1.0)
+        fused = fuse(dense, lexical, method=self.settings.fusion, rrf_k=self.settings.rrf_k,
+                     dense_weight=self.settings.dense_weight if mode != "lexical" else 1.0,
+                     lexical_weight=self.settings.lexical_weight if mode != "dense" else 1.0)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
         order = sorted(fused, key=lambda r: (-fused[r], -dense_scores.get(r, -1.0), r))
         rows: dict = {}
-        if self.rerank == "sentences" and mode != "lexical" and len(order) > 1:
+        if self.settings.rerank == "sentences" and mode != "lexical" and len(order) > 1:
             order, fused, rows = self._rerank_sentences(vector, order, fused)
         chosen = self._diverse(order, k)
         missing = [r for r in chosen if r not in rows]
@@ -179,7 +157,7 @@ class Retriever:
         Final score of a head chunk = (1 - w) * normalised fused score + w * normalised
         best-sentence cosine; the head stays above the tail.
         """
-        head = order[: self.rerank_depth]
+        head = order[: self.settings.rerank_depth]
         rows = self.index.rows(head)
         head = [r for r in head if r in rows]
         sentences: list[str] = []
@@ -198,7 +176,7 @@ class Retriever:
         f = np.array([fused[r] for r in head])
         b = np.array([best.get(r, -1.0) for r in head])
         norm = lambda x: (x - x.min()) / (x.max() - x.min()) if x.max() > x.min() else np.ones_like(x)  # noqa: E731
-        combined = (1 - self.rerank_weight) * norm(f) + self.rerank_weight * norm(b)
+        combined = (1 - self.settings.rerank_weight) * norm(f) + self.settings.rerank_weight * norm(b)
         tail_top = max((fused[r] for r in order[len(head):]), default=0.0)
         # Map the head's new scores above every tail score so pooling and callers see one ordering.
         rescored = {r: tail_top + 1.0 + float(c) for r, c in zip(head, combined)}
@@ -217,7 +195,7 @@ class Retriever:
             vector = vectors.get(rowid)
             if vector is None:  # removed by a concurrent writer since the search
                 continue
-            if chosen_vectors and float(np.max(np.stack(chosen_vectors) @ vector)) >= self.duplicate_cosine:
+            if chosen_vectors and float(np.max(np.stack(chosen_vectors) @ vector)) >= self.settings.duplicate_cosine:
                 continue
             chosen.append(rowid)
             chosen_vectors.append(vector)

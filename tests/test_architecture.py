@@ -23,11 +23,7 @@ MAY_IMPORT = {
     "ui": ("rag",),  # the package itself only: see _allowed
 }
 
-KNOWN_LAYER_EXCEPTIONS = {
-    ("rag.cli", "ui.app"): "#23: the `rag ui` command starts the UI from rag/ (no fix decided yet)",
-    ("rag.cli", "ui.web_security"): "#23: `rag ui`/`rag serve` check exposure and passwords from rag/ (no fix decided yet)",
-    ("rag.cli", "ui.serve"): "#23: the `rag serve` command starts the server from rag/ (no fix decided yet)",
-}
+KNOWN_LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {}
 """(importer, imported) -> why it is allowed for now and what removes it."""
 
 KNOWN_CYCLES: dict[frozenset, str] = {}

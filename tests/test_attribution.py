@@ -521,7 +521,7 @@ def test_citation_lookup_of_a_claim_naming_a_publication_keeps_to_it():
 def test_rag_cite_says_who_reported_it_and_names_the_publication_it_lacks(sample_index, capsys):
     """Real embedder and FAISS over the sample corpus, through the CLI: the pay deal was reported by the
     Valley Post; the same claim put in the Harbour Gazette's mouth finds no support, and says why."""
-    from rag.cli import main
+    from ui.cli import main
 
     claim = "{} reported that ferry crews accepted a 5.2 percent rise spread over two years."
     assert main(["cite", claim.format("The Valley Post"), "--index", str(sample_index.path)]) == 0

@@ -50,7 +50,7 @@ def test_standalone_follow_up_costs_no_llm_call(tmp_path):
 
 def test_history_in_the_rewrite_prompt_stays_within_budget(tmp_path):
     from index.tokens import count_tokens
-    from rag.conversation import HISTORY_TOKENS
+    from rag.settings import ConversationSettings
 
     generator = ScriptedGenerator("Which firm does Tomasz Wierzbicki work for?")
     conv = _conversation(tmp_path, generator)
@@ -59,7 +59,7 @@ def test_history_in_the_rewrite_prompt_stays_within_budget(tmp_path):
     assert conv.resolve("Which firm does he work for?")[0] == "Which firm does Tomasz Wierzbicki work for?"
     prompt = generator.last_prompt  # "Conversation:\n<history>\n\nFollow-up question: ..."
     history = prompt.removeprefix("Conversation:\n").rsplit("\n\nFollow-up question:", 1)[0]
-    assert history != prompt and count_tokens(history) <= HISTORY_TOKENS + 10
+    assert history != prompt and count_tokens(history) <= ConversationSettings.history_tokens + 10
     assert "Question number 29" in history  # the latest turn is always there
     assert "User: Question number 0 about" not in history  # the oldest are at most named as earlier topics
 

@@ -132,7 +132,7 @@ def limited(self):
 
 
 generator.LlamaGenerator.llm = property(limited)
-from rag.cli import main
+from ui.cli import main
 sys.exit(main(sys.argv[2:]))
 """
 

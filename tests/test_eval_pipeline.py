@@ -98,7 +98,7 @@ def test_multihop_retrieval_eval_on_news_files(tmp_path):
 @pytest.mark.slow  # the real MiniLM
 def test_cli_eval_retrieval_json_and_results_file(beir_dir, tmp_path, monkeypatch, capsys):
     """The real command with the real embedder on the toy folder."""
-    from rag.cli import main
+    from ui.cli import main
 
     monkeypatch.setenv("RAG_EVAL_CACHE", str(tmp_path / "cache"))
     results = tmp_path / "results"
@@ -115,7 +115,7 @@ def test_cli_eval_retrieval_json_and_results_file(beir_dir, tmp_path, monkeypatc
 
 
 def test_cli_eval_usage_errors(tmp_path, capsys):
-    from rag.cli import main
+    from ui.cli import main
 
     assert main(["eval"]) == 2
     assert main(["eval", "retrieval", "--beir", str(tmp_path / "missing")]) != 0

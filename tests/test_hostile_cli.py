@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from rag.cli import main
+from ui.cli import main
 from rag.dates import parse_iso_day
 from rag.terminal import printable
 

@@ -1,6 +1,6 @@
 """A standing hostile-input suite for the command line (issue #25): Hypothesis over every argument.
 
-The commands and their options are read from the parser itself (``rag.cli.build_parser``, the
+The commands and their options are read from the parser itself (``ui.cli.build_parser``, the
 nested ``rag eval SUITE`` commands included), so an option added later is fuzzed without editing
 this file. Each option gets its values by what the parser says of it (a flag, ``choices``, a
 ``type``, a name or metavar that means a path or a date); an option whose kind this file cannot
@@ -83,7 +83,7 @@ def walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
 
 
 def parsers() -> dict[tuple[str, ...], argparse.ArgumentParser]:
-    from rag.cli import build_parser
+    from ui.cli import build_parser
 
     return dict(walk(build_parser()))
 
@@ -381,8 +381,8 @@ def sandbox(tmp_path_factory):
 
 
 def run(argv: list[str], stdin: bytes = b"", tty: bool = False) -> tuple[object, str, str]:
-    """``rag.cli.main(argv)`` with terminal-like streams: (exit code, stdout, stderr)."""
-    from rag.cli import main
+    """``ui.cli.main(argv)`` (the rag program) with terminal-like streams: (exit code, stdout, stderr)."""
+    from ui.cli import main
 
     out, err = Terminal(tty=tty), Terminal(errors="backslashreplace", tty=tty)
     old_stdin = sys.stdin

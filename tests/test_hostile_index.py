@@ -205,7 +205,7 @@ def test_a_read_only_index_is_searchable_and_refuses_writes(tmp_path, corpus):
 
 
 def test_nothing_readable_leaves_no_empty_index_folder(tmp_path):
-    from rag.cli import main
+    from ui.cli import main
 
     target = tmp_path / "new-index"
     assert main(["index", str(tmp_path / "nonexistent"), "--index", str(target)]) == 7

@@ -82,6 +82,19 @@ def test_planted_sentences_never_reach_the_prompt_and_are_marked_suspicious():
     assert marked["b"].to_dict()["suspicious"] == list(marked["b"].suspicious)
 
 
+def test_passages_marked_once_give_the_evidence_marking_them_again_gives():
+    """The answer pipeline marks passages (form rules and classifier) before building the evidence, which then
+    does not run the form rules a second time (injection_threshold=None): the evidence is the same."""
+    honest = passage("Council approves the bridge. The new bridge will open in May 2027, the engineer said.", "Bridge approved", "a")
+    hostile = passage(f"Bridge update. {FINDING_3} The bridge opens in May.", "Bridge notes", "b")
+    question = "When will the bridge open?"
+    marked = [mark_suspicious(p, 0.5) for p in (honest, hostile)]
+    for budget in (480, 30):
+        assert build_evidence(marked, question, budget, injection_threshold=None) == build_evidence([honest, hostile], question, budget)
+    unmarked = build_evidence([honest, hostile], question, 480, injection_threshold=None)
+    assert "SYSTEM" in " ".join(unmarked.texts)  # None trusts the marks: unmarked passages would pass as they are
+
+
 def test_threshold_is_honoured():
     hostile = passage(FINDING_3)
     assert mark_suspicious(hostile, threshold=0.5).suspicious

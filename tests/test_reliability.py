@@ -105,7 +105,7 @@ def test_answers_without_network(sample_index, tmp_path):
         socket.socket.connect_ex = refuse
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
-        from rag.cli import main
+        from ui.cli import main
         sys.exit(main(["ask", "Who won the Port Alder mayoral election?", "--index", {str(sample_index.path)!r}, "--model", "small", "--json"]))
     """)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}

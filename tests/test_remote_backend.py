@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from fakes import CopyingGenerator, HashEmbedder
+from rag.settings import LLMSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "How much did the library renovation cost?"  # answered by the sample corpus: reaches the model
@@ -295,7 +296,7 @@ def test_nothing_listening_retries_connecting_a_bounded_number_of_times(monkeypa
     monkeypatch.setattr(gen._client, "send", lambda request, **kw: attempts.append(request.url) or send(request, **kw))
     monkeypatch.setattr(remote.time, "sleep", sleeps.append)
     failure(gen, LLMUnreachableError, 14, f"cannot reach the LLM server at 127.0.0.1:{port}", "3 attempts", "--llm-url")
-    assert len(attempts) == 3 and sleeps == [remote.RETRY_BASE_DELAY, 2 * remote.RETRY_BASE_DELAY]
+    assert len(attempts) == 3 and sleeps == [LLMSettings.llm_retry_delay, 2 * LLMSettings.llm_retry_delay]
 
 
 def test_a_server_that_hangs_times_out_without_a_retry(fake):
@@ -439,12 +440,11 @@ def cli_index(hash_index, monkeypatch):
 
 
 def test_rag_ask_with_nothing_listening_exits_14(cli_index, monkeypatch, capsys):
-    import rag.remote as remote
-    from rag.cli import main
+    from ui.cli import main
 
-    monkeypatch.setattr(remote, "RETRY_BASE_DELAY", 0.0)
     port = closed_port()
-    code = main(["ask", QUESTION, "--index", cli_index, "--llm-url", f"http://127.0.0.1:{port}/v1", "--json"])
+    code = main(["ask", QUESTION, "--index", cli_index, "--llm-url", f"http://127.0.0.1:{port}/v1", "--json",
+                 "--set", "llm_retry_delay=0"])
     out, err = capsys.readouterr()
     assert code == 14 and out == "", (code, err)
     assert err.strip() == err.rstrip("\n") and "\n" not in err.strip(), err
@@ -452,7 +452,7 @@ def test_rag_ask_with_nothing_listening_exits_14(cli_index, monkeypatch, capsys)
 
 
 def test_rag_ask_through_the_server(cli_index, fake, capsys):
-    from rag.cli import main
+    from ui.cli import main
 
     assert main(["ask", QUESTION, "--index", cli_index, "--llm-url", fake.url, "--llm-model", "chosen", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
@@ -471,7 +471,7 @@ def test_rag_ask_through_the_server(cli_index, fake, capsys):
 @pytest.mark.parametrize("command", [["ask", QUESTION], ["chat"], ["ui"]])
 def test_bad_llm_options_are_usage_errors_before_anything_loads(command, args, env, fragment, tmp_path, monkeypatch,
                                                                 capsys):
-    from rag.cli import main
+    from ui.cli import main
 
     monkeypatch.delenv("RAG_TEST_UNSET_KEY", raising=False)
     for name, value in env.items():
@@ -504,7 +504,7 @@ def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> None:
 @pytest.mark.slow
 def test_real_llama_cpp_server_gives_the_in_process_answer(sample_index, tmp_path, capsys):
     pytest.importorskip("llama_cpp.server.app", reason="pip install 'rag-news[test]' (llama-cpp-python[server])")
-    from rag.cli import main
+    from ui.cli import main
     from rag.models import resolve_model
 
     port, threads = closed_port(), str(os.cpu_count() or 1)  # the same threads as the in-process model

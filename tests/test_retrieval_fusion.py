@@ -8,7 +8,7 @@ import pytest
 from index import CorpusIndex, Document
 from index.store import fts_query
 from rag.retrieval import Retriever, fuse
-from rag.settings import Settings
+from rag.settings import RetrievalSettings, Settings
 from fakes import HashEmbedder as CountingHashEmbedder
 
 
@@ -67,7 +67,7 @@ def toy_index(tmp_path):
 
 def test_retriever_modes_and_full_ranking(toy_index):
     retriever = Retriever(toy_index)
-    assert (retriever.fusion, retriever.candidates) == (Settings().fusion, Settings().candidates)
+    assert retriever.settings == Settings().retrieval
     hybrid = retriever.search("harbour bridge tolls", 2)
     assert len(hybrid.passages) == 2
     assert {p.doc_id for p in hybrid.passages} <= {"a", "d"}
@@ -85,10 +85,10 @@ def test_retriever_modes_and_full_ranking(toy_index):
 
 def test_sentence_reranker_keeps_every_candidate(toy_index):
     plain = Retriever(toy_index).search("tolls unfair critics", 4)
-    reranked = Retriever(toy_index, rerank="sentences", rerank_depth=3).search("tolls unfair critics", 4)
+    reranked = Retriever(toy_index, RetrievalSettings(rerank="sentences", rerank_depth=3)).search("tolls unfair critics", 4)
     assert reranked.passages[0].doc_id == "d"
     assert sorted(r for r, _ in reranked.ranking) == sorted(r for r, _ in plain.ranking)
     scores = [s for _, s in reranked.ranking]
     assert scores == sorted(scores, reverse=True)
     with pytest.raises(ValueError):
-        Retriever(toy_index, rerank="llm")
+        Retriever(toy_index, RetrievalSettings(rerank="llm"))

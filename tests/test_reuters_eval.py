@@ -215,7 +215,7 @@ def test_plain_answer_builds_evidence_when_the_product_would_abstain(tmp_path, t
 def test_cli_runs_the_suite_with_fakes(tmp_path, tiny_reuters, monkeypatch, capsys):
     import rag.assistant
     import rag.evaluation.cli as cli
-    from rag.cli import main
+    from ui.cli import main
 
     data, questions = tiny_reuters
     monkeypatch.setattr(cli, "_embedder", lambda name: HashEmbedder())

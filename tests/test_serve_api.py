@@ -445,7 +445,7 @@ def test_resolve_api_key():
 
 
 def test_cli_refuses_exposure_and_a_missing_key_variable(tmp_path, monkeypatch, capsys):
-    from rag.cli import main
+    from ui.cli import main
 
     monkeypatch.delenv("RAG_API_KEY", raising=False)
     monkeypatch.delenv("NAME_UNSET", raising=False)

@@ -210,12 +210,11 @@ def test_login_under_the_csp(tmp_path, monkeypatch):
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (RAG_SETUP_TEST=1 scripts/setup.sh installs it)")
     from playwright.sync_api import expect, sync_playwright
 
-    import ui.web_security as ws
     from rag import Settings
     from ui.app import start
 
-    monkeypatch.setattr(ws, "LOGIN_DELAY_STEP_S", 0.01)
-    running = start(Settings(index_dir=tmp_path / "index"), port=_free_port(), password="s3cret", quiet=True)
+    running = start(Settings(index_dir=tmp_path / "index", login_delay_step_s=0.01), port=_free_port(),
+                    password="s3cret", quiet=True)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -207,13 +207,13 @@ def test_limiter_blocks_after_five_failures_until_the_window_passes():
     clock = Clock()
     limiter = LoginLimiter(clock=clock)
     delays = []
-    for _ in range(ws.LOGIN_MAX_FAILURES):
+    for _ in range(limiter.max_failures):
         assert not limiter.blocked("10.0.0.1")
         delays.append(limiter.failed("10.0.0.1"))
         clock.now += 1
-    assert delays == [0.25, 0.5, 1.0, 2.0, 2.0]  # growing, capped at LOGIN_DELAY_MAX_S
+    assert delays == [0.25, 0.5, 1.0, 2.0, 2.0]  # growing, capped at login_delay_max_s
     assert limiter.blocked("10.0.0.1") and not limiter.blocked("10.0.0.2")  # per client address
-    clock.now += ws.LOGIN_WINDOW_S - ws.LOGIN_MAX_FAILURES  # the first failure is a window old
+    clock.now += limiter.window_s - limiter.max_failures  # the first failure is a window old
     assert not limiter.blocked("10.0.0.1")
     limiter.failed("10.0.0.1")
     assert limiter.blocked("10.0.0.1")  # still 5 failures in the window: at most 5 guesses a minute
@@ -221,21 +221,18 @@ def test_limiter_blocks_after_five_failures_until_the_window_passes():
     assert not limiter.blocked("10.0.0.1")
 
 
-def test_limiter_remembers_a_bounded_number_of_clients(monkeypatch):
-    monkeypatch.setattr(ws, "LOGIN_MAX_CLIENTS", 3)
-    limiter = LoginLimiter(max_failures=1)
+def test_limiter_remembers_a_bounded_number_of_clients():
+    limiter = LoginLimiter(max_failures=1, max_clients=3)
     for n in range(5):
         limiter.failed(f"10.0.0.{n}")
     assert [limiter.blocked(f"10.0.0.{n}") for n in range(5)] == [False, False, True, True, True]
 
 
 def test_password_login_is_constant_time_and_limited(monkeypatch):
-    monkeypatch.setattr(ws, "LOGIN_DELAY_STEP_S", 0.0)
-    monkeypatch.setattr(ws, "LOGIN_DELAY_MAX_S", 0.0)
     compared = []
     real = ws.hmac.compare_digest
     monkeypatch.setattr(ws.hmac, "compare_digest", lambda a, b: compared.append(1) or real(a, b))
-    login = PasswordLogin("s3cret, with ünïcode")
+    login = PasswordLogin("s3cret, with ünïcode", limiter=LoginLimiter(delay_step_s=0.0, delay_max_s=0.0))
 
     def check(user, password, client="10.0.0.1"):
         async def run():
@@ -443,9 +440,8 @@ def test_real_server_limits_failed_logins(tmp_path, monkeypatch):
 
     from ui.app import start
 
-    monkeypatch.setattr(ws, "LOGIN_DELAY_STEP_S", 0.01)
-    monkeypatch.setattr(ws, "LOGIN_DELAY_MAX_S", 0.02)
-    running = start(Settings(index_dir=tmp_path / "index"), port=_free_port(), password="s3cret", quiet=True)
+    running = start(Settings(index_dir=tmp_path / "index", login_delay_step_s=0.01, login_delay_max_s=0.02),
+                    port=_free_port(), password="s3cret", quiet=True)
 
     def login(password, client=None):
         transport = httpx.HTTPTransport(local_address=client) if client else None
@@ -457,7 +453,7 @@ def test_real_server_limits_failed_logins(tmp_path, monkeypatch):
         assert [login("wrong") for _ in range(6)] == [400] * 6
         assert login("s3cret") == 400  # 5 failures within the window: refused even with the right password
         assert login("s3cret", client="127.0.0.2") == 200  # another client address has its own count
-        monkeypatch.setattr(ws, "LOGIN_WINDOW_S", 0.2)  # let the window pass
+        running.login.limiter.window_s = 0.2  # let the window pass
         time.sleep(0.3)
         assert login("s3cret") == 200
     finally:
@@ -468,7 +464,7 @@ def test_real_server_limits_failed_logins(tmp_path, monkeypatch):
 def _ui(argv, capsys, monkeypatch, env=None):
     """Run ``rag ui ARGV`` in-process with ``serve`` replaced; returns (exit code, stderr lines, serve's kwargs)."""
     import ui.app
-    from rag.cli import main
+    from ui.cli import main
 
     monkeypatch.delenv("RAG_UI_PASSWORD", raising=False)
     for name, value in (env or {}).items():
@@ -493,7 +489,7 @@ def test_cli_refuses_an_exposed_bind_without_password(tmp_path, capsys, monkeypa
 
 def test_cli_refusal_in_a_real_process(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "RAG_UI_PASSWORD"}
-    done = subprocess.run([sys.executable, "-m", "rag.cli", "ui", "--host", "0.0.0.0", "--index", str(tmp_path / "i")],
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "ui", "--host", "0.0.0.0", "--index", str(tmp_path / "i")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
@@ -533,7 +529,7 @@ def test_cli_usage_errors(tmp_path, capsys, monkeypatch):
     (tmp_path / "pw").write_text("x\n")
     code, err, _ = _ui(["--password", "a", "--password-file", str(tmp_path / "pw")], capsys, monkeypatch)
     assert code == 2 and "not allowed with argument" in err[-1]
-    from rag.cli import main
+    from ui.cli import main
 
     monkeypatch.delenv("RAG_UI_PASSWORD", raising=False)
     assert main(["ui", "--allow-host", "http://x.example", "--index", str(tmp_path / "i")]) == 2

@@ -26,12 +26,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal
+from typing import Annotated, Any, Callable, Iterator, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from rag import USER_ERRORS, Assistant, Conversation, DocumentNotFoundError, Filters, RagError, Settings, Turn, parse_iso_day
@@ -40,7 +40,7 @@ from . import render
 from .api_docs import docs_page
 from .generation_queue import Abandoned, GenerationQueue, QueueFull, Ticket
 from .openai_compat import ChatHistoryError, completion, completion_chunk, new_id, split_history, words
-from .uploads import MAX_UPLOAD_BYTES, UploadError, save_upload
+from .uploads import UploadError, save_upload
 from .web_security import LoginLimiter
 
 __all__ = ["ApiService", "create_api", "status_of", "API_KEY_ENV"]
@@ -82,9 +82,13 @@ def _not_blank(value: str) -> str:
     return value
 
 
+NotBlank = Annotated[str, AfterValidator(_not_blank)]
+"""A text field that must hold more than spaces (the question of /v1/ask, the text of /v1/cite)."""
+
+
 class AskBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: NotBlank = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
     filters: FilterBody | None = None
     k: int | None = Field(None, ge=1, le=50, description="passages given to the model (default: the server's)")
     context_tokens: int | None = Field(None, ge=50, le=3000, description="evidence budget in tokens")
@@ -92,22 +96,12 @@ class AskBody(BaseModel):
                                                           "follow-ups are resolved against its earlier turns")
     stream: bool = Field(False, description="Server-Sent Events: evidence, tokens, then the verified answer")
 
-    @field_validator("question")
-    @classmethod
-    def question_not_blank(cls, value: str) -> str:
-        return _not_blank(value)
-
 
 class CiteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
+    text: NotBlank = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
     k: int = Field(5, ge=1, le=1000)
     filters: FilterBody | None = None
-
-    @field_validator("text")
-    @classmethod
-    def text_not_blank(cls, value: str) -> str:
-        return _not_blank(value)
 
 
 class ChatMessage(BaseModel):
@@ -163,14 +157,16 @@ class ApiService:
     assistant: Assistant | None = None
     model_name: str = "default"
     queue: GenerationQueue = field(default=None)  # type: ignore[assignment]
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    limiter: LoginLimiter = field(default=None)  # type: ignore[assignment]  # default: from settings.serve
     answerer: Callable[[], Assistant] | None = None
     """Where answers come from, when not :meth:`corpus` (the mounted UI's Assistant for the server's model,
     so the UI and the API share one loaded model)."""
 
     def __post_init__(self) -> None:
         if self.queue is None:
-            self.queue = GenerationQueue(self.settings.serve_concurrency, self.settings.serve_queue)
+            self.queue = GenerationQueue(self.settings.serve.serve_concurrency, self.settings.serve.serve_queue)
+        if self.limiter is None:
+            self.limiter = LoginLimiter(self.settings.serve)
         self._lock = threading.Lock()
         self._writes = threading.Lock()
         self._conversation_locks: dict[str, threading.Lock] = {}
@@ -185,7 +181,7 @@ class ApiService:
     def assistant_for(self, context_tokens: int | None) -> Assistant:
         """The answering Assistant, or one sharing its index, embedder and model with another evidence budget."""
         base = self.answerer() if self.answerer is not None else self.corpus()
-        if context_tokens is None or context_tokens == base.settings.context_tokens:
+        if context_tokens is None or context_tokens == base.settings.context.context_tokens:
             return base
         return Assistant(base.settings.with_overrides(context_tokens=context_tokens), index=base.index,
                          embedder=base.embedder, generator=base.generator, entailment=base.entailment)
@@ -522,12 +518,12 @@ async def _wait_for_answer(service: ApiService, request: Request, start: Callabl
     """Run one answer to its end; cancel it when the client leaves or the time limit passes."""
     generation = _Generation(_reserve(service), start, asyncio.get_running_loop())
     generation.begin()
-    deadline = time.monotonic() + service.settings.serve_request_timeout
+    deadline = time.monotonic() + service.settings.serve.serve_request_timeout
     try:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ApiError(504, f"no answer within the server's {service.settings.serve_request_timeout:.0f} s "
+                raise ApiError(504, f"no answer within the server's {service.settings.serve.serve_request_timeout:.0f} s "
                                     "limit per question (queueing included); ask again later", "timeout",
                                kind="server_error")
             try:
@@ -554,7 +550,7 @@ def _event_stream(service: ApiService, request: Request, start: Callable[[], Any
     async def body():
         generation = _Generation(ticket, start, asyncio.get_running_loop())
         generation.begin()
-        deadline = time.monotonic() + service.settings.serve_request_timeout
+        deadline = time.monotonic() + service.settings.serve.serve_request_timeout
         try:
             async for chunk in render_events(service, generation, deadline):
                 yield chunk
@@ -584,7 +580,7 @@ async def _events(service: ApiService, generation: _Generation, deadline: float)
 
 def _stream_error(service: ApiService, kind: str, value: Any) -> dict:
     if kind == "timeout":
-        return error_body(f"no answer within the server's {service.settings.serve_request_timeout:.0f} s limit "
+        return error_body(f"no answer within the server's {service.settings.serve.serve_request_timeout:.0f} s limit "
                           "per question", "timeout", "server_error")
     if isinstance(value, ApiError):
         return error_body(str(value), value.code, value.kind)
@@ -639,7 +635,7 @@ def _upload(service: ApiService, files: list[UploadFile]) -> JSONResponse:
         for upload in files:
             name = Path(upload.filename or "upload").name
             try:
-                saved.append(_save(upload, service.uploads_dir, name))
+                saved.append(_save(upload, service.uploads_dir, name, service.settings.limits.max_upload_bytes))
             except (UploadError, OSError) as exc:
                 rejected.append({"name": name, "reason": service.mask(str(exc))})
         report = None
@@ -655,17 +651,17 @@ def _upload(service: ApiService, files: list[UploadFile]) -> JSONResponse:
     return JSONResponse(service.public(body), 200 if indexed else 422)
 
 
-def _save(upload: UploadFile, folder: Path, name: str):
+def _save(upload: UploadFile, folder: Path, name: str, max_bytes: int):
     """The upload written to a private temporary file (size-checked while copying), then saved as in the UI."""
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".incoming-", delete=True) as tmp:
         size = 0
         while chunk := upload.file.read(1 << 20):
             size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
-                raise UploadError(f"over the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit per file")
+            if size > max_bytes:
+                raise UploadError(f"over the {max_bytes / 1e6:.0f} MB limit per file")
             tmp.write(chunk)
         tmp.flush()
-        return save_upload(tmp.name, folder, name)
+        return save_upload(tmp.name, folder, name, max_bytes)
 
 
 def _delete(service: ApiService, doc_id: str) -> dict:

@@ -36,18 +36,16 @@ from rag import MODELS, USER_ERRORS, Assistant, Filters, IndexNotFoundError, Rag
 
 from . import render
 from .assets import CSS, HEAD, theme
+from .lifecycle import run_until_interrupted
 from .session import ChatSession
-from .uploads import ALLOWED_EXTENSIONS, MAX_UPLOAD_BYTES, UploadError, save_upload
-from .web_security import (LOGIN_USER, PASSWORD_ENV, HostPolicy, PasswordLogin, check_exposure, gradio_lifespan,
+from .uploads import ALLOWED_EXTENSIONS, UploadError, save_upload
+from .web_security import (LOGIN_USER, PASSWORD_ENV, HostPolicy, LoginLimiter, PasswordLogin, check_exposure, gradio_lifespan,
                            is_installed, is_loopback, is_wildcard)
 
 __all__ = ["RagApp", "RunningApp", "ChatUpdate", "IndexView", "CorpusUpdate", "KEEP", "serve", "start", "parse_filters",
            "is_loopback", "app_url", "exposure_warning"]
 
 NAMED_MODELS = tuple(MODELS)  # the packaged models, by name (rag.models)
-# Loaded models are kept for the next question; a user trying several GGUF files
-# should not fill the memory with all of them.
-MAX_LOADED_MODELS = 3
 # Streaming updates are sent at most this often: each one re-sends the chat.
 STREAM_INTERVAL_S = 0.12
 
@@ -229,7 +227,7 @@ class RagApp:
     @property
     def model_value(self) -> str:
         """The server's model as the Model box shows it: its file name only when paths are hidden."""
-        return render.public_path(self.settings.model, self.show_paths)
+        return render.public_path(self.settings.llm.model, self.show_paths)
 
     def assistant_for(self, model: str | None) -> Assistant:
         """One Assistant per model, all on the same open index, loaded once and reused by every session.
@@ -237,12 +235,12 @@ class RagApp:
         When paths are hidden (remote users), only the named models and the server's own model can be
         chosen: a remote user cannot make the server open, or probe for, files by path.
         """
-        model = (model or self.settings.model).strip()
+        model = (model or self.settings.llm.model).strip()
         if not self.show_paths and model not in NAMED_MODELS:
-            if model not in (self.model_value, self.settings.model):
+            if model not in (self.model_value, self.settings.llm.model):
                 raise RagError(f"choose the model 'default', 'small' or {self.model_value!r}; "
                                "other model files can be chosen only on the server's own machine")
-            model = self.settings.model
+            model = self.settings.llm.model
         if model not in NAMED_MODELS and not Path(model).expanduser().is_file():
             raise RagError(f"model {model!r} is neither 'default', 'small' nor an existing GGUF file")
         index = self.corpus().index  # raises IndexNotFoundError with the way out
@@ -252,7 +250,7 @@ class RagApp:
                 assistant = Assistant(self.settings.with_overrides(model=model), index=index)
                 self._assistants[model] = assistant
             self._assistants.move_to_end(model)
-            while len(self._assistants) > MAX_LOADED_MODELS:
+            while len(self._assistants) > self.settings.serve.max_loaded_models:
                 self._assistants.popitem(last=False)  # sessions still using it keep their reference
             return assistant
 
@@ -420,7 +418,7 @@ class RagApp:
         for path in paths:
             name = Path(path).name
             try:
-                saved.append(save_upload(path, self.uploads_dir, name))
+                saved.append(save_upload(path, self.uploads_dir, name, self.settings.limits.max_upload_bytes))
             except (UploadError, OSError) as exc:
                 rejected.append((name, self.public(exc)))
         report, error = None, None
@@ -511,7 +509,7 @@ class RagApp:
                                                     elem_id="rag-model",
                                                     info="default (1.5B, better), small (0.5B, about 2x faster)"
                                                          + (", or the path of a GGUF file" if self.show_paths else ""))
-                                k = gr.Slider(1, 10, value=self.settings.k, step=1, label="Passages given to the model",
+                                k = gr.Slider(1, 10, value=self.settings.retrieval.k, step=1, label="Passages given to the model",
                                               info="More passages: more context, slower answers on a CPU")
                                 with gr.Row():
                                     since = gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="any date", elem_id="rag-since")
@@ -528,7 +526,7 @@ class RagApp:
                 with gr.Tab("Documents", id="documents"):
                     where = f"`{self.uploads_dir}`" if self.show_paths else "`uploads/` in the index folder"
                     gr.Markdown(f"Add files to the index ({' '.join(ALLOWED_EXTENSIONS)}; up to "
-                                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB each). They are saved under "
+                                f"{self.settings.limits.max_upload_bytes // (1024 * 1024)} MB each). They are saved under "
                                 f"{where} and indexed right away; files the index cannot read are "
                                 "reported and not kept.")
                     with gr.Row(equal_height=False):
@@ -598,10 +596,10 @@ class RagApp:
         return demo
 
 
-def gradio_launch_options() -> dict:
+def gradio_launch_options(settings: Settings) -> dict:
     """What ``launch()`` (``rag ui``) and ``mount_gradio_app`` (``rag serve``) both set: no server-side
     rendering, no MCP, no PWA or footer links, the upload limit, and the product's look."""
-    return dict(ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS, head=HEAD, footer_links=[],
+    return dict(ssr_mode=False, max_file_size=settings.limits.max_upload_bytes, theme=theme(), css=CSS, head=HEAD, footer_links=[],
                 mcp_server=False, pwa=False)
 
 
@@ -635,13 +633,13 @@ def start(settings: Settings, host: str = "127.0.0.1", port: int = 7860, passwor
     if not is_loopback(host):
         app.show_paths = False  # remote users never see the server's folders, whatever the caller built
     demo = app.build()
-    login = PasswordLogin(password) if password else None
+    login = PasswordLogin(password, limiter=LoginLimiter(settings.serve)) if password else None
     try:
         # gradio_lifespan puts the web-security middleware in front of Gradio's own middleware (its CORS
         # middleware echoes origins and would answer preflight requests before anything behind it).
         demo.launch(server_name=host, server_port=port, auth=login.check if login else None, prevent_thread_lock=True,
                     quiet=True, share=False, app_kwargs={"lifespan": gradio_lifespan(policy)},
-                    **gradio_launch_options())
+                    **gradio_launch_options(settings))
     except OSError:
         raise RagError(f"cannot listen on {host}:{port}: the port is in use or not allowed; choose another with --port") from None
     if not is_installed(demo.server_app):  # a Gradio that no longer runs the lifespan: fail closed
@@ -680,11 +678,4 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, passwor
           allow_hosts: Iterable[str] = ()) -> int:
     """``rag ui``: serve until Ctrl+C."""
     running = start(settings, host, port, password or None, allow_hosts=allow_hosts)
-    try:
-        while True:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("\nrag ui: stopping", file=sys.stderr)
-    finally:
-        running.close()
-    return 0
+    return run_until_interrupted("rag ui", running.close)

@@ -23,10 +23,11 @@ import time
 from dataclasses import dataclass
 from typing import Iterable
 
-from rag import Assistant, RagError, Settings, env_name_problem
+from rag import Assistant, RagError, Settings, env_name_problem, env_value
 
 from .api import API_KEY_ENV, ApiService, create_api, error_body
-from .web_security import HostPolicy, PasswordLogin, WebSecurityError, WebSecurityMiddleware, is_loopback
+from .lifecycle import run_until_interrupted
+from .web_security import HostPolicy, LoginLimiter, PasswordLogin, WebSecurityError, WebSecurityMiddleware, is_loopback
 
 __all__ = ["BodyLimitMiddleware", "RunningServer", "build_app", "check_serve_exposure", "resolve_api_key",
            "serve", "start"]
@@ -41,12 +42,11 @@ def resolve_api_key(env_name: str | None, environ=None) -> tuple[str | None, str
     A variable named explicitly (``--api-key-env``) but unset or empty is an error: the user meant
     to require a key, and serving without one would be the opposite.
     """
-    environ = os.environ if environ is None else environ
     name = env_name or API_KEY_ENV
     problem = env_name_problem(name)
     if problem:
         raise WebSecurityError(f"--api-key-env {problem}")
-    key = environ.get(name) or None
+    key = env_value(name, environ)
     if env_name and key is None:
         raise WebSecurityError(f"--api-key-env {name}: the environment variable {name} is not set (or empty); "
                                "export the key in it first")
@@ -140,13 +140,13 @@ def build_app(settings: Settings, *, host: str = "127.0.0.1", api_key: str | Non
     """``(app, service)``: the API with its middleware, and the chat UI mounted at ``/`` when ``ui``."""
     policy = HostPolicy.for_bind(host, allow_hosts)
     show_paths = is_loopback(host)
-    model_name = settings.llm_model or ("default" if settings.llm_url else os.path.basename(settings.model))
+    model_name = settings.llm.llm_model or ("default" if settings.llm.llm_url else os.path.basename(settings.llm.model))
     service = ApiService(settings, api_key=api_key, show_paths=show_paths, assistant=assistant, model_name=model_name)
     app = create_api(service)
     if ui:
         _mount_ui(app, service, settings, show_paths)
-    app.add_middleware(BodyLimitMiddleware, json_bytes=settings.serve_max_body_bytes,
-                       upload_bytes=settings.serve_max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, json_bytes=settings.limits.serve_max_body_bytes,
+                       upload_bytes=settings.limits.serve_max_upload_bytes)
     app.add_middleware(WebSecurityMiddleware, policy=policy, cors_origins=tuple(cors_origins))  # outermost
     return app, service
 
@@ -159,9 +159,9 @@ def _mount_ui(app, service: ApiService, settings: Settings, show_paths: bool) ->
     ui_app = RagApp(settings, service.corpus(), show_paths=show_paths)
     # The API answers with the UI's Assistant for the server's model: one model in memory for both.
     service.answerer = lambda: ui_app.assistant_for(None)
-    login = PasswordLogin(service.api_key) if service.api_key else None
+    login = PasswordLogin(service.api_key, limiter=LoginLimiter(settings.serve)) if service.api_key else None
     gr.mount_gradio_app(app, ui_app.build(), path="/", auth=login.check if login else None,
-                        **gradio_launch_options())
+                        **gradio_launch_options(settings))
 
 
 @dataclass
@@ -227,11 +227,4 @@ def serve(settings: Settings, *, host: str, port: int, api_key: str | None, key_
     if api_key:
         print(f"rag serve: every endpoint but /v1/health needs 'Authorization: Bearer' with the key in {key_variable}"
               + ("; the chat UI's login is user 'rag' with that key" if ui else ""), file=sys.stderr, flush=True)
-    try:
-        while running.thread.is_alive():
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("\nrag serve: stopping", file=sys.stderr)
-    finally:
-        running.close()
-    return 0
+    return run_until_interrupted("rag serve", running.close, running.thread.is_alive)

@@ -18,17 +18,14 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import atomic_target, supported_extensions
+from rag import LimitsSettings, atomic_target, supported_extensions
 
-__all__ = ["ALLOWED_EXTENSIONS", "MAX_UPLOAD_BYTES", "UploadError", "SavedUpload", "safe_filename", "save_upload"]
+__all__ = ["ALLOWED_EXTENSIONS", "UploadError", "SavedUpload", "safe_filename", "save_upload"]
 
 # What a user may upload. The index decides what it can actually read (formats
 # are added there over time); a file it cannot read is reported and removed.
 ALLOWED_EXTENSIONS = supported_extensions()
 
-# Larger files are almost never articles, and they hold the indexer (and the
-# two CPU cores) for minutes.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 _MAX_NAME = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -77,8 +74,9 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 
 def save_upload(source: str | os.PathLike[str], folder: str | os.PathLike[str], name: str | None = None,
-                max_bytes: int = MAX_UPLOAD_BYTES) -> SavedUpload:
-    """Copy the uploaded file ``source`` into ``folder`` under a safe, unused name."""
+                max_bytes: int = LimitsSettings.max_upload_bytes) -> SavedUpload:
+    """Copy the uploaded file ``source`` into ``folder`` under a safe, unused name; ``max_bytes``: the
+    ``limits.max_upload_bytes`` setting."""
     source = Path(source)
     original = name or source.name
     clean = safe_filename(original)

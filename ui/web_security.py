@@ -49,17 +49,13 @@ from pathlib import Path
 from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from rag import RagError
+from rag import RagError, ServeSettings, env_value
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
     "SECURITY_HEADERS",
     "LOGIN_USER",
     "PASSWORD_ENV",
-    "LOGIN_MAX_FAILURES",
-    "LOGIN_WINDOW_S",
-    "LOGIN_DELAY_STEP_S",
-    "LOGIN_DELAY_MAX_S",
     "WebSecurityError",
     "HostPolicy",
     "WebSecurityMiddleware",
@@ -80,20 +76,12 @@ LOGIN_USER = "rag"
 PASSWORD_ENV = "RAG_UI_PASSWORD"
 """The environment variable that holds the password (not visible in the process list, unlike ``--password``)."""
 
-# Login rate limit (to move into Settings). After LOGIN_MAX_FAILURES wrong passwords from one client
-# address within LOGIN_WINDOW_S seconds, that address's attempts are refused, even with the right
-# password, until the oldest of those failures is LOGIN_WINDOW_S old: at most 5 guesses a minute.
-# Each failure also waits before it is answered: LOGIN_DELAY_STEP_S, doubling with each failure in
-# the window, at most LOGIN_DELAY_MAX_S (0.25, 0.5, 1, 2, 2 s); a refused attempt waits the most.
-# The wait is an asyncio sleep, so it holds no thread. Behind a reverse proxy every client has the
-# proxy's address and shares one limit.
-LOGIN_MAX_FAILURES = 5
-LOGIN_WINDOW_S = 60.0
-LOGIN_DELAY_STEP_S = 0.25
-LOGIN_DELAY_MAX_S = 2.0
-LOGIN_MAX_CLIENTS = 10_000
-"""Client addresses remembered at most (the oldest are forgotten first), so a flood cannot fill the memory."""
-
+# Login rate limit: the login_* knobs of Settings.serve (rag/settings.py says why each value). After
+# login_max_failures wrong passwords from one client address within login_window_s seconds, that address's
+# attempts are refused, even with the right password, until the oldest of those failures is a window old.
+# Each failure also waits before it is answered (login_delay_step_s, doubling, at most login_delay_max_s);
+# a refused attempt waits the most. The wait is an asyncio sleep, so it holds no thread. Behind a reverse
+# proxy every client has the proxy's address and shares one limit.
 PASSWORD_FILE_MAX_BYTES = 4096
 
 # What the page may load and run. Everything comes from the app itself: no CDN, no web font, no
@@ -463,35 +451,25 @@ def is_installed(app) -> bool:
 
 # ---- login ---------------------------------------------------------------------------------------
 class LoginLimiter:
-    """Failed logins per client address in a sliding window (see the LOGIN_* constants).
+    """Failed logins per client address in a sliding window (the ``login_*`` knobs of ``Settings.serve``).
 
-    The limits are read from the module constants at each call unless given, so a test can
-    shorten them with monkeypatch. Thread-safe.
+    Thread-safe. The limits are plain attributes: a test may shorten them on a running server's limiter.
     """
 
-    def __init__(self, max_failures: int | None = None, window_s: float | None = None,
-                 delay_step_s: float | None = None, delay_max_s: float | None = None, clock=time.monotonic) -> None:
-        self._max_failures, self._window_s = max_failures, window_s
-        self._delay_step_s, self._delay_max_s = delay_step_s, delay_max_s
+    def __init__(self, serve: ServeSettings | None = None, *, clock=time.monotonic, **limits) -> None:
+        """``serve``: the Settings group the limits come from (default: its defaults); ``limits``: some of them
+        changed by name (``max_failures``, ``window_s``, ``delay_step_s``, ``delay_max_s``, ``max_clients``)."""
+        serve = serve or ServeSettings()
+        self.max_failures: int = limits.pop("max_failures", serve.login_max_failures)
+        self.window_s: float = limits.pop("window_s", serve.login_window_s)
+        self.delay_step_s: float = limits.pop("delay_step_s", serve.login_delay_step_s)
+        self.delay_max_s: float = limits.pop("delay_max_s", serve.login_delay_max_s)
+        self.max_clients: int = limits.pop("max_clients", serve.login_max_clients)
+        if limits:
+            raise TypeError(f"unknown login limits: {', '.join(sorted(limits))}")
         self._clock = clock
         self._failures: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
-
-    @property
-    def max_failures(self) -> int:
-        return LOGIN_MAX_FAILURES if self._max_failures is None else self._max_failures
-
-    @property
-    def window_s(self) -> float:
-        return LOGIN_WINDOW_S if self._window_s is None else self._window_s
-
-    @property
-    def delay_max_s(self) -> float:
-        return LOGIN_DELAY_MAX_S if self._delay_max_s is None else self._delay_max_s
-
-    @property
-    def delay_step_s(self) -> float:
-        return LOGIN_DELAY_STEP_S if self._delay_step_s is None else self._delay_step_s
 
     def _recent(self, client: str, now: float) -> list[float]:
         times = [t for t in self._failures.get(client, ()) if now - t < self.window_s]
@@ -513,7 +491,7 @@ class LoginLimiter:
             times = self._recent(client, now) + [now]
             self._failures[client] = times
             self._failures.move_to_end(client)
-            while len(self._failures) > LOGIN_MAX_CLIENTS:
+            while len(self._failures) > self.max_clients:
                 self._failures.popitem(last=False)
             return min(self.delay_step_s * 2 ** (len(times) - 1), self.delay_max_s)
 
@@ -592,7 +570,6 @@ def resolve_password(password: str | None = None, password_file: str | None = No
     unset. ``source`` is "--password-file", "--password", "RAG_UI_PASSWORD" or None (no password).
     Raises :class:`WebSecurityError` for a missing, unreadable or empty password file.
     """
-    environ = os.environ if environ is None else environ
     if password_file is not None:
         secret, warnings = _read_password_file(password_file)
         return secret, "--password-file", warnings
@@ -601,7 +578,7 @@ def resolve_password(password: str | None = None, password_file: str | None = No
             raise WebSecurityError("--password is empty")
         return password, "--password", ["--password can be read by every user of this machine in the process "
                                         f"list; prefer {PASSWORD_ENV} or --password-file PATH"]
-    secret = environ.get(PASSWORD_ENV) or None
+    secret = env_value(PASSWORD_ENV, environ)
     return secret, (PASSWORD_ENV if secret else None), []
 
 

@@ -23,6 +23,7 @@ from index.corpus_index import FORMAT_VERSION
 from index.documents import file_sha256
 
 from ..errors import RagError
+from ..settings import env_value
 
 __all__ = [
     "BeirData",
@@ -104,10 +105,10 @@ def beir_documents(corpus_path: Path) -> Iterator[Document]:
 
 def cache_root() -> Path:
     """``$RAG_EVAL_CACHE``, else ``$XDG_CACHE_HOME/rag-news/eval``, else ``~/.cache/rag-news/eval``."""
-    explicit = os.environ.get("RAG_EVAL_CACHE")
+    explicit = env_value("RAG_EVAL_CACHE")
     if explicit:
         return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = env_value("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "rag-news" / "eval"
 
 

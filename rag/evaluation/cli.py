@@ -47,6 +47,12 @@ def _add_retrieval_knobs(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rerank-weight", type=float, help="share of the reranker score")
 
 
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a product setting for this run (repeatable; 'rag settings' lists them); the named "
+                        "options above win over --set")
+
+
 def add_eval_parser(sub) -> None:
     p = sub.add_parser("eval", help="measure retrieval and answer quality on benchmark data")
     suites = p.add_subparsers(dest="suite", metavar="SUITE")
@@ -65,6 +71,7 @@ def add_eval_parser(sub) -> None:
     r.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
     r.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_retrieval_knobs(r)
+    _add_set(r)
 
     m = suites.add_parser("multihop", help="MultiHop-RAG: Hits@4/10, MRR@10, MAP@10; with --answers, answer accuracy")
     m.add_argument("--queries", required=True, metavar="FILE", help="MultiHop-RAG query JSON (e.g. queries.test.json)")
@@ -84,6 +91,7 @@ def add_eval_parser(sub) -> None:
     m.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
     m.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_retrieval_knobs(m)
+    _add_set(m)
 
     g = suites.add_parser("rgb", help="RGB en_fact: answers over true and planted passages; conflicts noticed")
     g.add_argument("--data", required=True, metavar="FILE", help="RGB en_fact.json (JSON lines)")
@@ -96,6 +104,7 @@ def add_eval_parser(sub) -> None:
     g.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
     g.add_argument("--json", action="store_true", help="print JSON instead of a table")
     g.add_argument("--embedder", metavar="NAME", help="embedder name or folder (default: the product's)")
+    _add_set(g)
 
     t = suites.add_parser("reuters", help="the project's question set on a Reuters-21578 subset: answer accuracy, "
                                           "wrong-but-verified, abstention")
@@ -114,6 +123,7 @@ def add_eval_parser(sub) -> None:
     t.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
     t.add_argument("--json", action="store_true", help="print JSON instead of a table")
     t.add_argument("--embedder", metavar="NAME", help="embedder name or folder (default: the product's)")
+    _add_set(t)
 
 
 def _log(message: str) -> None:
@@ -123,14 +133,14 @@ def _log(message: str) -> None:
 def _settings(args: argparse.Namespace):
     from ..settings import Settings
 
-    return Settings().with_overrides(fusion=args.fusion, rrf_k=args.rrf_k, dense_weight=args.dense_weight,
+    return Settings().with_assignments(args.set).with_overrides(fusion=args.fusion, rrf_k=args.rrf_k, dense_weight=args.dense_weight,
                                      lexical_weight=args.lexical_weight, candidates=args.candidates,
                                      rerank=args.rerank, rerank_depth=args.rerank_depth,
                                      rerank_weight=args.rerank_weight)
 
 
 def _retrieval_config(settings) -> dict:
-    data = asdict(settings)
+    data = asdict(settings.retrieval)
     return {k: data[k] for k in RETRIEVAL_FIELDS}
 
 
@@ -141,7 +151,7 @@ def _variants(mode: str, settings) -> list[tuple[str, str, object]]:
     the configured fusion, and - when a reranker is configured - fusion + reranker.
     """
     if mode != "all":
-        return [(mode if settings.rerank == "none" else f"{mode} + {settings.rerank} rerank", mode, settings)]
+        return [(mode if settings.retrieval.rerank == "none" else f"{mode} + {settings.retrieval.rerank} rerank", mode, settings)]
     plain = settings.with_overrides(rerank="none")
     out = [("dense", "dense", plain), ("lexical", "lexical", plain)]
     textbook = plain.with_overrides(fusion="rrf", rrf_k=60, dense_weight=1.0, lexical_weight=1.0)
@@ -149,8 +159,8 @@ def _variants(mode: str, settings) -> list[tuple[str, str, object]]:
         out.append(("hybrid rrf k=60 1:1", "hybrid", textbook))
     default = type(settings)()
     out.append(("hybrid (default)" if _retrieval_config(plain) == _retrieval_config(default) else "hybrid", "hybrid", plain))
-    if settings.rerank != "none":
-        out.append((f"hybrid + {settings.rerank} rerank", "hybrid", settings))
+    if settings.retrieval.rerank != "none":
+        out.append((f"hybrid + {settings.retrieval.rerank} rerank", "hybrid", settings))
     return out
 
 
@@ -172,7 +182,7 @@ def _embedder(name: str | None):
 
     from ..settings import Settings
 
-    return SentenceTransformerEmbedder(name or Settings().embedder)
+    return SentenceTransformerEmbedder(name or Settings.embedder)
 
 
 # ---- rag eval retrieval ------------------------------------------------------------------------
@@ -192,7 +202,7 @@ def _run_retrieval(args: argparse.Namespace) -> int:
     name = Path(args.beir).expanduser().resolve().name  # e.g. "beir-scifact": names the cache folder too
     index, info = open_cached_index([data.corpus_path], lambda: beir_documents(data.corpus_path), name, embedder,
                                     index_dir=args.index_dir, log=_log)
-    depth = args.depth or max(settings.candidates, 100)
+    depth = args.depth or max(settings.retrieval.candidates, 100)
     systems = {}
     for label, route, variant in _variants(args.mode, settings):
         _log(f"running {len(data.queries)} {data.split} queries: {label}")
@@ -265,7 +275,7 @@ def _run_multihop(args: argparse.Namespace) -> int:
         "arguments": _arguments(args),
         "config": {"retrieval": _retrieval_config(settings), "k": 10, "mode": args.mode, "chunker": stats["chunker"],
                    "documents": stats["documents"], "chunks": stats["chunks"],
-                   "answer_settings": {"k": settings.k, "context_tokens": settings.context_tokens} if args.answers else None},
+                   "answer_settings": {"k": settings.retrieval.k, "context_tokens": settings.context.context_tokens} if args.answers else None},
         "models": {"embedder": stats["embedder"], "llm": model_id},
         "index": info,
         "systems": systems,
@@ -349,7 +359,7 @@ def _run_rgb(args: argparse.Namespace) -> int:
     if not (0.0 <= args.correct_rate <= 1.0 and 0.0 <= args.noise_rate <= 1.0):
         raise EvalUsageError("--correct-rate and --noise-rate are shares between 0 and 1")
     rows = load_rgb(args.data, args.limit)
-    settings = Settings().with_overrides(model=args.model)
+    settings = Settings().with_assignments(args.set).with_overrides(model=args.model)
     holder = {}
 
     def assistant_for(index):
@@ -363,7 +373,7 @@ def _run_rgb(args: argparse.Namespace) -> int:
                           correct_rate=args.correct_rate, index_dir=args.index_dir, log=_log)
     model_id = holder["assistant"].model_id
     record = {"suite": "rgb", "data": str(args.data), "arguments": _arguments(args),
-              "config": {"k": settings.k, "context_tokens": settings.context_tokens},
+              "config": {"k": settings.retrieval.k, "context_tokens": settings.context.context_tokens},
               "models": {"llm": model_id, "embedder": embedder.id}, **result}
     path = write_results(record, f"rgb-en_fact-{args.model}", args.results_dir)
     if args.json:
@@ -394,7 +404,7 @@ def _run_reuters(args: argparse.Namespace) -> int:
     if (args.limit is not None and args.limit < 0) or args.offset < 0:
         raise EvalUsageError("--limit and --offset must be 0 or more")
     questions = load_questions(args.questions, args.split, args.limit, args.offset)
-    settings = Settings().with_overrides(model=args.model)
+    settings = Settings().with_assignments(args.set).with_overrides(model=args.model)
     embedder = _embedder(args.embedder)
     index, info = open_reuters_index(args.data, embedder, work_dir=args.work_dir, index_dir=args.index_dir, log=_log)
     assistant = Assistant(settings, index=index)
@@ -402,7 +412,7 @@ def _run_reuters(args: argparse.Namespace) -> int:
     result = evaluate_reuters(assistant, questions, args.prompt, log=_log)
     stats = index.stats()
     record = {"suite": "reuters", "data": str(args.data), "split": args.split, "arguments": _arguments(args),
-              "config": {"k": settings.k, "context_tokens": settings.context_tokens,
+              "config": {"k": settings.retrieval.k, "context_tokens": settings.context.context_tokens,
                          "retrieval": _retrieval_config(settings), "chunker": stats["chunker"],
                          "documents": stats["documents"], "chunks": stats["chunks"]},
               "models": {"llm": assistant.model_id, "embedder": stats["embedder"]}, "index": info, **result}

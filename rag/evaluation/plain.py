@@ -71,15 +71,15 @@ def plain_answer(assistant, question: str, *, filters=None) -> PlainAnswer:
     if stream.evidence is not None:
         passages, texts = stream.evidence.passages, stream.evidence.texts
     else:
-        evidence = build_evidence(stream.passages, stream.standalone_question, settings.context_tokens,
-                                  embed=assistant.index.embedder.embed, injection_threshold=settings.injection_threshold)
+        evidence = build_evidence(stream.passages, stream.standalone_question, settings.context.context_tokens,
+                                  embed=assistant.index.embedder.embed, injection_threshold=None)  # stream.passages are marked
         passages, texts = evidence.passages, evidence.texts
     timings = {"retrieval": time.perf_counter() - t0}
     if not texts:
         return PlainAnswer("", True, (), (), timings)
     t1 = time.perf_counter()
     text = "".join(assistant.generator.stream(plain_messages(list(texts), question),
-                                              max_tokens=settings.max_answer_tokens)).strip()
+                                              max_tokens=settings.llm.max_answer_tokens)).strip()
     timings["generation"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     return PlainAnswer(text, declines(text), tuple(passages), tuple(texts), timings)
