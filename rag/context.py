@@ -25,6 +25,7 @@ from index import embedding_header, split_sentences
 from index.tokens import count_tokens
 
 from .injection import CLASSIFIER_THRESHOLD, INJECTION_THRESHOLD, flagged_sentences, is_injection
+from .settings import ContextSettings
 from .text import stemmed_terms, term_rarity
 from .types import Passage
 
@@ -83,22 +84,15 @@ def _sanitize(passage: Passage) -> Passage:
     return replace(passage, text=_DOC_MARKER.sub("", " ".join(kept)))
 
 
-TERM_WEIGHT = 0.2
-"""Score added per shared key term, times its rarity among the candidate sentences
-(:func:`rag.text.term_rarity`: "Port Alder", in every sentence, barely counts; "manager", in
-one, decides, where MiniLM's cosine rated the mayor's election sentences above "Manager Callum
-Reyes, ..." for "Who is the manager of Port Alder Rovers?"). Swept with
-``benchmarks/evidence_budget.py --term-weight`` over 0.03-0.3 (docs/BENCHMARKS.md): 0.2 showed the
-most gold facts at 240 tokens and lost none at 480."""
-
-
 def build_evidence(passages: Sequence[Passage], question: str, budget: int,
                    embed: Callable[[Sequence[str]], np.ndarray] | None = None,
-                   injection_threshold: float | None = INJECTION_THRESHOLD) -> Evidence:
+                   injection_threshold: float | None = INJECTION_THRESHOLD,
+                   term_weight: float = ContextSettings.term_weight) -> Evidence:
     """The passages' sentences that best answer ``question`` within ``budget`` tokens, suspicious ones left out.
 
     ``injection_threshold`` None: the passages are already marked (:func:`mark_suspicious`, as the answer
     pipeline does with the classifier before anything reads them), so the form rules do not run again.
+    ``term_weight``: ``settings.context.term_weight``.
     """
     originals = list(passages) if injection_threshold is None else [mark_suspicious(p, injection_threshold) for p in passages]
     passages = [_sanitize(p) for p in originals]
@@ -124,7 +118,7 @@ def build_evidence(passages: Sequence[Passage], question: str, budget: int,
     scored = []  # (score, passage rank, sentence position, rank, start, end, tokens)
     for (rank, span), text, cosine, common in zip(sentences, texts, cosines, shared):
         lexical = sum(rarity[t] for t in common)
-        scored.append((float(cosine) + TERM_WEIGHT * min(lexical, 5.0), -rank, -span.start, rank, span.start, span.end,
+        scored.append((float(cosine) + term_weight * min(lexical, 5.0), -rank, -span.start, rank, span.start, span.end,
                        count_tokens(text)))
     scored.sort(reverse=True)
 

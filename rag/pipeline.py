@@ -127,7 +127,8 @@ class AnswerPipeline:
                 evidence_passages = tuple(sorted(passages, key=lambda p: p.date or "", reverse=True))
                 hints.append(NOW_HINT)
             evidence = build_evidence(evidence_passages, standalone, settings.context.context_tokens, embed=embedder.embed,
-                                      injection_threshold=None)  # marked above
+                                      injection_threshold=None,  # marked above
+                                      term_weight=settings.context.term_weight)
             blocks = [(i + 1, passage_heading(p), text) for i, (p, text) in enumerate(zip(evidence.passages, evidence.texts))]
             messages = (
                 {"role": "system", "content": SYSTEM_PROMPT},

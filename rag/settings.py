@@ -149,6 +149,14 @@ class ContextSettings:
     corpus, 240 gave 6.6 s but lost one of 18 answers there and a sixth of MultiHop dev's gold facts
     from the evidence, so 480 is the default (docs/BENCHMARKS.md, "What the time goes to")."""
 
+    term_weight: float = 0.2
+    """When the evidence must be cut to ``context_tokens``, a sentence's score is its cosine to the question
+    plus this much per key term it shares with the question, times the term's rarity among the candidate
+    sentences (:func:`rag.text.term_rarity`: "Port Alder", in every sentence, barely counts; "manager", in
+    one, decides, where MiniLM's cosine rated the mayor's election sentences above "Manager Callum Reyes,
+    ..." for "Who is the manager of Port Alder Rovers?"). Swept over 0.03-0.3 (docs/BENCHMARKS.md): 0.2
+    showed the most gold facts at 240 tokens and lost none at 480."""
+
     injection_threshold: float = 0.5
     """Score of :func:`rag.injection.score` (the summed weights of a sentence's instruction features)
     at or above which a retrieved sentence is treated as an instruction planted for the assistant:

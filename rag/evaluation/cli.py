@@ -78,7 +78,7 @@ def add_eval_parser(sub) -> None:
     m.add_argument("--corpus", required=True, metavar="DIR", help="folder of the articles (e.g. multihop-rag/excerpts)")
     m.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical", "all"])
     m.add_argument("--answers", action="store_true", help="also generate answers with the local LLM and score them (slow)")
-    m.add_argument("--model", default="default", help="LLM for --answers: default, small, or a GGUF path")
+    m.add_argument("--model", help="LLM for --answers: default, small, or a GGUF path (default: the product's)")
     m.add_argument("--prompt", default="product", choices=["product", "plain"],
                    help="for --answers: product (verified and unverified) or the plain-prompt baseline over the same "
                         "evidence, unverified")
@@ -95,7 +95,7 @@ def add_eval_parser(sub) -> None:
 
     g = suites.add_parser("rgb", help="RGB en_fact: answers over true and planted passages; conflicts noticed")
     g.add_argument("--data", required=True, metavar="FILE", help="RGB en_fact.json (JSON lines)")
-    g.add_argument("--model", default="default", help="LLM: default, small, or a GGUF path")
+    g.add_argument("--model", help="LLM: default, small, or a GGUF path (default: the product's)")
     g.add_argument("--correct-rate", type=float, default=0.4,
                    help="share of the 5 passages that carry the true answer; the rest are planted (default 0.4)")
     g.add_argument("--noise-rate", type=float, default=0.0, help="share of passages without the answer (default 0)")
@@ -111,7 +111,7 @@ def add_eval_parser(sub) -> None:
     t.add_argument("--data", required=True, metavar="DIR", help="the Reuters-21578 folder (reut2-000.sgm ...)")
     t.add_argument("--split", default="dev", choices=["dev", "test", "all"], help="question split (default dev)")
     t.add_argument("--questions", metavar="FILE", help="question set (default benchmarks/data/reuters_qa.json)")
-    t.add_argument("--model", default="default", help="LLM: default, small, or a GGUF path")
+    t.add_argument("--model", help="LLM: default, small, or a GGUF path (default: the product's)")
     t.add_argument("--prompt", default="product", choices=["product", "plain"],
                    help="product: the product's answer (verified) and its draft; plain: the plain-prompt baseline "
                         "over the same evidence, unverified")
@@ -174,7 +174,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 def _arguments(args: argparse.Namespace) -> dict:
     """The command-line arguments as given, for the results file."""
-    return {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None)))}
+    return {k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, type(None), list))}
 
 
 def _embedder(name: str | None):
@@ -366,7 +366,7 @@ def _run_rgb(args: argparse.Namespace) -> int:
         holder["assistant"] = Assistant(settings, index=index)
         return holder["assistant"]
 
-    _log(f"answering {len(rows)} RGB questions with the {args.model} model (correct rate {args.correct_rate:g}, "
+    _log(f"answering {len(rows)} RGB questions with the {settings.llm.model} model (correct rate {args.correct_rate:g}, "
          f"noise rate {args.noise_rate:g})")
     embedder = _embedder(args.embedder)
     result = evaluate_rgb(assistant_for, embedder, rows, noise_rate=args.noise_rate,
@@ -375,7 +375,7 @@ def _run_rgb(args: argparse.Namespace) -> int:
     record = {"suite": "rgb", "data": str(args.data), "arguments": _arguments(args),
               "config": {"k": settings.retrieval.k, "context_tokens": settings.context.context_tokens},
               "models": {"llm": model_id, "embedder": embedder.id}, **result}
-    path = write_results(record, f"rgb-en_fact-{args.model}", args.results_dir)
+    path = write_results(record, f"rgb-en_fact-{settings.llm.model}", args.results_dir)
     if args.json:
         print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
         return 0
@@ -416,7 +416,7 @@ def _run_reuters(args: argparse.Namespace) -> int:
                          "retrieval": _retrieval_config(settings), "chunker": stats["chunker"],
                          "documents": stats["documents"], "chunks": stats["chunks"]},
               "models": {"llm": assistant.model_id, "embedder": stats["embedder"]}, "index": info, **result}
-    path = write_results(record, f"reuters-{args.split}-{args.prompt}-{args.model}", args.results_dir)
+    path = write_results(record, f"reuters-{args.split}-{args.prompt}-{settings.llm.model}", args.results_dir)
     if args.json:
         print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
         return 0

@@ -72,7 +72,8 @@ def plain_answer(assistant, question: str, *, filters=None) -> PlainAnswer:
         passages, texts = stream.evidence.passages, stream.evidence.texts
     else:
         evidence = build_evidence(stream.passages, stream.standalone_question, settings.context.context_tokens,
-                                  embed=assistant.index.embedder.embed, injection_threshold=None)  # stream.passages are marked
+                                  embed=assistant.index.embedder.embed, injection_threshold=None,  # stream.passages are marked
+                                  term_weight=settings.context.term_weight)
         passages, texts = evidence.passages, evidence.texts
     timings = {"retrieval": time.perf_counter() - t0}
     if not texts:
