@@ -42,6 +42,7 @@ from .dates import parse_iso_day
 from .formats import atomic_target, supported_extensions, write_atomic
 from .models import MODELS
 from .types import Answer, Citation, Lookup, Passage
+from .verification import VerifierSettings
 
 __all__ = [
     "Answer",
@@ -73,6 +74,7 @@ __all__ = [
     "SettingsError",
     "Turn",
     "USER_ERRORS",
+    "VerifierSettings",
     "atomic_target",
     "env_name_problem",
     "parse_iso_day",

@@ -31,7 +31,7 @@ from typing import Iterator, Sequence
 
 from index import CorpusIndex, SearchFilter
 
-from .attribution import Attribution, Entails, attribute, split_claims
+from .verification import Attribution, Entails, attribute, split_claims
 from .conflicts import describe, find_conflicts
 from .context import Evidence, build_evidence, mark_suspicious, passage_heading
 from .dates import period_from_question
@@ -80,7 +80,7 @@ class AnswerPipeline:
 
     def __init__(self, index: CorpusIndex, settings: Settings, entails: Entails | None = None) -> None:
         """``entails``: the entailment model's scoring function, which verification then uses
-        (``Settings.verify_entailment``); None: the word-overlap rules alone."""
+        (``Settings.verification.verify_entailment``); None: the word-overlap rules alone."""
         self.index = index
         self.settings = settings
         self.entails = entails
@@ -184,8 +184,7 @@ class AnswerPipeline:
         t0 = time.perf_counter()
         attribution: Attribution = attribute(raw, prepared.evidence.passages, embed=self.index.embedder.embed,
                                              question=question, publications=self.index.sources(),
-                                             entails=self.entails, entail_reject=self.settings.entailment_reject,
-                                             entail_accept=self.settings.entailment_accept)
+                                             entails=self.entails, settings=self.settings.verification)
         timings["verification"] = time.perf_counter() - t0
         if not attribution.citations:
             # Nothing the model said is backed by the passages: do not present it as an answer.

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import SettingsError
+from .verification.settings import VerifierSettings
 
 __all__ = ["Settings", "default_index_dir", "llm_url_problem", "env_name_problem", "ENVIRONMENT"]
 
@@ -156,20 +157,8 @@ class Settings:
     """Further attempts when the LLM server cannot be connected to (exponential backoff); an HTTP error, a
     timeout after connecting or a failure mid-answer is never retried."""
 
-    verify_entailment: bool = False
-    """Verification also reads each answer sentence against its quote with the shipped entailment model
-    (rag/entailment.py, rag/data/entailment): a sentence stays only where its quote states it
-    (``entailment_reject``), and a sentence the word-overlap check leaves out is kept when a passage
-    sentence states it in other words (``entailment_accept``); see rag.attribution's entailment rules.
-    Off: on the 250 MultiHop-RAG dev drafts it raised gold citation precision 0.780 -> 0.834 but
-    withdrew right answers (strict 0.648 -> 0.396; at a reject threshold of 0.1, 0.548); the model
-    misses exactly the relation errors it was meant for (docs/decisions/2026-12-06-entailment-in-verification.md)."""
-
-    entailment_reject: float = 0.5
-    """Probability below which the entailment model's reading of a quote does not support the sentence citing it."""
-
-    entailment_accept: float = 0.9
-    """Probability from which a passage sentence supports an answer sentence the word-overlap check left out."""
+    verification: VerifierSettings = field(default_factory=VerifierSettings)
+    """The sentence verifier's thresholds and switches (rag/verification/settings.py; docs/VERIFIER.md)."""
 
     def llm_api_key(self) -> str | None:
         """The API key from the variable ``llm_api_key_env`` names; a named but unset variable is an error."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rag.attribution import attribute, claim_support, split_claims
+from rag.verification import attribute, claim_support, split_claims
 from rag.types import Passage
 from fakes import ScriptedGenerator
 
@@ -509,7 +509,7 @@ def test_the_assistant_checks_who_reported_against_the_index(sample_index):
 
 
 def test_citation_lookup_of_a_claim_naming_a_publication_keeps_to_it():
-    from rag.attribution import best_quotes
+    from rag.verification import best_quotes
 
     claim = "The Harbour Gazette reported that ferry crews accepted a 5.2 percent rise."
     assert best_quotes(claim, [STRIKE, LIBRARY])[0].support > 0.5  # not told the sources: any passage

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..attribution import split_claims
+from ..verification import split_claims
 from ..text import stemmed_terms
 from .metrics import citation_matches_gold
 
