@@ -41,7 +41,7 @@ from .settings import Settings, env_name_problem
 from .dates import parse_iso_day
 from .formats import atomic_target, supported_extensions, write_atomic
 from .models import MODELS
-from .types import Answer, Citation, Lookup, Passage
+from .types import Answer, Citation, Lookup, Passage, SentenceCheck
 from .verification import VerifierSettings
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "ModelNotFoundError",
     "Passage",
     "RagError",
+    "SentenceCheck",
     "Settings",
     "SettingsError",
     "Turn",

@@ -222,5 +222,7 @@ class Claim:
     """The support of its best citation (or, left out, of its best candidate)."""
     reason: str | None = None
     """Why it was left out, when a rule said so."""
+    primary: list[int] = field(default_factory=list)
+    """The citation numbers the deciding rule gave (before ``restated_parts`` adds its own)."""
     conclusion: bool = False
     """Rule ``verdict_conclusion`` took it for a verdict resting on the answer's facts."""

@@ -333,7 +333,7 @@ def conclusion_rests_on_facts(v: Verification) -> None:
         own = [n for n in facts if from_named(v.cited[n - 1], claim.named)]
         if own:
             claim.numbers = bearing(own, v.cited, v.question_terms, v.settings)
-            claim.verdict, claim.rule = "kept", "conclusion_rests_on_facts"
+            claim.verdict, claim.rule, claim.primary = "kept", "conclusion_rests_on_facts", list(claim.numbers)
         else:
             v.left_out(claim, "conclusion_rests_on_facts", count_support=False)
 

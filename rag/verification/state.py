@@ -104,7 +104,7 @@ class Verification:
             claim.support = support
             self.supports.append(support)
             claim.numbers = [self.cite(self.candidates[j], support) for j in js]
-        claim.verdict, claim.rule = "kept", rule
+        claim.verdict, claim.rule, claim.primary = "kept", rule, list(claim.numbers)
 
     def left_out(self, claim: Claim, rule: str, reason: str | None = None, count_support: bool = True) -> None:
         """Claim ``claim`` leaves the answer, decided by ``rule`` (``reason``: why, when the rule says)."""

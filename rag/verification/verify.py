@@ -9,13 +9,13 @@ from typing import Sequence
 import numpy as np
 
 from ..sources import named_sources
-from ..types import Citation, Passage
+from ..types import Citation, Passage, SentenceCheck
 from .claims import Claim, candidates as candidates_of, claim_body, claims_and_breaks, names_of, relation_of, strip_markers
 from .rules import NO_PASSAGE, read_entailment, rules_of
 from .settings import VerifierSettings
 from .state import Embed, Entails, Verification
 from .support import best_by_passage, body_word_share, claim_support, from_named, is_conclusion
-from .trace import why_left_out
+from .trace import sentence_checks, why_left_out
 
 __all__ = ["Attribution", "attribute", "best_quotes"]
 
@@ -24,15 +24,34 @@ _DEFAULT = VerifierSettings()
 
 @dataclass(frozen=True)
 class Attribution:
+    """The verified answer: ``text`` with the kept sentences (all of it when none is kept), its
+    citations, and the trace of every sentence."""
+
     text: str
     citations: tuple[Citation, ...]
-    unsupported: tuple[str, ...]
     support: float
     """Mean support of the answer's claims (0..1): the verifier's confidence."""
-    reasons: tuple[str, ...] = ()
-    """Why each sentence of ``unsupported`` was left out, in the same order."""
-    claims: tuple[Claim, ...] = ()
-    """Every sentence of the answer as the rules decided it, in answer order (empty when no rule ran)."""
+    checks: tuple[SentenceCheck, ...] = ()
+    """Every sentence of the answer as the rules decided it, in answer order (the trace)."""
+
+    @property
+    def left_out(self) -> tuple[SentenceCheck, ...]:
+        return tuple(c for c in self.checks if c.verdict == "left out")
+
+    @property
+    def unsupported(self) -> tuple[str, ...]:
+        """The left-out sentences (a view of ``checks``)."""
+        return tuple(c.sentence for c in self.left_out)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why each left-out sentence was left out (a view of ``checks``)."""
+        return tuple(c.reason for c in self.left_out)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The rule that decided each sentence."""
+        return tuple(c.rule for c in self.checks)
 
 
 def _settings(settings: VerifierSettings | None, overrides: dict) -> VerifierSettings:
@@ -51,7 +70,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     settings = _settings(settings, overrides)
     triples = claims_and_breaks(answer)
     if not triples:
-        return Attribution(strip_markers(answer), (), (), 0.0)
+        return Attribution(strip_markers(answer), (), 0.0)
     v = Verification(question=question, candidates=candidates_of(passages, settings.context_sentences),
                      settings=settings, publications=publications, embed=embed, entails=entails)
     qterms = v.question_terms
@@ -129,8 +148,8 @@ def _result(v: Verification) -> Attribution:
         if claim.reason is None:
             claim.reason = why_left_out(claim.text, claim.conclusion, claim.named, given, v.candidates,
                                         _elsewhere(v, claim), NO_PASSAGE)
-    return Attribution(out.strip(), tuple(v.citations), tuple(c.text for c in left),
-                       float(np.mean(v.supports)) if v.supports else 0.0, tuple(c.reason for c in left), tuple(claims))
+    return Attribution(out.strip(), tuple(v.citations), float(np.mean(v.supports)) if v.supports else 0.0,
+                       sentence_checks(v))
 
 
 def _elsewhere(v: Verification, claim: Claim):
@@ -147,8 +166,7 @@ def _left_out_whole(v: Verification, reason: str, rule: str) -> Attribution:
     stays whole (the caller abstains) and every sentence is listed as left out."""
     for claim in v.claims:
         claim.verdict, claim.rule, claim.reason = "left out", rule, reason
-    sentences = tuple(c.text for c in v.claims)
-    return Attribution(" ".join(sentences), (), sentences, 0.0, tuple(reason for _ in sentences), tuple(v.claims))
+    return Attribution(" ".join(c.text for c in v.claims), (), 0.0, sentence_checks(v))
 
 
 def _with_markers(claim: str, numbers: list[int]) -> str:
