@@ -133,6 +133,11 @@ def test_every_rule_is_named_once_and_documented_with_an_example_and_its_effect(
             assert "Example" in rule.doc and "Effect:" in rule.doc, rule.name
 
 
+def test_the_reference_page_lists_every_rule():
+    page = (ROOT / "docs" / "VERIFIER.md").read_text()
+    assert all(f"### `{rule.name}`" in page for rule in RULES)
+
+
 def test_a_disabled_rule_does_not_apply():
     """The ablation switch: without number_about_subject, a figure from a sentence about something else
     is accepted (the same case tests/test_attribution.py checks with anchor_share=0)."""
