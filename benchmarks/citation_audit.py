@@ -46,7 +46,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from rag.attribution import split_claims
+from rag.verification import split_claims
 
 LABELS = ("supports", "partial", "no")
 

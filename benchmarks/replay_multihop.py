@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -76,13 +77,13 @@ class RecordedDrafts:
             yield self.drafts[max(matches, key=len)]
 
 
-def _stale_questions(index: CorpusIndex, settings: Settings, recorded_with: dict,
+def _stale_questions(index: CorpusIndex, settings: Settings, recorded_with: list[tuple[str, object]],
                      queries: list[dict]) -> tuple[frozenset[str], list[str]]:
     """The questions whose prompt under ``settings`` differs from the one the recording was made
     with (``settings`` changed by ``recorded_with``): their recorded draft answers another prompt.
     Also the questions whose prompt is the same (those that reach the model), in order."""
     now = Assistant(settings, index=index, generator=RecordedDrafts({}))
-    then = Assistant(settings.with_overrides(**recorded_with), index=index, generator=RecordedDrafts({}))
+    then = Assistant(with_settings(settings, recorded_with), index=index, generator=RecordedDrafts({}))
     stale, same = set(), []
     for q in queries:
         prompt = now.stream(q["query"]).messages
@@ -102,6 +103,13 @@ def _setting(text: str) -> tuple[str, object]:
         return Settings().parse_value(name, value)
     except SettingsError as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}; NAME is a rag.Settings knob ('rag settings')") from None
+
+
+def with_settings(settings: Settings, changes: Sequence[tuple[str, object]]) -> Settings:
+    """``settings`` with the ``changes`` of :func:`_setting` made, in order."""
+    for name, value in changes:
+        settings = settings.with_overrides(**{name: value})
+    return settings
 
 
 def _queries(record: dict) -> list[dict]:
@@ -128,7 +136,8 @@ def main() -> int:
                              "change): questions whose prompt it changes are answered again by the real model "
                              "(--model), the others replayed")
     parser.add_argument("--set", type=_setting, action="append", default=[], metavar="NAME=VALUE", dest="overrides",
-                        help="a Settings field changed for the replay (e.g. verify_entailment=false): a verifier "
+                        help="a Settings field changed for the replay (e.g. verification.entailment_reject=0.3, or by its "
+                             "unique name, verify_entailment=true; disabled_rules=NAME,NAME): a verifier "
                              "variant measured on the recorded drafts")
     parser.add_argument("--model", default="default", help="LLM for the questions --recorded-with finds changed")
     parser.add_argument("--check-unchanged", type=int, default=0, metavar="N",
@@ -151,8 +160,8 @@ def main() -> int:
         answers = record["answers"]["answers"]
         drafts = {r["query"]: r["draft"] for r in answers}
         index = CorpusIndex.open(record["index"]["index_dir"], None, create=False)
-        settings = Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"]).with_overrides(
-            **dict(args.overrides))
+        settings = with_settings(Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"]),
+                                 args.overrides)
         queries = load_queries(record["queries_file"]) if args.all_queries else _queries(record)
         stale, live = frozenset(), None
         checks: list[str] = []
@@ -160,7 +169,7 @@ def main() -> int:
             live = Assistant(settings.with_overrides(model=args.model)).generator
             print(f"{len(queries) - len(answers)} of {len(queries)} queries not in the record: answered by the model")
         if args.recorded_with:
-            stale, unchanged = _stale_questions(index, settings, dict(args.recorded_with), queries)
+            stale, unchanged = _stale_questions(index, settings, args.recorded_with, queries)
             checks = unchanged[: args.check_unchanged]
             live = live or Assistant(settings.with_overrides(model=args.model)).generator
             print(f"{len(stale)} of {len(queries)} prompts changed")

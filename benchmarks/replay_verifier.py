@@ -15,7 +15,7 @@ results file scored them). The rule compared is ``--rule``: ``anchor_share``
 (a number must be about the question's subject), ``name_share`` (so must a
 name) or ``publications`` (a sentence that names who reported must cite that
 publication: on, the index's sources are given; off, none); see
-rag/attribution.py.
+rag/verification/rules.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from benchmarks.bench_common import ROOT, benchmark_assistant
 from rag import Assistant, Settings
-from rag.attribution import attribute
+from rag.verification import attribute
 from rag.prompts import CONFLICT_NOTE, NO_ANSWER
 
 

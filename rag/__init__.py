@@ -51,7 +51,8 @@ from .settings import (
 from .dates import parse_iso_day
 from .formats import atomic_target, supported_extensions, write_atomic
 from .models import MODELS
-from .types import Answer, Citation, Lookup, Passage
+from .types import Answer, Citation, Lookup, Passage, SentenceCheck
+from .verification import VerifierSettings
 
 __all__ = [
     "ContextSettings",
@@ -93,10 +94,12 @@ __all__ = [
     "ModelNotFoundError",
     "Passage",
     "RagError",
+    "SentenceCheck",
     "Settings",
     "SettingsError",
     "Turn",
     "USER_ERRORS",
+    "VerifierSettings",
     "atomic_target",
     "env_name_problem",
     "parse_iso_day",

@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 from index import CorpusIndex, Embedder, IndexReport, Progress, SearchFilter, SentenceTransformerEmbedder
 from index.embedder import DEFAULT_EMBEDDER
 
-from .attribution import best_quotes, strip_markers
+from .verification import best_quotes, strip_markers
 from .conversation import Conversation, ConversationStore
 from .errors import RagError
 from .generator import Generator, LazyGenerator, LlamaGenerator
@@ -92,7 +92,7 @@ class Assistant:
     def pipeline(self) -> AnswerPipeline:
         """The steps before and after generation (:mod:`rag.pipeline`) over this index and settings."""
         return AnswerPipeline(self.index, self.settings,
-                              self.entailment.scores if self.settings.verify_entailment else None)
+                              self.entailment.scores if self.settings.verification.verify_entailment else None)
 
     @property
     def entailment(self) -> EntailmentModel:

@@ -474,8 +474,8 @@ def _cmd_ask(args) -> int:
             print("\nClosest passages:")
             for p in answer.passages[:3]:
                 print(f"  {p.chunk_id}  {printable(p.title)} ({printable(p.date) or 'undated'}): {printable(p.text[:160])}")
-        if answer.abstained and answer.unsupported:
-            print("\nThe model's answer, which no passage supports:\n"
+        if answer.abstained and answer.left_out:
+            print("\nWhy each sentence of the model's answer was left out:\n"
                   + "\n".join(printable(line) for line in answer.left_out_lines()))
     return 0
 

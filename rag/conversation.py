@@ -43,7 +43,7 @@ from index.tokens import count_tokens
 from .dates import resolve_relative_period
 from .errors import RagError
 from .generator import Generator
-from .pipeline import AnswerPipeline, AnswerStream
+from .pipeline import UNVERIFIED, AnswerPipeline, AnswerStream
 from .prompts import NO_ANSWER, rewrite_messages
 from .types import Answer
 
@@ -245,7 +245,9 @@ class Conversation:
         kept = 0
         knobs = self.pipeline.settings.conversation
         for turn in reversed(self.turns):
-            entry = f"User: {turn.standalone_question}\nAssistant: {_plain(turn.text)}"
+            # A draft no passage confirmed is not something the assistant said: the rewrite reads it as no answer.
+            said = NO_ANSWER if turn.abstained and turn.text.startswith(UNVERIFIED) else _plain(turn.text)
+            entry = f"User: {turn.standalone_question}\nAssistant: {said}"
             cost = count_tokens(entry)
             if kept >= knobs.history_turns or used + cost > knobs.history_tokens:
                 break

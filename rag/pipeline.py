@@ -15,6 +15,11 @@ nothing close was found; build the evidence and the prompt.
 or declining draft, or on a draft that repeats a planted instruction; verify each
 sentence against the evidence (abstain when none is backed); name the page of each
 citation; add the note on conflicting sources and the caution on suspicious ones.
+Every abstention says which ``Answer.outcome`` it is: nothing relevant found
+(``no_relevant_passages``), a declining draft, one that restates a who/which question or
+copies a planted instruction (``answer_not_in_passages``), or a draft no passage confirms
+(``unverified_draft``: shown labelled as such, :data:`UNVERIFIED`, with the closest passages).
+``Answer.verification`` is the trace of every sentence of the draft.
 
 :class:`AnswerStream` is the generation between the two, and nothing else.
 :class:`~rag.assistant.Assistant` and :class:`~rag.conversation.Conversation` both
@@ -31,7 +36,7 @@ from typing import Iterator, Sequence
 
 from index import CorpusIndex, SearchFilter
 
-from .attribution import Attribution, Entails, attribute, split_claims
+from .verification import Attribution, Entails, attribute, split_claims
 from .conflicts import describe, find_conflicts
 from .context import Evidence, build_evidence, mark_suspicious, passage_heading
 from .dates import period_from_question
@@ -43,9 +48,9 @@ from .questions import asks_about_now, is_verdict_question, verdict_of
 from .retrieval import Retriever
 from .settings import Settings
 from .text import key_terms
-from .types import Answer, Citation, Passage
+from .types import Answer, Citation, Passage, SentenceCheck
 
-__all__ = ["AnswerPipeline", "AnswerStream", "Prepared", "is_refusal", "key_term_coverage"]
+__all__ = ["AnswerPipeline", "AnswerStream", "Prepared", "UNVERIFIED", "is_refusal", "key_term_coverage"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class AnswerPipeline:
 
     def __init__(self, index: CorpusIndex, settings: Settings, entails: Entails | None = None) -> None:
         """``entails``: the entailment model's scoring function, which verification then uses
-        (``Settings.verify_entailment``); None: the word-overlap rules alone."""
+        (``Settings.verification.verify_entailment``); None: the word-overlap rules alone."""
         self.index = index
         self.settings = settings
         self.entails = entails
@@ -166,32 +171,38 @@ class AnswerPipeline:
         common = dict(question=prepared.question, standalone_question=question, passages=prepared.passages,
                       model=model, embedder=self.index.embedder.id, filters=_filter_dict(prepared.filters))
 
-        def abstention(reason: str, confidence: float = 0.0, **left_out) -> Answer:
+        def abstention(outcome: str, reason: str, confidence: float = 0.0, checks: Sequence[SentenceCheck] = (),
+                       text: str | None = None) -> Answer:
             timings["total"] = time.perf_counter() - prepared.started
-            return Answer(text=_abstention_text(question, reason), citations=(), abstained=True, confidence=confidence,
-                          timings=timings, **left_out, **common)
+            return Answer(text=text or _abstention_text(question, reason), citations=(), abstained=True,
+                          confidence=confidence, timings=timings, verification=tuple(checks), outcome=outcome, **common)
 
         if prepared.abstain_reason is not None:
-            return abstention(prepared.abstain_reason)
+            return abstention("no_relevant_passages", prepared.abstain_reason)
         raw = raw_text.strip()
         if not raw or is_refusal(raw):
-            return abstention("the passages found do not contain the answer")
+            return abstention("answer_not_in_passages", "the passages found do not contain the answer")
         copied = _copied_instruction(raw, prepared)
         if copied is not None:
             # The model repeated a planted instruction (it reached the prompt despite the filter, or
-            # the model wrote its words anyway): never present that as an answer.
+            # the model wrote its words anyway): never present that as an answer, nor as a draft.
             reason = ECHO_REASON.format(title=copied)
-            return abstention(reason, unsupported=(raw,), unsupported_reasons=(reason,))
+            return abstention("answer_not_in_passages", reason,
+                              checks=(SentenceCheck(raw, "left out", "copied_instruction", reason),))
         t0 = time.perf_counter()
         attribution: Attribution = attribute(raw, prepared.evidence.passages, embed=self.index.embedder.embed,
                                              question=question, publications=self.index.sources(),
-                                             entails=self.entails, entail_reject=self.settings.entailment_reject,
-                                             entail_accept=self.settings.entailment_accept)
+                                             entails=self.entails, settings=self.settings.verification)
         timings["verification"] = time.perf_counter() - t0
         if not attribution.citations:
-            # Nothing the model said is backed by the passages: do not present it as an answer.
-            return abstention("the generated answer was not supported by the passages", attribution.support,
-                              unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons)
+            if attribution.rules and all(rule == "answers_who_or_which" for rule in attribution.rules):
+                # The draft restates the question without naming what it asks for: no answer in it.
+                return abstention("answer_not_in_passages", attribution.reasons[0], attribution.support,
+                                  attribution.checks)
+            # Nothing the model said is backed by the passages: shown, but labelled as not confirmed,
+            # with the passage sentences closest to it - never as an answer.
+            return abstention("unverified_draft", "the generated answer was not supported by the passages",
+                              attribution.support, attribution.checks, _unverified_text(attribution))
         text, citations = attribution.text, [with_page(self.index, c) for c in attribution.citations]
         conflicts = find_conflicts(citations, prepared.passages, embed=self.index.embedder.embed, answer=text)
         if conflicts:
@@ -201,9 +212,11 @@ class AnswerPipeline:
         if caution:
             text = f"{text} {caution}"
         timings["total"] = time.perf_counter() - prepared.started
+        by_n = {c.n: c for c in citations}
+        checks = tuple(replace(check, citations=tuple(by_n.get(c.n, c) if c.n else c for c in check.citations))
+                       for check in attribution.checks)
         return Answer(text=text, citations=tuple(citations), abstained=False, confidence=attribution.support,
-                      timings=timings, unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons,
-                      conflicts=len(conflicts), **common)
+                      timings=timings, verification=checks, conflicts=len(conflicts), **common)
 
 
 class AnswerStream:
@@ -350,3 +363,18 @@ def _suspicious_note(passages: Sequence[Passage]) -> str:
 
 def _abstention_text(question: str, reason: str) -> str:
     return f"{NO_ANSWER} Searched for: \"{question}\" ({reason}). The closest passages are listed below."
+
+
+UNVERIFIED = "Not confirmed by the documents."
+"""How an answer whose draft no passage confirms begins (``Answer.outcome`` ``unverified_draft``)."""
+
+
+def _unverified_text(attribution: Attribution, closest: int = 2) -> str:
+    """The draft, labelled as not confirmed, with the passage sentences closest to it: 'Not confirmed by
+    the documents. Unverified draft: "..." Closest passages: "..." (title); "..." (title).'"""
+    quotes = sorted({(c.quote, c.title): c.support for check in attribution.checks for c in check.citations}.items(),
+                    key=lambda item: -item[1])[:closest]
+    text = f'{UNVERIFIED} Unverified draft: "{attribution.text}"'
+    if quotes:
+        text += " Closest passages: " + "; ".join(f'"{quote}" ({title})' for (quote, title), _ in quotes) + "."
+    return text

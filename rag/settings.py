@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from index.vectors import VectorLimits
 
 from .errors import SettingsError
+from .verification.settings import VerifierSettings
 
 __all__ = ["Settings", "RetrievalSettings", "ContextSettings", "ConversationSettings", "LLMSettings",
            "ServeSettings", "LimitsSettings", "GROUPS", "default_index_dir", "llm_url_problem", "env_name_problem",
@@ -308,6 +309,7 @@ GROUPS: dict[str, type] = {
     "serve": ServeSettings,
     "limits": LimitsSettings,
     "vectors": VectorLimits,
+    "verification": VerifierSettings,
 }
 """The groups of :class:`Settings`, by attribute name (``vectors`` is defined in index/vectors.py)."""
 
@@ -331,20 +333,8 @@ class Settings:
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     vectors: VectorLimits = field(default_factory=VectorLimits)
 
-    verify_entailment: bool = False
-    """Verification also reads each answer sentence against its quote with the shipped entailment model
-    (rag/entailment.py, rag/data/entailment): a sentence stays only where its quote states it
-    (``entailment_reject``), and a sentence the word-overlap check leaves out is kept when a passage
-    sentence states it in other words (``entailment_accept``); see rag.attribution's entailment rules.
-    Off: on the 250 MultiHop-RAG dev drafts it raised gold citation precision 0.780 -> 0.834 but
-    withdrew right answers (strict 0.648 -> 0.396; at a reject threshold of 0.1, 0.548); the model
-    misses exactly the relation errors it was meant for (docs/decisions/2026-12-06-entailment-in-verification.md)."""
-
-    entailment_reject: float = 0.5
-    """Probability below which the entailment model's reading of a quote does not support the sentence citing it."""
-
-    entailment_accept: float = 0.9
-    """Probability from which a passage sentence supports an answer sentence the word-overlap check left out."""
+    verification: VerifierSettings = field(default_factory=VerifierSettings)
+    """The sentence verifier's thresholds and switches (rag/verification/settings.py; docs/VERIFIER.md)."""
 
     def llm_api_key(self) -> str | None:
         """The API key of the LLM server (:meth:`LLMSettings.llm_api_key`)."""
@@ -437,6 +427,8 @@ def _convert(name: str, text: str, kind, current):
         return None
     options = [o for o in options if o is not type(None)]
     base = options[0] if options else str
+    if typing.get_origin(base) is frozenset or base is frozenset:  # a set of names: "a,b" (empty: none)
+        return frozenset(part.strip() for part in text.split(",") if part.strip())
     try:
         if base is bool:
             lowered = text.strip().lower()

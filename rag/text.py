@@ -12,7 +12,8 @@ import math
 import re
 from typing import Sequence
 
-__all__ = ["key_terms", "stemmed_terms", "term_rarity"]
+__all__ = ["key_terms", "stemmed_terms", "term_rarity", "REPORTING_TERMS", "VERDICT_TERMS", "CONNECTIVE_TERMS",
+           "ORDINAL_FRAME", "spelled_date"]
 
 _STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it
@@ -90,3 +91,41 @@ def term_rarity(term_sets: Sequence[set[str]]) -> dict[str, float]:
     if n <= 1:
         return dict.fromkeys(counts, 1.0)
     return {t: math.log((n + 1) / c) / math.log(n + 1) for t, c in counts.items()}
+
+
+# ---- word lists of the sentence verifier (rag.verification) ----------------------------------------
+
+# Words that frame a claim ("The Verge article suggests that ...") rather than state it: no passage
+# sentence repeats them, so they are not asked of it. Who reported is checked against the passage's
+# title and source instead.
+REPORTING_TERMS = frozenset(stemmed_terms(
+    "article articles report reports reported reporting suggest suggests suggested say says said state states stated "
+    "mention mentions mentioned according indicate indicates indicated highlight highlights highlighted note notes "
+    "noted publish published write writes wrote discuss discusses discussed describe describes described detail "
+    "details detailed outline outlines outlined explain explains explained"
+))
+
+# Words that state a verdict rather than a fact ("the reports are consistent", "yes, both agree").
+VERDICT_TERMS = frozenset(stemmed_terms(
+    "yes no not both neither either consistent consistency inconsistent same similar different differ change changed "
+    "agree agrees disagree true false before after"
+))  # (reporting words, "article", "suggests", are in REPORTING_TERMS, which both users subtract as well)
+
+# Words that join the parts of a restated question ("the first article discusses X, while the
+# second details Y") without adding a fact.
+CONNECTIVE_TERMS = frozenset(stemmed_terms("while whereas"))
+
+# "The first article ..., while the second ...": which article, not what it says.
+ORDINAL_FRAME = re.compile(r"\b(?:the\s+)?(?:first|second|third|former|latter|other|one|both)\s+"
+                           r"(?:article|report|piece|story|source)s?\b", re.I)
+
+_MONTHS = ("January February March April May June July August September October November December").split()
+
+
+def spelled_date(date: str | None) -> str:
+    """``2023-09-28`` as ``2023-09-28 September 28 2023``, so "reported on September 28, 2023" meets it."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return date or ""
+    year, month, day = match.groups()
+    return f"{date} {_MONTHS[int(month) - 1]} {int(day)} {year}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Passage", "Citation", "Answer", "Lookup"]
+__all__ = ["Passage", "Citation", "SentenceCheck", "Answer", "Lookup", "OUTCOMES", "VERDICTS"]
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,50 @@ class Citation:
         return data
 
 
+VERDICTS = ("kept", "marker corrected", "left out")
+"""What verification decided for a sentence of the model's draft: kept with the passages the model
+cited, kept with other citations than the model gave (``marker corrected``), or left out."""
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """How verification decided one sentence of the model's draft (the trace, ``Answer.verification``)."""
+
+    sentence: str
+    """The sentence as the model wrote it, without its markers."""
+    verdict: str
+    """One of :data:`VERDICTS`."""
+    rule: str
+    """The named rule (docs/VERIFIER.md) or model that decided the verdict."""
+    reason: str
+    """One line a reader can check against the quotes: why it was kept or left out."""
+    scores: dict[str, float] = field(default_factory=dict)
+    """The numbers the decision read: ``support`` (0..1), and where measured ``lexical`` (share of the
+    sentence's words found), ``semantic`` (embedding cosine), ``entailment`` (the model's probability)."""
+    citations: tuple[Citation, ...] = ()
+    """Kept: the citations it carries, with their quotes. Left out: the closest passage sentences
+    (``n`` 0: not cited), so a reader can see what the documents do say."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sentence": self.sentence, "verdict": self.verdict, "rule": self.rule, "reason": self.reason,
+                "scores": {k: round(v, 3) for k, v in self.scores.items()},
+                "citations": [c.to_dict() for c in self.citations]}
+
+
+OUTCOMES = ("answered", "no_relevant_passages", "answer_not_in_passages", "unverified_draft")
+"""``Answer.outcome``: an answer; nothing relevant found (abstained before the model); passages found but
+the model declined or its draft does not answer; a draft whose sentences no passage confirms (shown
+labelled as unverified, with the closest passages)."""
+
+
 @dataclass(frozen=True)
 class Answer:
     """A cited answer.
 
     ``text`` carries ``[n]`` markers that resolve to ``citations``; ``passages``
     are everything retrieved (cited or not) with scores. ``abstained`` is true
-    when the corpus does not hold the answer; ``text`` then says so.
+    when no verified answer is given (any ``outcome`` but ``answered``); ``text`` then says why, and
+    for ``unverified_draft`` shows the draft labelled as not confirmed.
     """
 
     question: str
@@ -95,13 +132,12 @@ class Answer:
     embedder: str
     timings: dict[str, float] = field(default_factory=dict)
     standalone_question: str | None = None
-    unsupported: tuple[str, ...] = ()
-    """Sentences of the model's answer that no passage supports, in answer order. Verification takes
-    them out of ``text`` (every sentence of ``text`` carries a citation); they are kept here so a
-    reader can still see them. With ``abstained``, what the unsupported answer said."""
-    unsupported_reasons: tuple[str, ...] = ()
-    """Why each sentence of ``unsupported`` was left out, in the same order ("no passage gives 7.5",
-    "it names theverge.com, but the passage that says this is from techcrunch.com", ...)."""
+    verification: tuple[SentenceCheck, ...] = ()
+    """Each sentence of the model's draft with what verification decided and why, in draft order (empty
+    when the model was not asked or declined). Left-out sentences are out of ``text`` (every sentence
+    of ``text`` carries a citation); they stay here so a reader can still see them."""
+    outcome: str = "answered"
+    """One of :data:`OUTCOMES`."""
     filters: dict[str, Any] = field(default_factory=dict)
     """Metadata filters the retrieval used (given by the user, or a period read from the question)."""
     conflicts: int = 0
@@ -116,8 +152,9 @@ class Answer:
             "confidence": round(self.confidence, 3),
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
-            "unsupported": list(self.unsupported),
-            "unsupported_reasons": list(self.unsupported_reasons),
+            "outcome": self.outcome,
+            "left_out": [{"sentence": c.sentence, "reason": c.reason} for c in self.left_out],
+            "verification": [c.to_dict() for c in self.verification],
             "filters": self.filters,
             "conflicts": self.conflicts,
             "model": self.model,
@@ -125,14 +162,14 @@ class Answer:
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
-    def left_out(self) -> list[tuple[str, str]]:
-        """Each sentence verification left out with why ("" where the Answer was built without reasons)."""
-        reasons = self.unsupported_reasons + ("",) * (len(self.unsupported) - len(self.unsupported_reasons))
-        return list(zip(self.unsupported, reasons))
+    @property
+    def left_out(self) -> tuple[SentenceCheck, ...]:
+        """The sentences verification left out, with why (``reason``), in draft order."""
+        return tuple(c for c in self.verification if c.verdict == "left out")
 
     def left_out_lines(self) -> list[str]:
-        """:meth:`left_out` as the terminal lists it: "  - <sentence> (<why>)"."""
-        return [f"  - {sentence}" + (f" ({why})" if why else "") for sentence, why in self.left_out()]
+        """:attr:`left_out` as the terminal lists it: "  - <sentence> (<why>)"."""
+        return [f"  - {c.sentence}" + (f" ({c.reason})" if c.reason else "") for c in self.left_out]
 
     def with_references(self) -> str:
         """The answer followed by its numbered references and the sentences verification left out:
@@ -146,7 +183,7 @@ class Answer:
                 page = f", p. {c.page}" if c.page else ""
                 lines.append(f"[{c.n}] {c.title}{date}{page} - {where}")
                 lines.append(f'    "{c.quote}"')
-        if self.unsupported and not self.abstained:
+        if self.left_out and not self.abstained:
             lines += ["", "Left out of the answer, not supported by the documents:"]
             lines += self.left_out_lines()
         return "\n".join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rag.attribution import attribute, claim_support, split_claims
+from rag.verification import attribute, claim_support, split_claims
 from rag.types import Passage
 from fakes import ScriptedGenerator
 
@@ -500,16 +500,16 @@ def test_the_assistant_checks_who_reported_against_the_index(sample_index):
                               generator=ScriptedGenerator(reply))
         answers[paper] = assistant.ask(question)
     gazette = answers["Harbour Gazette"]
-    assert gazette.abstained and gazette.unsupported
+    assert gazette.abstained and gazette.left_out and gazette.outcome == "unverified_draft"
     # The reader is told why, in the JSON and the terminal.
     why = "it names harbourgazette.example, but the passage that says this is from valleypost.example"
-    assert gazette.to_dict()["unsupported_reasons"] == [why]
+    assert [x["reason"] for x in gazette.to_dict()["left_out"]] == [why]
     valley = answers["Valley Post"]
     assert not valley.abstained and [c.url.split("/")[2] for c in valley.citations] == ["valleypost.example"]
 
 
 def test_citation_lookup_of_a_claim_naming_a_publication_keeps_to_it():
-    from rag.attribution import best_quotes
+    from rag.verification import best_quotes
 
     claim = "The Harbour Gazette reported that ferry crews accepted a 5.2 percent rise."
     assert best_quotes(claim, [STRIKE, LIBRARY])[0].support > 0.5  # not told the sources: any passage
@@ -573,8 +573,9 @@ def test_the_assistant_abstains_on_a_restatement_that_names_no_one(sample_index)
     named = "Kestrel and Moor Engineering was awarded the design and construction contract [1]."
     settings = Settings(index_dir=sample_index.path)
     empty = Assistant(settings, index=sample_index, generator=ScriptedGenerator(restated)).ask(question)
-    assert empty.abstained and empty.unsupported == (restated.replace(" [1]", ""),)
-    assert empty.unsupported_reasons == ("it names no one and nothing the question does not: it does not answer who or which",)
+    assert empty.abstained and [c.sentence for c in empty.left_out] == [restated.replace(" [1]", "")]
+    assert [c.reason for c in empty.left_out] == ["it names no one and nothing the question does not: it does not answer who or which"]
+    assert empty.outcome == "answer_not_in_passages" and empty.left_out[0].rule == "answers_who_or_which"
     answer = Assistant(settings, index=sample_index, generator=ScriptedGenerator(named)).ask(question)
     assert not answer.abstained and "Kestrel and Moor Engineering" in answer.citations[0].quote
 

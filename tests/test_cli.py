@@ -96,8 +96,11 @@ def test_ask_json_with_small_model(sample_index):
     result = run("ask", "How much did the library renovation cost?", "--index", str(sample_index.path), "--model", "small", "--json")
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert {"answer", "abstained", "citations", "passages", "model", "timings"} <= set(answer)
-    assert not answer["abstained"] and "6.2 million" in answer["answer"]
+    assert {"answer", "abstained", "citations", "passages", "model", "timings", "outcome", "verification",
+            "left_out"} <= set(answer)
+    assert not answer["abstained"] and "6.2 million" in answer["answer"] and answer["outcome"] == "answered"
+    assert answer["verification"] and all(
+        {"sentence", "verdict", "rule", "reason", "scores", "citations"} <= set(check) for check in answer["verification"])
     assert answer["citations"], answer
     for c in answer["citations"]:
         assert {"n", "chunk_id", "doc_id", "title", "date", "url", "path", "start", "end", "quote"} <= set(c)

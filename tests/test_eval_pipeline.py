@@ -155,8 +155,8 @@ def test_multihop_answers_scored_with_and_without_verification(tmp_path, capsys)
     # statement any more, but counted as left out, so the removal stays visible in the results.
     ferry = next(r for r in out["answers"] if r["question_type"] == "temporal_query")
     assert "[2]" in ferry["draft"] and "7 thousand" not in ferry["answer"]
-    assert any("7 thousand" in u for u in ferry["unsupported"])
-    assert ferry["unsupported_reasons"] == ["no passage gives 7"]
+    assert any("7 thousand" in u["sentence"] for u in ferry["left_out"])
+    assert [u["reason"] for u in ferry["left_out"]] == ["no passage gives 7"]
     assert verified["citations"]["statements"] == 2 and verified["citations"]["left_out"] == 1
     assert verified["citations"]["gold"] == {"precision": 1.0, "recall": 1.0}
     # Unverified, the model's [2] points at a passage without the claim: an imprecise citation.
@@ -185,7 +185,7 @@ def test_yes_no_question_gets_the_verdict_hint_and_a_cited_verdict(tmp_path):
     assistant = Assistant(Settings(min_relevance=0.0), index=index, generator=generator)
     verdict = assistant.ask("Did the council approve the harbour bridge?")
     assert generator.last_prompt.endswith(VERDICT_HINT)
-    assert not verdict.abstained and not verdict.unsupported
+    assert not verdict.abstained and not verdict.left_out
     # The verdict cites the fact it rests on; the model's wrong [2] is re-anchored to the bridge article.
     assert verdict.text.startswith("Yes [1].") and [c.doc_id for c in verdict.citations] == [verdict.citations[0].doc_id]
     assert "a.txt" in verdict.citations[0].path

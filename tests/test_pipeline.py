@@ -83,13 +83,13 @@ def test_no_module_imports_one_that_imports_it_back():
 
 
 def test_verification_with_the_shipped_entailment_model(sample_index):
-    """Settings.verify_entailment: the real entailment model reads the quotes of a real answer (real
+    """Settings.verification.verify_entailment: the real entailment model reads the quotes of a real answer (real
     embedder, FAISS and sample corpus; the draft copies the evidence, which the model must accept)."""
-    from rag import Assistant, Settings
+    from rag import Assistant, Settings, VerifierSettings
 
     question = "When is the Port Alder harbour bridge expected to open?"
     off = Assistant(Settings(index_dir=sample_index.path), index=sample_index, generator=CopyingGenerator())
-    on = Assistant(Settings(index_dir=sample_index.path, verify_entailment=True), index=sample_index,
+    on = Assistant(Settings(index_dir=sample_index.path, verification=VerifierSettings(verify_entailment=True)), index=sample_index,
                    generator=CopyingGenerator())
     read: list = []
     scores = on.entailment.scores

@@ -57,7 +57,7 @@ def test_assignments_are_typed_and_checked():
     changed = base.with_assignments(["k=6", "retrieval.fusion=rrf", "n_threads=none", "verify_entailment=on",
                                      "llm_timeout=30", "index_dir=/tmp/y"])
     assert (changed.retrieval.k, changed.retrieval.fusion, changed.llm.n_threads) == (6, "rrf", None)
-    assert changed.verify_entailment is True and changed.llm.llm_timeout == 30.0 and changed.index_dir == Path("/tmp/y")
+    assert changed.verification.verify_entailment is True and changed.llm.llm_timeout == 30.0 and changed.index_dir == Path("/tmp/y")
     for bad, message in [("k", "expected NAME=VALUE"), ("kk=1", "no such setting"), ("k=six", "expected int"),
                          ("fusion=best", "unknown fusion"), ("context.k=3", "no such setting"),
                          ("llm_timeout=nan", "expected float"), ("verify_entailment=maybe", "expected bool")]:

@@ -8,13 +8,14 @@ order of streamed updates, Stop, and corpus management that survives bad files.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from rag import Answer, Assistant, Citation, Lookup, Passage, Settings
+from rag import Answer, Assistant, Citation, Lookup, Passage, SentenceCheck, Settings
 from ui import render
 from ui.app import KEEP, ChatUpdate, CorpusUpdate, IndexView, RagApp, is_loopback, parse_filters
 from ui.session import ChatSession
@@ -40,11 +41,14 @@ def citation(n=1, p=None, quote="The library cost 6.2 million pounds."):
 
 
 def answer(text="It cost 6.2 million pounds [1].", citations=None, unsupported=(), abstained=False, passages=None,
-           unsupported_reasons=()):
+           unsupported_reasons=(), verification=(), outcome=None):
     passages = passages if passages is not None else (passage(),)
+    reasons = tuple(unsupported_reasons) + ("",) * (len(unsupported) - len(unsupported_reasons))
+    checks = tuple(verification) + tuple(SentenceCheck(s, "left out", "unsupported", why) for s, why in zip(unsupported, reasons))
     return Answer(question="q", text=text, citations=tuple(citations if citations is not None else [citation()]),
                   passages=tuple(passages), abstained=abstained, confidence=0.8, model="m", embedder="e",
-                  timings={"total": 1.0}, unsupported=tuple(unsupported), unsupported_reasons=tuple(unsupported_reasons))
+                  timings={"total": 1.0}, verification=checks,
+                  outcome=outcome or ("answer_not_in_passages" if abstained else "answered"))
 
 
 # ---- rendering: escaping ------------------------------------------------------------------
@@ -119,7 +123,33 @@ def test_left_out_sentences_listed_apart():
                  unsupported_reasons=("no passage gives 9",))
     assert '<span class="rag-why">(no passage gives 9)</span>' in render.answer_html(why)
     assert why.with_references().endswith("  - It cost 9 million pounds. (no passage gives 9)")
-    assert why.to_dict()["unsupported_reasons"] == ["no passage gives 9"]
+    assert why.to_dict()["left_out"] == [{"sentence": "It cost 9 million pounds.", "reason": "no passage gives 9"}]
+
+
+def test_why_kept_or_left_out_is_listed_per_sentence():
+    """The trace (Answer.verification) as a collapsed list under the answer: verdict, rule, reason, scores, quotes."""
+    kept = SentenceCheck("It cost 6.2 million pounds.", "kept", "cited_passage", "the passage it cites states it",
+                         {"support": 0.81, "lexical": 1.0}, (citation(),))
+    moved = SentenceCheck("It reopened <soon>.", "marker corrected", "best_passage",
+                          "the passage the model cited does not state it; the cited one does", {"support": 0.6}, (citation(),))
+    html = render.answer_html(answer(verification=[kept, moved], unsupported=["It was built by elves."],
+                                     unsupported_reasons=["no passage says this"]))
+    trace = html.split('<details class="rag-note rag-trace">')[1]
+    assert "Why kept / why left out (3 sentences)" in trace
+    assert [m for m in re.findall(r'rag-verdict rag-verdict-([a-z-]+)', trace)] == ["kept", "marker-corrected", "left-out"]
+    assert "rule <code>cited_passage</code>: the passage it cites states it (support 0.81, lexical 1.00)" in trace
+    assert "It reopened &lt;soon&gt;." in trace and "<soon>" not in trace
+    assert '<blockquote class="rag-trace-quote">[1] ' in trace and "no passage says this" in trace
+    assert "rag-trace" not in render.answer_html(answer())  # no draft to explain
+
+
+def test_an_unconfirmed_draft_is_labelled_not_as_not_found():
+    left = SentenceCheck("It cost 9 million pounds.", "left out", "unsupported", "no passage gives 9", {"support": 0.2},
+                         (dataclasses.replace(citation(), n=0),))
+    html = render.answer_html(answer(text='Not confirmed by the documents. Unverified draft: "It cost 9 million pounds."',
+                                     citations=[], abstained=True, verification=[left], outcome="unverified_draft"))
+    assert "rag-unverified" in html and "<strong>Not confirmed by the documents.</strong> Unverified draft:" in html
+    assert "Not found in the documents" not in html and "closest: " in html and "rag-trace" in html
 
 
 def test_abstention_labelled():

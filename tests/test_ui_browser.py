@@ -144,6 +144,12 @@ def test_ask_cite_upload_and_ask_again(tmp_path, monkeypatch):
             assert page.locator("#rag-status .rag-status").get_attribute("data-state") == "done"
             answer = page.locator("#rag-chat [data-testid=bot]").last.inner_text()
             assert "6.2 million" in answer, answer
+            # Why each sentence of the draft was kept or left out: a collapsed list under the answer.
+            trace = page.locator("#rag-chat [data-testid=bot]").last.locator("details.rag-trace")
+            expect(trace).to_have_count(1)
+            trace.locator("summary").click()
+            expect(trace.locator(".rag-verdict").first).to_be_visible()
+            expect(trace).to_contain_text("rule")
 
             # Clicking the [1] marker shows the cited passage with exactly the quoted sentence highlighted.
             quote, start, end, path = _open_first_citation(page)

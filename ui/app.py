@@ -354,7 +354,8 @@ class RagApp:
             bits.append(f"support {answer.confidence:.2f}")
         if answer.standalone_question and answer.standalone_question != answer.question:
             bits.append(f"searched for: {answer.standalone_question}")
-        state = "stopped" if stopped else "abstained" if answer.abstained else "done"
+        state = ("stopped" if stopped else "unverified" if answer.outcome == "unverified_draft"
+                 else "abstained" if answer.abstained else "done")
         return render.status_html(state, " · ".join(bits))
 
     def stop(self, session: ChatSession) -> None:

@@ -15,7 +15,7 @@ CSS = """
 .rag-status { min-height: 1.4rem; font-size: 0.9rem; color: var(--body-text-color-subdued); display: flex;
   align-items: center; gap: 0.45rem; }
 .rag-status-error { color: #dc2626; }
-.rag-status-abstained, .rag-status-stopped { color: #b45309; }
+.rag-status-abstained, .rag-status-unverified, .rag-status-stopped { color: #b45309; }
 .rag-spinner { width: 0.85rem; height: 0.85rem; border: 2px solid currentColor; border-right-color: transparent;
   border-radius: 50%; display: inline-block; animation: rag-spin 0.8s linear infinite; }
 @keyframes rag-spin { to { transform: rotate(360deg); } }
@@ -35,6 +35,13 @@ a.rag-marker:hover, a.rag-badge:hover { background: rgba(79, 70, 229, 0.3); }
 .rag-left-out summary { cursor: pointer; }
 .rag-left-out ul { margin: 0.3rem 0 0 1.2rem; color: #57534e; }
 .rag-abstained { border-left: 4px solid #d97706; padding-left: 0.6rem; }
+.rag-trace summary { cursor: pointer; }
+.rag-trace ol { margin: 0.3rem 0 0 1.2rem; color: var(--body-text-color); }
+.rag-verdict { font-size: 0.8em; font-weight: 600; padding: 0 0.35em; border-radius: 4px; }
+.rag-verdict-kept { background: rgba(22, 163, 74, 0.15); color: #15803d; }
+.rag-verdict-marker-corrected { background: rgba(79, 70, 229, 0.14); color: #4338ca; }
+.rag-verdict-left-out { background: rgba(234, 88, 12, 0.15); color: #c2410c; }
+.rag-trace-quote { margin: 0.2rem 0 0.3rem 0.4rem; padding-left: 0.5rem; border-left: 2px solid var(--border-color-primary); }
 .rag-evidence-head { margin-bottom: 0.4rem; font-size: 0.92rem; }
 .rag-passage { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.45rem 0.6rem;
   margin-bottom: 0.4rem; font-size: 0.88rem; }

@@ -56,6 +56,7 @@ STATES = {
     "done": "Done",
     "stopped": "Stopped",
     "abstained": "No answer found in the documents",
+    "unverified": "Not confirmed by the documents",
     "error": "Error",
 }
 
@@ -109,6 +110,11 @@ def answer_html(answer, stopped: bool = False) -> str:
     """
     if stopped and answer.abstained:
         return '<div class="rag-abstained"><strong>Stopped</strong> before the model wrote a verifiable answer.</div>'
+    if answer.abstained and getattr(answer, "outcome", "") == "unverified_draft":
+        # A draft exists but no passage confirms it: shown, labelled, never as "not found".
+        text = answer.text.partition(f"{UNVERIFIED_LABEL} ")[2] or answer.text
+        return (f'<div class="rag-abstained rag-unverified"><strong>{UNVERIFIED_LABEL}</strong> '
+                f"{_paragraphs(esc(text))}</div>" + trace_html(answer))
     if answer.abstained:
         return (
             '<div class="rag-abstained"><strong>Not found in the documents.</strong> '
@@ -117,17 +123,43 @@ def answer_html(answer, stopped: bool = False) -> str:
     out = _paragraphs(link_markers(esc(answer.text), [c.n for c in answer.citations]))
     if stopped:
         out += '<div class="rag-note">Stopped: this is the part written before Stop was pressed.</div>'
-    if answer.unsupported:
+    left_out = answer.left_out
+    if left_out:
         # Verification took these sentences out of the answer: shown apart, so nothing the model
         # wrote is hidden, and nothing unsupported reads as part of the answer.
-        count = len(answer.unsupported)
-        items = "".join(f'<li><span class="rag-unsupported">{esc(s)}</span>'
-                        + (f' <span class="rag-why">({esc(why)})</span>' if why else "") + "</li>"
-                        for s, why in answer.left_out())
+        count = len(left_out)
+        items = "".join(f'<li><span class="rag-unsupported">{esc(c.sentence)}</span>'
+                        + (f' <span class="rag-why">({esc(c.reason)})</span>' if c.reason else "") + "</li>"
+                        for c in left_out)
         out += (f'<details class="rag-note rag-left-out"><summary>{count} sentence{"s" if count > 1 else ""} '
                 f"of the model's answer left out: no passage supports {'them' if count > 1 else 'it'}</summary>"
                 f"<ul>{items}</ul></details>")
-    return out
+    return out + trace_html(answer)
+
+
+UNVERIFIED_LABEL = "Not confirmed by the documents."
+"""The label of an answer whose draft no passage confirms (``Answer.outcome`` ``unverified_draft``)."""
+
+
+def trace_html(answer) -> str:
+    """"Why kept / why left out": each sentence of the model's draft with its verdict, the rule that
+    decided it, the reason, the scores it read and its quotes (the closest passages for a left-out
+    one), from ``Answer.verification``; '' when there is no draft to explain."""
+    checks = getattr(answer, "verification", ())
+    if not checks:
+        return ""
+    items = []
+    for check in checks:
+        kind = check.verdict.replace(" ", "-")
+        scores = ", ".join(f"{name} {value:.2f}" for name, value in check.scores.items())
+        quotes = "".join(
+            f'<blockquote class="rag-trace-quote">{f"[{c.n}] " if c.n else "closest: "}{esc(c.quote)} '
+            f'<span class="rag-why">({esc(c.title)})</span></blockquote>' for c in check.citations)
+        items.append(f'<li class="rag-trace-{kind}"><span class="rag-verdict rag-verdict-{kind}">{esc(check.verdict)}</span> '
+                     f"{esc(check.sentence)}<div class=\"rag-why\">rule <code>{esc(check.rule)}</code>: {esc(check.reason)}"
+                     + (f" ({esc(scores)})" if scores else "") + f"</div>{quotes}</li>")
+    return (f'<details class="rag-note rag-trace"><summary>Why kept / why left out ({len(checks)} '
+            f'sentence{"s" if len(checks) != 1 else ""})</summary><ol>{"".join(items)}</ol></details>')
 
 
 def streaming_html(text: str) -> str:

@@ -26,7 +26,7 @@ verifier score:
 Citation precision = precise citations / citations; citation recall =
 supported statements / statements (statements of answers that were given,
 to answerable questions, for recall). The product's verification takes the
-sentences it cannot support out of the answer (``Answer.unsupported``): they
+sentences it cannot support out of the answer (``Answer.left_out``): they
 are not statements of the answer, and are counted apart as ``left_out`` so a
 recall bought by removing sentences stays visible.
 """
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..attribution import split_claims
+from ..verification import split_claims
 from ..text import stemmed_terms
 from .metrics import citation_matches_gold
 

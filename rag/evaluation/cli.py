@@ -327,7 +327,8 @@ def _print_answers(answers: dict, model_id: str) -> None:
                   "cit. recall (gold)", "cit. precision (lexical)", "cit. recall (lexical)", "citations", "invalid",
                   "sentences left out"], rows))
     reasons = Counter(_REASON_DETAIL.sub(r"\1 ...", why) for r in answers["answers"]
-                      for why in r.get("unsupported_reasons", []))
+                      for why in ([x["reason"] for x in r["left_out"]] if "left_out" in r
+                                  else r.get("unsupported_reasons", [])))  # (records before the trace)
     if reasons:
         print("why verification left sentences out (all queries, answers withdrawn included): "
               + "; ".join(f"{why}: {n}" for why, n in reasons.most_common()))

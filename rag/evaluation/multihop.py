@@ -200,7 +200,7 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
             "unverified": judge_statements([] if raw_abstained else statements(
                 raw, lambda n: evidence[n - 1] if 1 <= n <= len(evidence) else None), q["facts"]),
         }
-        judged["verified"].left_out = 0 if answer.abstained else len(answer.unsupported)
+        judged["verified"].left_out = 0 if answer.abstained else len(answer.left_out)
         if not null:
             for system, c in judged.items():
                 counts[system].add(c)
@@ -213,8 +213,8 @@ def evaluate_answers(assistant, queries: list[dict], log: Callable[[str], None] 
                   "unverified": _score(raw, raw_abstained, q["answer"]),
                   "citations": len(answer.citations), "quotes": [c.quote for c in answer.citations],
                   "citations_on_gold": sum(citation_matches_gold(c.quote, q["facts"]) for c in answer.citations),
-                  "quotes_exact": all(exact), "unsupported": list(answer.unsupported),
-                  "unsupported_reasons": list(answer.unsupported_reasons), "conflicts": answer.conflicts,
+                  "quotes_exact": all(exact), "outcome": answer.outcome,
+                  "left_out": [{"sentence": c.sentence, "reason": c.reason, "rule": c.rule} for c in answer.left_out], "conflicts": answer.conflicts,
                   "seconds": round(times[-1], 2), "first_token_s": round(answer.timings.get("first_token", 0.0), 2),
                   # retrieval signals, for calibrating abstention offline
                   "top_dense": round(float(stream.top_dense), 4), "confidence": round(answer.confidence, 4),

@@ -36,7 +36,7 @@ def declines(text: str) -> bool:
     the given passages". Used for every unverified text (the baseline's answer, the product's draft)
     so both are read alike."""
     from ..assistant import is_refusal
-    from ..attribution import split_claims
+    from ..verification import split_claims
 
     if not text.strip():
         return True

@@ -252,7 +252,8 @@ def _answer_product(assistant, q: dict) -> dict:
         # Where each citation points, not its quote: results files are committed, the corpus must not be.
         "citations": [{"n": c.n, "newid": newid_of_url(c.url), "start": c.start, "end": c.end}
                       for c in answer.citations],
-        "unsupported": list(answer.unsupported), "unsupported_reasons": list(answer.unsupported_reasons),
+        "outcome": answer.outcome,
+        "left_out": [{"sentence": c.sentence, "reason": c.reason, "rule": c.rule} for c in answer.left_out],
         "conflicts": answer.conflicts,
         "retrieved": _newids(stream.passages), "shown": _newids(shown),
         "pre_abstained": stream.abstain_reason is not None,

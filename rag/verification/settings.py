@@ -1,0 +1,127 @@
+"""Every number the sentence verifier decides with, in one frozen group (``Settings.verification``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+__all__ = ["VerifierSettings"]
+
+
+@dataclass(frozen=True)
+class VerifierSettings:
+    """The verifier's thresholds and switches (:mod:`rag.verification`; docs/VERIFIER.md lists the rules).
+
+    Each default is defined here and nowhere else. The values were tuned on MultiHop-RAG dev
+    (docs/decisions/2026-11-28-verifier-*.md) unless a field says otherwise.
+    """
+
+    keep_threshold: float = 0.45
+    """Support from which a passage the model cited (``[n]``) is kept as the sentence's citation
+    (rule ``cited_passage``)."""
+
+    add_threshold: float = 0.55
+    """Support from which the best passage is cited for a sentence whose own markers do not hold
+    (rule ``best_passage``), and from which two sentences together support a two-source claim
+    (rule ``two_sources``). Higher than ``keep_threshold``: the model did not point at it."""
+
+    min_lexical: float = 0.5
+    """Share of the sentence's own words a passage sentence must hold before its similarity counts
+    at all (rule ``lexical_floor``): a sentence whose words are mostly absent is not supported,
+    however similar it sounds."""
+
+    lexical_weight: float = 0.6
+    """Weight of the word overlap in the support blend; the embedding cosine gets the rest
+    (``1 - lexical_weight``). Without an embedder the support is the word overlap alone."""
+
+    missing_number_factor: float = 0.5
+    """Factor on the support when the sentence states a number the passage sentence does not hold
+    (rule ``number_stated``): numbers are where small models invent."""
+
+    missing_name_factor: float = 0.5
+    """Factor on the support when the sentence names someone or something that neither the passage
+    sentence, its neighbours nor its article's title and source mention (rule ``name_stated``)."""
+
+    anchor_share: float = 0.5
+    """Share of the sentence's subject words (those it repeats from the question) that must be in the
+    passage sentence, the sentences before it or the article's title when it states a number
+    (rule ``number_about_subject``)."""
+
+    name_share: float = 0.5
+    """Rarity-weighted share of the subject words that must be around the passage sentence when the
+    sentence names something the question does not (rule ``name_about_subject``)."""
+
+    name_subject_max: int = 6
+    """Subject words up to which ``name_about_subject`` applies: a longer subject is a multi-part
+    question's, spread over several articles, which no one window holds."""
+
+    min_subject_weight: float = 0.05
+    """Total rarity weight of the subject below which ``name_about_subject`` cannot tell sentences
+    apart (every subject word is everywhere or nowhere) and does not apply."""
+
+    context_sentences: int = 2
+    """Sentences before a quote that may name its subject ("It opens in June.")."""
+
+    premise_coverage: float = 0.5
+    """Share of a restated question's words that up to ``cover_sentences`` passage sentences must hold
+    together to be cited for it (rules ``restated_parts`` and ``restated_question_alone``)."""
+
+    cover_sentences: int = 3
+    """Passage sentences that may share the parts of a restated question."""
+
+    bearing_share: float = 2 / 3
+    """Of the question's words that the most bearing fact holds, the share a verdict's other facts need
+    to be cited for the verdict too (rule ``conclusion_rests_on_facts``)."""
+
+    pair_passages: int = 4
+    """Passages, by word overlap, whose best sentences are paired for a two-source claim (rule ``two_sources``)."""
+
+    pair_words: int = 2
+    """Words of the claim each sentence of a two-source pair must hold in its own text."""
+
+    min_subject_words: int = 2
+    """Words a claim must repeat from the question to have a subject that ``number_about_subject`` and
+    ``name_about_subject`` check a passage sentence against (fewer: nothing to check)."""
+
+    cover_gain_words: int = 2
+    """Words of a restated question a passage sentence must add to be one of its cover sentences."""
+
+    verify_entailment: bool = False
+    """Verification also reads each answer sentence against its quote with the shipped entailment model
+    (rag/entailment.py, rag/data/entailment): a sentence stays only where its quote states it
+    (``entailment_reject``), and a sentence the word-overlap check leaves out is kept when a passage
+    sentence states it in other words (``entailment_accept``); rules ``quote_entails_claim`` and
+    ``passage_entails_claim``. Off: on the 250 MultiHop-RAG dev drafts it raised gold citation precision
+    0.780 -> 0.834 but withdrew right answers (strict 0.648 -> 0.396; at a reject threshold of 0.1,
+    0.548); the model misses exactly the relation errors it was meant for
+    (docs/decisions/2026-12-06-entailment-in-verification.md)."""
+
+    entailment_reject: float = 0.5
+    """Probability below which the entailment model's reading of a quote does not support the sentence citing it."""
+
+    entailment_accept: float = 0.9
+    """Probability from which a passage sentence supports an answer sentence the word-overlap check left out."""
+
+    entailment_candidates: int = 3
+    """Sentences per claim the entailment model reads besides those the word-overlap pass keeps."""
+
+    disabled_rules: frozenset[str] = field(default_factory=frozenset)
+    """Names of rules (:data:`rag.verification.rules.RULES`) switched off, for ablation
+    (``benchmarks.ablate_verifier``). Empty in use."""
+
+    @property
+    def semantic_weight(self) -> float:
+        """Weight of the embedding cosine in the support blend (the rest of ``lexical_weight``)."""
+        return 1 - self.lexical_weight
+
+    def blend(self, lexical, semantic):
+        """The support of a sentence by a passage sentence from its word overlap and embedding cosine."""
+        return self.lexical_weight * lexical + self.semantic_weight * semantic
+
+    def on(self, rule: str) -> bool:
+        """Whether rule ``rule`` applies (not in ``disabled_rules``)."""
+        return rule not in self.disabled_rules
+
+    @classmethod
+    def numeric_fields(cls) -> list[str]:
+        """The thresholds: every field but the switches."""
+        return [f.name for f in fields(cls) if f.name not in ("verify_entailment", "disabled_rules")]
