@@ -3,7 +3,7 @@
 The answer is split into claims (:class:`~rag.verification.claims.Claim`, one per sentence), and
 each claim is scored against every sentence of every passage:
 
-    support = lexical_weight * lexical + (1 - lexical_weight) * semantic   (with an embedder)
+    support = support_lexical_weight * lexical + (1 - support_lexical_weight) * semantic   (with an embedder)
     support = lexical                                                      (without)
 
 ``lexical`` is the share of the claim's content words (crude stems, :mod:`rag.text`) found in the

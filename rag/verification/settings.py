@@ -29,9 +29,9 @@ class VerifierSettings:
     at all (rule ``lexical_floor``): a sentence whose words are mostly absent is not supported,
     however similar it sounds."""
 
-    lexical_weight: float = 0.6
+    support_lexical_weight: float = 0.6
     """Weight of the word overlap in the support blend; the embedding cosine gets the rest
-    (``1 - lexical_weight``). Without an embedder the support is the word overlap alone."""
+    (``1 - support_lexical_weight``). Without an embedder the support is the word overlap alone."""
 
     missing_number_factor: float = 0.5
     """Factor on the support when the sentence states a number the passage sentence does not hold
@@ -110,12 +110,12 @@ class VerifierSettings:
 
     @property
     def semantic_weight(self) -> float:
-        """Weight of the embedding cosine in the support blend (the rest of ``lexical_weight``)."""
-        return 1 - self.lexical_weight
+        """Weight of the embedding cosine in the support blend (the rest of ``support_lexical_weight``)."""
+        return 1 - self.support_lexical_weight
 
     def blend(self, lexical, semantic):
         """The support of a sentence by a passage sentence from its word overlap and embedding cosine."""
-        return self.lexical_weight * lexical + self.semantic_weight * semantic
+        return self.support_lexical_weight * lexical + self.semantic_weight * semantic
 
     def on(self, rule: str) -> bool:
         """Whether rule ``rule`` applies (not in ``disabled_rules``)."""
