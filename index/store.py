@@ -433,6 +433,18 @@ class Store:
             rows = conn.execute(f"SELECT c.rowid FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {where}", params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
+    def fts_bytes(self) -> int | None:
+        """Bytes of the BM25 (FTS5) index: its shadow tables' pages, by SQLite's dbstat (None without it)."""
+        with self.connection() as conn:
+            try:
+                total = 0
+                for table in ("chunks_fts_data", "chunks_fts_idx", "chunks_fts_docsize", "chunks_fts_config"):
+                    row = conn.execute("SELECT sum(pgsize) FROM dbstat(?, 1) WHERE name = ?", ("main", table)).fetchone()
+                    total += int(row[0] or 0)
+                return total
+            except sqlite3.Error:
+                return None
+
     def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
         """BM25 over chunk text and header; returns (rowid, score) with higher = better."""
         match = fts_query(query)

@@ -113,6 +113,10 @@ class VectorLimits:
     """Exact search up to this many vectors (a query scans them all: ~11.5 ms at 100k on the idle machine)."""
     compressed: int = COMPRESS_LIMIT
     """IVF with float32 vectors up to this many; IVF with 8-bit codes and exact re-ranking beyond (4x less memory)."""
+    nprobe: int | None = None
+    """Inverted lists an IVF search scans (None: :func:`ivf_params`' rule for the index's size). Latency grows
+    with it (each list holds about n / nlist vectors) and recall approaches that of exact search; applied when
+    an index is built or loaded, so a saved file's own setting is overridden."""
 
 
 def default_limits() -> VectorLimits:
@@ -176,6 +180,8 @@ class VectorIndex:
             index.own_fields = True
             quantizer.this.disown()
             index.nprobe = nprobe or ivf_params(nlist * nlist)[1]
+            if limits is not None and limits.nprobe:
+                index.nprobe = min(nlist, limits.nprobe)
             # A hash table id -> list entry: remove_ids and reconstruct by chunk id both need it.
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
             self._index = index
@@ -438,7 +444,14 @@ class VectorIndex:
         index._index, index.kind = _unwrap(faiss, raw)
         if index._index.d != dim:
             raise ValueError(f"vector file has dimension {index._index.d}, expected {dim}")
+        if index.kind in IVF_KINDS and limits is not None and limits.nprobe:
+            index._index.nprobe = min(index._index.nlist, limits.nprobe)
         return index
+
+    @property
+    def nprobe(self) -> int | None:
+        """Lists an IVF search scans (None for the other kinds)."""
+        return int(self._index.nprobe) if self.kind in IVF_KINDS else None
 
     def _writable(self) -> None:
         if self._read_only:
