@@ -339,7 +339,7 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
     embedder = SyntheticEmbedder(dict(zip(qtexts, qvectors)))
     rss_start = _rss()
 
-    def run(nprobe: int | None, queries: int) -> dict:
+    def run(nprobe: int | None, queries: int, full: bool = True) -> dict:
         index = CorpusIndex.open(folder / "index", embedder, vector_limits=_limits(kind, n, nprobe))
         retriever = Retriever.from_settings(index, Settings())
         k = Settings().k
@@ -347,11 +347,13 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
         hybrid, dense, lexical, hits = [], [], [], 0
         for text, vector, want in zip(qtexts[:queries], qvectors[:queries], truth[:queries]):
             t0 = time.perf_counter()
-            retriever.search(text, k)
+            if full:
+                retriever.search(text, k)
             t1 = time.perf_counter()
             got = index.dense_search(vector, 10)
             t2 = time.perf_counter()
-            index.lexical_search(text, Settings().candidates)
+            if full:
+                index.lexical_search(text, Settings().candidates)
             t3 = time.perf_counter()
             hybrid.append(t1 - t0)
             dense.append(t2 - t1)
@@ -359,18 +361,45 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
             hits += len({int(i) for i in want} & {i for i, _ in got})
         vectors = index._current_vectors()
         ms = lambda xs, q: round(1000 * percentile(xs, q), 1)  # noqa: E731
+        rss_now = _rss()  # while this index is open (it is released when run returns)
         row = {"kind": vectors.kind, "nlist": int(vectors._index.nlist) if vectors.nprobe else None,
                "nprobe": vectors.nprobe, "queries": queries, "recall@10": round(hits / (10 * queries), 4),
-               "hybrid_p50_ms": ms(hybrid, 50), "hybrid_p95_ms": ms(hybrid, 95),
-               "dense_p50_ms": ms(dense, 50), "dense_p95_ms": ms(dense, 95),
-               "bm25_p50_ms": ms(lexical, 50), "bm25_p95_ms": ms(lexical, 95)}
+               "dense_p50_ms": ms(dense, 50), "dense_p95_ms": ms(dense, 95)}
+        if full:
+            row |= {"hybrid_p50_ms": ms(hybrid, 50), "hybrid_p95_ms": ms(hybrid, 95),
+                    "bm25_p50_ms": ms(lexical, 50), "bm25_p95_ms": ms(lexical, 95), "rss_mib": rss_now}
+            row["bm25_rule"] = bm25_rule(index, ms)
         print(f"  {row}", flush=True)
         return row
 
+    def bm25_rule(index, ms) -> list[dict]:
+        """BM25 with the frequent-term limit at several values against every word kept (None), 100 queries."""
+        from index.store import BM25_MAX_TERM_POSTINGS
+
+        depth = Settings().candidates
+        full = {}
+        rows = []
+        for cap in (None, 20_000, BM25_MAX_TERM_POSTINGS, 100_000):
+            seconds, overlap, whole, words = [], 0, 0, 0
+            for text in qtexts[:100]:
+                t0 = time.perf_counter()
+                got = index.lexical_search(text, depth, max_postings=cap)
+                seconds.append(time.perf_counter() - t0)
+                if cap is None:
+                    full[text] = {i for i, _ in got}
+                overlap += len(full[text] & {i for i, _ in got})
+                kept = index.store.bm25_terms(text, cap)
+                words += len(kept)
+                whole += cap is not None and len(kept) == len(index.store.bm25_terms(text, None))
+            rows.append({"max_postings": cap, "p50_ms": ms(seconds, 50), "p95_ms": ms(seconds, 95),
+                         "overlap@100_with_every_word": round(overlap / sum(len(v) for v in full.values()), 3),
+                         "words_kept_per_query": round(words / 100, 2), "queries_kept_whole": int(whole)})
+            print(f"    bm25 {rows[-1]}", flush=True)
+        return rows
+
     main_row = run(None, QUERIES)
-    rss = _rss()
-    rows = [run(p, 100) for p in sweep if p != main_row["nprobe"]]
-    return {"n": n, "main": main_row, "rss_before_mib": rss_start, "rss_after_queries_mib": rss, "sweep": rows}
+    rows = [run(p, 100, full=False) for p in sweep if p != main_row["nprobe"]]  # dense only: recall and latency
+    return {"n": n, "main": main_row, "rss_before_mib": rss_start, "sweep": rows}
 
 
 def query(folder: Path, kind: str | None, sweep: list[int]) -> dict:
@@ -408,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size", type=int, help="build: grow the index to this many passages (a multiple of 100,000)")
     p.add_argument("--kind", choices=("ivf", "ivf-sq8"), help="query: rebuild the FAISS file as this kind first "
                    "(default: measure the kind the product chose)")
-    p.add_argument("--sweep", default="16,32,64,128", help="query: nprobe values also measured (100 queries each)")
+    p.add_argument("--sweep", default="16,32,64,128", help="query: nprobe values also measured (dense route, 100 queries each)")
     args = p.parse_args(argv)
     folder = Path(args.dir)
     sweep = [int(s) for s in args.sweep.split(",") if s]

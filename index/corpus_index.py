@@ -43,7 +43,7 @@ from .errors import (CorpusError, DocumentNotFoundError, EmbedderError, IndexCor
                      IndexReadOnlyError)
 from .layout import MANIFEST, STORE, VECTORS, VECTORS_GEN
 from .loaders import Skipped, iter_files, load_files
-from .store import ChunkRow, SearchFilter, Store
+from .store import BM25_MAX_TERM_POSTINGS, ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
 from .vectors import IVF_KINDS, VectorIndex, VectorLimits, choose_kind
 
@@ -593,8 +593,11 @@ class CorpusIndex:
             # A compressed index re-scores its shortlist with the store's exact vectors.
             return vectors.search(vector, k, allowed, exact=lambda ids: self.store.vectors_for(ids, self.dim))
 
-    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
-        return self.store.lexical_search(query, k, flt)
+    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None,
+                       max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[tuple[int, float]]:
+        """BM25 (index/store.py): words found in more than ``max_postings`` passages are left out of the
+        query unless all are (None keeps every word)."""
+        return self.store.lexical_search(query, k, flt, max_postings)
 
     def rows(self, rowids: Sequence[int]) -> dict[int, ChunkRow]:
         return self.store.chunk_rows(rowids)

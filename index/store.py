@@ -175,14 +175,32 @@ _QUERY_STOPWORDS = frozenset(
 )
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression: the query's content words OR-ed, each quoted (no syntax injection).
+def fts_terms(text: str) -> list[str]:
+    """The words a BM25 query searches for: content words, in order, once each.
 
     Stopwords are dropped unless the query has nothing else (then all its words are kept).
     """
     words = [w for w in _FTS_TOKEN.findall(text.lower()) if len(w) > 1 or w.isdigit()]
     content = [w for w in words if w not in _QUERY_STOPWORDS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(content or words))
+    return list(dict.fromkeys(content or words))
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression: the query's content words OR-ed, each quoted (no syntax injection)."""
+    return _match(fts_terms(text))
+
+
+def _match(terms: Sequence[str]) -> str:
+    return " OR ".join(f'"{w}"' for w in terms)
+
+
+# BM25 frequent-term rule. FTS5 scores every passage that matches any query word before it can sort,
+# so a word found in a large share of a big corpus costs time in proportion to its posting list while
+# adding little to the ranking (its IDF is low). On 1M synthetic passages with Reuters word frequencies
+# BM25 took 319 ms p50 / 658 ms p95 with every word (docs/BENCHMARKS.md "Scale"). A word in more than
+# this many passages is left out of the query, unless every word is (then the query is kept whole). A
+# corpus of at most this many passages never drops a word, so every small-corpus result is unchanged.
+BM25_MAX_TERM_POSTINGS = 50_000
 
 
 class Store:
@@ -445,9 +463,30 @@ class Store:
             except sqlite3.Error:
                 return None
 
-    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
-        """BM25 over chunk text and header; returns (rowid, score) with higher = better."""
-        match = fts_query(query)
+    def bm25_terms(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[str]:
+        """The words :meth:`lexical_search` searches for: without those found in more than ``max_postings``
+        passages (:data:`BM25_MAX_TERM_POSTINGS`), unless that is all of them. None keeps every word."""
+        terms = fts_terms(query)
+        if max_postings is None or len(terms) < 2:
+            return terms
+        with self.connection() as conn:
+            # The largest rowid bounds the passage count at the cost of one index probe (count(*) scans).
+            top = conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 0
+            if top <= max_postings:
+                return terms
+            # Count each word's passages, stopping one past the limit: at most max_postings + 1 steps a word.
+            rare = [t for t in terms if conn.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                (_match([t]), max_postings + 1)).fetchone()[0] <= max_postings]
+        return rare or terms
+
+    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None,
+                       max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[tuple[int, float]]:
+        """BM25 over chunk text and header; returns (rowid, score) with higher = better.
+
+        Words in more than ``max_postings`` passages are left out (:data:`BM25_MAX_TERM_POSTINGS`).
+        """
+        match = _match(self.bm25_terms(query, max_postings))
         if not match:
             return []
         if flt is None or flt.is_empty():
