@@ -54,7 +54,7 @@ from benchmarks.bench_common import ROOT, current_rss_mib, percentile, write_res
 
 DIM = 384
 TOPICS = 3162  # sqrt(10M): one mixture for the whole series
-BLOCK = 100_000  # passages generated (and their exact top-10 merged) at a time
+BLOCK = 100_000  # passages generated (and their exact top-10 merged) at a time, by default
 PER_DOC = 5
 SOURCES = 40
 QUERIES = 200
@@ -147,9 +147,9 @@ class Data:
             at += length
         return out
 
-    def block(self, b: int):
-        """(texts, vectors) of passages b*BLOCK .. (b+1)*BLOCK."""
-        return self.texts(BLOCK, 1_000_000 + b), self.vectors(BLOCK, 1 + b)
+    def block(self, b: int, size: int = BLOCK):
+        """(texts, vectors) of passages b*size .. (b+1)*size."""
+        return self.texts(size, 1_000_000 + b), self.vectors(size, 1 + b)
 
     def queries(self):
         np = self.np
@@ -188,20 +188,25 @@ def documents(start: int, texts: list[str], vectors):
 
 
 # ---- build -----------------------------------------------------------------------------------------
-def build(folder: Path, size: int) -> dict:
+def build(folder: Path, size: int, block: int = BLOCK) -> dict:
     import numpy as np
 
     from index import CorpusIndex
 
-    if size % BLOCK:
-        raise SystemExit(f"--size must be a multiple of {BLOCK:,}")
+    series = folder / "series.json"  # the block size is part of the data: one per series folder
+    if series.exists():
+        block = json.loads(series.read_text())["block"]
+    else:
+        series.write_text(json.dumps({"block": block}))
+    if size % block or block % PER_DOC:
+        raise SystemExit(f"--size must be a multiple of the block, {block:,}")
     data = Data(folder.parent)
     qtexts, qvectors = data.queries()
     index = CorpusIndex.open(folder / "index", SyntheticEmbedder(), create=True)
     have = index.stats()["chunks"]
     rowids_path, truth_path = folder / "rowids.npy", folder / "truth.npz"
     rowids = np.load(rowids_path) if rowids_path.exists() else np.zeros(0, np.int64)
-    if len(rowids) != have or have % BLOCK:
+    if len(rowids) != have or have % block:
         raise SystemExit(f"{folder}: the store holds {have:,} passages but rowids.npy {len(rowids):,}; start afresh")
     if truth_path.exists():
         t = np.load(truth_path)
@@ -215,19 +220,19 @@ def build(folder: Path, size: int) -> dict:
 
     def items():
         nonlocal top_pos, top_score
-        for b in range(have // BLOCK, size // BLOCK):
+        for b in range(have // block, size // block):
             t0 = time.perf_counter()
-            texts, vectors = data.block(b)
+            texts, vectors = data.block(b, block)
             t1 = time.perf_counter()
             scores = qvectors @ vectors.T  # exact top-10 of every query, merged block by block
             part = np.argpartition(-scores, 10, axis=1)[:, :10]
-            cand_pos = np.concatenate([top_pos, part + b * BLOCK], axis=1)
+            cand_pos = np.concatenate([top_pos, part + b * block], axis=1)
             cand_score = np.concatenate([top_score, np.take_along_axis(scores, part, axis=1)], axis=1)
             order = np.argsort(-cand_score, axis=1)[:, :10]
             top_pos, top_score = np.take_along_axis(cand_pos, order, axis=1), np.take_along_axis(cand_score, order, axis=1)
             timing["generate"] += t1 - t0
             timing["exact_top10"] += time.perf_counter() - t1
-            yield from documents(b * BLOCK, texts, vectors)
+            yield from documents(b * block, texts, vectors)
 
     def progress(done: int) -> None:
         if done % 200_000 < 8192:
@@ -435,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=("build", "query", "first", "measure"))
     p.add_argument("--dir", required=True, help="the series folder (index/, rowids.npy, truth.npz; vocab.json in its parent)")
     p.add_argument("--size", type=int, help="build: grow the index to this many passages (a multiple of 100,000)")
+    p.add_argument("--block", type=int, default=BLOCK, help="build: passages generated at a time, fixed for a "
+                   "series folder by its first build (a smaller one for series under 100,000)")
     p.add_argument("--kind", choices=("ivf", "ivf-sq8"), help="query: rebuild the FAISS file as this kind first "
                    "(default: measure the kind the product chose)")
     p.add_argument("--sweep", default="16,32,64,128", help="query: nprobe values also measured (dense route, 100 queries each)")
@@ -452,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.size:
             raise SystemExit("build needs --size")
         folder.mkdir(parents=True, exist_ok=True)
-        record = build(folder, args.size)
+        record = build(folder, args.size, args.block)
     else:
         record = query(folder, args.kind, sweep)
     record["driver_rss_mib"] = round(current_rss_mib() - rss0, 1)
