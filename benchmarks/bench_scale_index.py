@@ -379,7 +379,7 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
 
     def bm25_rule(index, ms) -> list[dict]:
         """BM25 with the frequent-term limit at several values against every word kept (None), 100 queries."""
-        from index.store import BM25_MAX_TERM_POSTINGS
+        from index.corpus_index import BM25_MAX_TERM_POSTINGS
 
         depth = Settings().candidates
         full = {}
@@ -393,9 +393,9 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
                 if cap is None:
                     full[text] = {i for i, _ in got}
                 overlap += len(full[text] & {i for i, _ in got})
-                kept = index.store.bm25_terms(text, cap)
+                kept = index.bm25_terms(text, cap)
                 words += len(kept)
-                whole += cap is not None and len(kept) == len(index.store.bm25_terms(text, None))
+                whole += cap is not None and len(kept) == len(index.bm25_terms(text, None))
             rows.append({"max_postings": cap, "p50_ms": ms(seconds, 50), "p95_ms": ms(seconds, 95),
                          "overlap@100_with_every_word": round(overlap / sum(len(v) for v in full.values()), 3),
                          "words_kept_per_query": round(words / 100, 2), "queries_kept_whole": int(whole)})

@@ -599,6 +599,10 @@ class CorpusIndex:
         query unless all are (None keeps every word)."""
         return self.store.lexical_search(query, k, flt, max_postings)
 
+    def bm25_terms(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[str]:
+        """The words :meth:`lexical_search` searches for (index/store.py: the frequent-term rule)."""
+        return self.store.bm25_terms(query, max_postings)
+
     def rows(self, rowids: Sequence[int]) -> dict[int, ChunkRow]:
         return self.store.chunk_rows(rowids)
 

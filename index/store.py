@@ -198,8 +198,9 @@ def _match(terms: Sequence[str]) -> str:
 # so a word found in a large share of a big corpus costs time in proportion to its posting list while
 # adding little to the ranking (its IDF is low). On 1M synthetic passages with Reuters word frequencies
 # BM25 took 319 ms p50 / 658 ms p95 with every word (docs/BENCHMARKS.md "Scale"). A word in more than
-# this many passages is left out of the query, unless every word is (then the query is kept whole). A
-# corpus of at most this many passages never drops a word, so every small-corpus result is unchanged.
+# this many passages is left out of the query; when every word is, the query asks for passages holding
+# all of them (AND) instead. A corpus of at most this many passages never drops a word, so every
+# small-corpus result is unchanged.
 BM25_MAX_TERM_POSTINGS = 50_000
 
 
@@ -466,19 +467,34 @@ class Store:
     def bm25_terms(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[str]:
         """The words :meth:`lexical_search` searches for: without those found in more than ``max_postings``
         passages (:data:`BM25_MAX_TERM_POSTINGS`), unless that is all of them. None keeps every word."""
+        rare, frequent = self._split_terms(query, max_postings)
+        return rare or frequent
+
+    def bm25_match(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> str:
+        """The FTS5 MATCH expression :meth:`lexical_search` runs: its words OR-ed, without the frequent
+        ones; when every word is frequent, all of them AND-ed (the passages holding every word: scoring
+        any of them OR-ed would score most of a big corpus)."""
+        rare, frequent = self._split_terms(query, max_postings)
+        if rare or len(frequent) < 2 or max_postings is None:
+            return _match(rare or frequent)
+        return " AND ".join(f'"{w}"' for w in frequent)
+
+    def _split_terms(self, query: str, max_postings: int | None) -> tuple[list[str], list[str]]:
+        """(words in at most ``max_postings`` passages, the others); all words are rare when the corpus
+        holds at most ``max_postings`` passages or ``max_postings`` is None."""
         terms = fts_terms(query)
         if max_postings is None or len(terms) < 2:
-            return terms
+            return terms, []
         with self.connection() as conn:
             # The largest rowid bounds the passage count at the cost of one index probe (count(*) scans).
             top = conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 0
             if top <= max_postings:
-                return terms
+                return terms, []
             # Count each word's passages, stopping one past the limit: at most max_postings + 1 steps a word.
-            rare = [t for t in terms if conn.execute(
+            rare = {t for t in terms if conn.execute(
                 "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
-                (_match([t]), max_postings + 1)).fetchone()[0] <= max_postings]
-        return rare or terms
+                (_match([t]), max_postings + 1)).fetchone()[0] <= max_postings}
+        return [t for t in terms if t in rare], [t for t in terms if t not in rare]
 
     def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None,
                        max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[tuple[int, float]]:
@@ -486,7 +502,7 @@ class Store:
 
         Words in more than ``max_postings`` passages are left out (:data:`BM25_MAX_TERM_POSTINGS`).
         """
-        match = _match(self.bm25_terms(query, max_postings))
+        match = self.bm25_match(query, max_postings)
         if not match:
             return []
         if flt is None or flt.is_empty():

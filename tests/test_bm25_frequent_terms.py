@@ -36,7 +36,10 @@ def test_frequent_words_leave_the_query_unless_all_are_frequent(tmp_path):
     store = index.store
     assert store.bm25_terms("market harbour zeppelin", max_postings=50) == ["harbour", "zeppelin"]
     assert store.bm25_terms("market harbour zeppelin", max_postings=10) == ["zeppelin"]
-    assert store.bm25_terms("market report", max_postings=10) == ["market", "report"]  # all frequent: kept whole
+    assert store.bm25_terms("market report", max_postings=10) == ["market", "report"]  # all frequent: all kept,
+    assert store.bm25_match("market report", max_postings=10) == '"market" AND "report"'  # and AND-ed
+    assert store.bm25_match("market harbour", max_postings=50) == '"harbour"'
+    assert len(index.lexical_search("market harbour", 100, max_postings=5)) == 20  # AND: the 20 with both words
     assert store.bm25_terms("market harbour zeppelin", max_postings=None) == ["market", "harbour", "zeppelin"]
     # Without "market" (in all 200 passages) BM25 scores only the 20 "harbour" and 1 "zeppelin" passages,
     # and the best match is the same passage.
