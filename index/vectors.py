@@ -40,7 +40,7 @@ kind        bytes in the file / RAM  arithmetic
 ==========  =======================  ============================================
 flat        1,544                    384 x 4 (vector) + 8 (id in the IDMap2)
 ivf         1,544                    384 x 4 (vector) + 8 (id in its list)
-ivf-sq8     392                      384 x 1 (code) + 8 (id in its list)
+ivf-sq8     392 (409 in the file)    384 x 1 (code) + 8 (id in its list); the file adds the id table
 hnsw        ~1,816 (measured)        384 x 4 + 2 x 32 x 4 (level-0 links) + 8 + upper levels
 ==========  =======================  ============================================
 
@@ -103,8 +103,9 @@ HNSW_EF_SEARCH = 256
 # Lists an IVF search scans at most, by default (VectorLimits.nprobe overrides it). A query's time grows
 # with the vectors it scans, nprobe x n / nlist: a quarter of the lists is 256 at 1M vectors (1,024 lists)
 # but 1,024 at 10M (4,096 lists), 4x the scan of 256 there. Synthetic 1M, ivf-sq8: 19.9 ms p50 at 256
-# lists, 11.2 at 128, 6.3 at 64, recall@10 1.000 at each (docs/BENCHMARKS.md "Scale"). Indexes up to
-# about 1.5M vectors (1,024 lists) are unchanged by the cap.
+# lists, 11.2 at 128, 6.3 at 64, recall@10 1.000 at each; synthetic 3M (2,048 lists): 27.0 ms at 256
+# against 48.9 ms at 512, recall 1.000 both (docs/SCALING.md). Indexes up to about 1.5M vectors
+# (1,024 lists) are unchanged by the cap.
 MAX_NPROBE = 256
 # ivf-sq8 scores a shortlist of this many times k from its codes, then re-scores it exactly.
 RERANK_FACTOR = 4
