@@ -57,6 +57,23 @@ def make_data(n: int, queries: int, folder: Path) -> dict:
 
     rng = np.random.default_rng(42)
     topics = max(64, int(n ** 0.5))
+    centres, spreads = mixture(topics, rng)
+    t0 = time.perf_counter()
+    base = clustered(n, DIM, 1, centres, spreads)
+    query = clustered(queries, DIM, 2, centres, spreads)
+    exact = faiss.IndexFlatIP(DIM)
+    exact.add(base)
+    _, truth = exact.search(query, 10)
+    np.save(folder / "base.npy", base)
+    np.save(folder / "queries.npy", query)
+    np.save(folder / "truth.npy", truth)
+    return {"n": n, "topics": topics, "generate_and_truth_seconds": round(time.perf_counter() - t0, 1)}
+
+
+def mixture(topics: int, rng) -> tuple["np.ndarray", "np.ndarray"]:
+    """(centres, spreads) of the topic mixture the synthetic vectors are drawn from."""
+    import numpy as np
+
     # Topics inside 32 broad areas, all leaning towards one shared direction (real embedding spaces
     # are anisotropic), and wide spreads, so topics overlap and neighbours cross topic borders.
     areas = rng.standard_normal((32, DIM)).astype(np.float32)
@@ -68,16 +85,7 @@ def make_data(n: int, queries: int, folder: Path) -> dict:
     centres += 0.4 * shared
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     spreads = (rng.uniform(1.05, 1.95, topics) / DIM ** 0.5).astype(np.float32)
-    t0 = time.perf_counter()
-    base = clustered(n, DIM, 1, centres, spreads)
-    query = clustered(queries, DIM, 2, centres, spreads)
-    exact = faiss.IndexFlatIP(DIM)
-    exact.add(base)
-    _, truth = exact.search(query, 10)
-    np.save(folder / "base.npy", base)
-    np.save(folder / "queries.npy", query)
-    np.save(folder / "truth.npy", truth)
-    return {"n": n, "topics": topics, "generate_and_truth_seconds": round(time.perf_counter() - t0, 1)}
+    return centres, spreads
 
 
 def run_case(folder: Path, kind: str, sweep: bool) -> dict:

@@ -43,7 +43,7 @@ from .errors import (CorpusError, DocumentNotFoundError, EmbedderError, IndexCor
                      IndexReadOnlyError)
 from .layout import MANIFEST, STORE, VECTORS, VECTORS_GEN
 from .loaders import Skipped, iter_files, load_files
-from .store import ChunkRow, SearchFilter, Store
+from .store import BM25_MAX_TERM_POSTINGS, ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
 from .vectors import IVF_KINDS, VectorIndex, VectorLimits, choose_kind
 
@@ -421,6 +421,64 @@ class CorpusIndex:
         vectors = np.stack([found[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
         return vectors, new
 
+    def add_embedded(self, items: Iterable[tuple[Document, Sequence[Chunk], np.ndarray]], *, batch_chunks: int = 8192,
+                     save: bool = True, progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Add documents whose chunks arrive with their vectors already computed; nothing is embedded here.
+
+        For bulk loads that embed elsewhere (the synthetic scale benchmark, an import of vectors made by
+        this index's embedder on another machine). Each item is (document, its chunks, their vectors as a
+        ``len(chunks) x dim`` array): the vector of a chunk must be this index's embedder's L2-normalised
+        vector of ``embedded_text(embedding_header(doc), chunk.text)``, which is not checked. A document
+        with an id already in the index replaces it. Writes go through the same store transactions as
+        :meth:`add_documents`, one every ``batch_chunks`` chunks, so a kill loses at most the batch in
+        flight. With ``save`` the FAISS file is brought up to date at the end (rebuilt from the store
+        when the size calls for another kind). ``progress`` is told the chunks added so far after each
+        batch. Returns the row ids of the added chunks, in order.
+        """
+        if self.store.read_only:
+            raise IndexReadOnlyError(f"the index at {self.path} is read-only; it can be searched but not updated")
+        dim = self.dim
+        pending: list[tuple[Document, Sequence[Chunk], str, np.ndarray]] = []
+        pending_chunks = 0
+        rowids: list[np.ndarray] = []
+        done = 0
+
+        def flush() -> None:
+            nonlocal pending_chunks, done
+            if not pending:
+                return
+            removed, added = self.store.write(pending)
+            added_ids = np.fromiter((r for r, _ in added), dtype=np.int64, count=len(added))
+            self._apply_to_vectors(removed, added_ids.tolist(), np.concatenate([v for _, _, _, v in pending]))
+            rowids.append(added_ids)
+            done += len(added_ids)
+            pending.clear()
+            pending_chunks = 0
+            if progress:
+                progress(done)
+
+        for doc, chunks, vectors in items:
+            vectors = np.asarray(vectors, dtype=np.float32)
+            if vectors.shape != (len(chunks), dim):
+                raise ValueError(f"document {doc.id}: {len(chunks)} chunks need a {len(chunks)} x {dim} vector array, "
+                                 f"got {vectors.shape}")
+            pending.append((doc, chunks, embedding_header(doc), vectors))
+            pending_chunks += len(chunks)
+            if pending_chunks >= batch_chunks:
+                flush()
+        flush()
+        if save:
+            self._save_vectors()
+        return np.concatenate(rowids) if rowids else np.zeros(0, np.int64)
+
+    def disk_usage(self) -> dict:
+        """Bytes on disk: the store file (and its write-ahead log), the FAISS file, and the BM25 index
+        inside the store (FTS5 shadow tables, from SQLite's dbstat when this SQLite has it)."""
+        files = {name: (self.path / name).stat().st_size if (self.path / name).exists() else 0
+                 for name in (STORE, STORE + "-wal", VECTORS)}
+        return {"store": files[STORE], "store_wal": files[STORE + "-wal"], "vectors_file": files[VECTORS],
+                "fts": self.store.fts_bytes()}
+
     def _add_big_document(self, doc: Document, chunks: list[Chunk], report: IndexReport,
                           tell: Callable[[int], None]) -> None:
         """Embed a document of many chunks batch by batch, staging each batch's new vectors, then
@@ -535,8 +593,15 @@ class CorpusIndex:
             # A compressed index re-scores its shortlist with the store's exact vectors.
             return vectors.search(vector, k, allowed, exact=lambda ids: self.store.vectors_for(ids, self.dim))
 
-    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
-        return self.store.lexical_search(query, k, flt)
+    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None,
+                       max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[tuple[int, float]]:
+        """BM25 (index/store.py): words found in more than ``max_postings`` passages are left out of the
+        query unless all are (None keeps every word)."""
+        return self.store.lexical_search(query, k, flt, max_postings)
+
+    def bm25_terms(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[str]:
+        """The words :meth:`lexical_search` searches for (index/store.py: the frequent-term rule)."""
+        return self.store.bm25_terms(query, max_postings)
 
     def rows(self, rowids: Sequence[int]) -> dict[int, ChunkRow]:
         return self.store.chunk_rows(rowids)

@@ -175,14 +175,35 @@ _QUERY_STOPWORDS = frozenset(
 )
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression: the query's content words OR-ed, each quoted (no syntax injection).
+def fts_terms(text: str) -> list[str]:
+    """The words a BM25 query searches for: content words, in order, once each.
 
     Stopwords are dropped unless the query has nothing else (then all its words are kept).
     """
     words = [w for w in _FTS_TOKEN.findall(text.lower()) if len(w) > 1 or w.isdigit()]
     content = [w for w in words if w not in _QUERY_STOPWORDS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(content or words))
+    return list(dict.fromkeys(content or words))
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression: the query's content words OR-ed, each quoted (no syntax injection)."""
+    return _match(fts_terms(text))
+
+
+def _match(terms: Sequence[str]) -> str:
+    return " OR ".join(f'"{w}"' for w in terms)
+
+
+# BM25 frequent-term rule. FTS5 scores every passage that matches any query word before it can sort,
+# so a word found in a large share of a big corpus costs time in proportion to its posting list while
+# adding little to the ranking (its IDF is low). On 1M synthetic passages with Reuters word frequencies
+# BM25 took 319 ms p50 / 658 ms p95 with every word (docs/BENCHMARKS.md "Scale"). A word in more than
+# this many passages is left out of the query; when every word is, the query asks for passages holding
+# all of them (AND) instead. A corpus of at most this many passages never drops a word, so every
+# small-corpus result is unchanged. Measured with the rule (100 queries): 74.6 / 125.9 ms at 1M, 65.8 /
+# 139.0 ms at 3M (every word: 943 / 2,090 ms at 3M); 20,000 was faster at p50 but 1.5 s at p95 at 3M,
+# 100,000 was 150 / 268 ms at 1M (docs/decisions/2026-12-06-scale-bm25-nprobe.md).
+BM25_MAX_TERM_POSTINGS = 50_000
 
 
 class Store:
@@ -433,9 +454,57 @@ class Store:
             rows = conn.execute(f"SELECT c.rowid FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {where}", params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None) -> list[tuple[int, float]]:
-        """BM25 over chunk text and header; returns (rowid, score) with higher = better."""
-        match = fts_query(query)
+    def fts_bytes(self) -> int | None:
+        """Bytes of the BM25 (FTS5) index: its shadow tables' pages, by SQLite's dbstat (None without it)."""
+        with self.connection() as conn:
+            try:
+                total = 0
+                for table in ("chunks_fts_data", "chunks_fts_idx", "chunks_fts_docsize", "chunks_fts_config"):
+                    row = conn.execute("SELECT sum(pgsize) FROM dbstat(?, 1) WHERE name = ?", ("main", table)).fetchone()
+                    total += int(row[0] or 0)
+                return total
+            except sqlite3.Error:
+                return None
+
+    def bm25_terms(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[str]:
+        """The words :meth:`lexical_search` searches for: without those found in more than ``max_postings``
+        passages (:data:`BM25_MAX_TERM_POSTINGS`), unless that is all of them. None keeps every word."""
+        rare, frequent = self._split_terms(query, max_postings)
+        return rare or frequent
+
+    def bm25_match(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> str:
+        """The FTS5 MATCH expression :meth:`lexical_search` runs: its words OR-ed, without the frequent
+        ones; when every word is frequent, all of them AND-ed (the passages holding every word: scoring
+        any of them OR-ed would score most of a big corpus)."""
+        rare, frequent = self._split_terms(query, max_postings)
+        if rare or len(frequent) < 2 or max_postings is None:
+            return _match(rare or frequent)
+        return " AND ".join(f'"{w}"' for w in frequent)
+
+    def _split_terms(self, query: str, max_postings: int | None) -> tuple[list[str], list[str]]:
+        """(words in at most ``max_postings`` passages, the others); all words are rare when the corpus
+        holds at most ``max_postings`` passages or ``max_postings`` is None."""
+        terms = fts_terms(query)
+        if max_postings is None or len(terms) < 2:
+            return terms, []
+        with self.connection() as conn:
+            # The largest rowid bounds the passage count at the cost of one index probe (count(*) scans).
+            top = conn.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 0
+            if top <= max_postings:
+                return terms, []
+            # Count each word's passages, stopping one past the limit: at most max_postings + 1 steps a word.
+            rare = {t for t in terms if conn.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                (_match([t]), max_postings + 1)).fetchone()[0] <= max_postings}
+        return [t for t in terms if t in rare], [t for t in terms if t not in rare]
+
+    def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None,
+                       max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[tuple[int, float]]:
+        """BM25 over chunk text and header; returns (rowid, score) with higher = better.
+
+        Words in more than ``max_postings`` passages are left out (:data:`BM25_MAX_TERM_POSTINGS`).
+        """
+        match = self.bm25_match(query, max_postings)
         if not match:
             return []
         if flt is None or flt.is_empty():

@@ -40,7 +40,7 @@ kind        bytes in the file / RAM  arithmetic
 ==========  =======================  ============================================
 flat        1,544                    384 x 4 (vector) + 8 (id in the IDMap2)
 ivf         1,544                    384 x 4 (vector) + 8 (id in its list)
-ivf-sq8     392                      384 x 1 (code) + 8 (id in its list)
+ivf-sq8     392 (409 in the file)    384 x 1 (code) + 8 (id in its list); the file adds the id table
 hnsw        ~1,816 (measured)        384 x 4 + 2 x 32 x 4 (level-0 links) + 8 + upper levels
 ==========  =======================  ============================================
 
@@ -72,7 +72,7 @@ import numpy as np
 from .atomic import atomic_target
 
 __all__ = ["VectorIndex", "VectorLimits", "FLAT_LIMIT", "COMPRESS_LIMIT", "EXACT_FILTER_LIMIT", "MMAP_MIN_BYTES",
-           "RERANK_FACTOR", "IVF_KINDS", "choose_kind", "default_limits", "ivf_params"]
+           "RERANK_FACTOR", "MAX_NPROBE", "IVF_KINDS", "choose_kind", "default_limits", "ivf_params"]
 
 # Exact search up to here: one query scans n x 384 floats. On the 2-core benchmark machine, idle,
 # p50 was 2.2 ms at 20k and 11.5 ms at 100k (52 ms at 100k while other jobs loaded it; see
@@ -100,6 +100,13 @@ HNSW_EF_CONSTRUCTION = 80
 # Recall@10 vs exact at efSearch 128 / 256: 0.954 / 0.989 on synthetic 100k, 0.996 / 0.999 on real
 # SciFact vectors; 128 fell to 0.914 on synthetic 300k, so 256 (about 1 ms a query).
 HNSW_EF_SEARCH = 256
+# Lists an IVF search scans at most, by default (VectorLimits.nprobe overrides it). A query's time grows
+# with the vectors it scans, nprobe x n / nlist: a quarter of the lists is 256 at 1M vectors (1,024 lists)
+# but 1,024 at 10M (4,096 lists), 4x the scan of 256 there. Synthetic 1M, ivf-sq8: 19.9 ms p50 at 256
+# lists, 11.2 at 128, 6.3 at 64, recall@10 1.000 at each; synthetic 3M (2,048 lists): 27.0 ms at 256
+# against 48.9 ms at 512, recall 1.000 both (docs/SCALING.md). Indexes up to about 1.5M vectors
+# (1,024 lists) are unchanged by the cap.
+MAX_NPROBE = 256
 # ivf-sq8 scores a shortlist of this many times k from its codes, then re-scores it exactly.
 RERANK_FACTOR = 4
 IVF_KINDS = ("ivf", "ivf-sq8")
@@ -113,6 +120,10 @@ class VectorLimits:
     """Exact search up to this many vectors (a query scans them all: ~11.5 ms at 100k on the idle machine)."""
     compressed: int = COMPRESS_LIMIT
     """IVF with float32 vectors up to this many; IVF with 8-bit codes and exact re-ranking beyond (4x less memory)."""
+    nprobe: int | None = None
+    """Inverted lists an IVF search scans (None: :func:`ivf_params`' rule for the index's size). Latency grows
+    with it (each list holds about n / nlist vectors) and recall approaches that of exact search; applied when
+    an index is built or loaded, so a saved file's own setting is overridden."""
 
 
 def default_limits() -> VectorLimits:
@@ -137,14 +148,15 @@ def choose_kind(n: int, current: str | None = None, limits: VectorLimits | None 
 
 
 def ivf_params(n: int) -> tuple[int, int]:
-    """(nlist, nprobe) for ``n`` vectors: about sqrt(n) lists, a power of two; probe a quarter of them.
+    """(nlist, nprobe) for ``n`` vectors: about sqrt(n) lists, a power of two; probe a quarter of them,
+    at most :data:`MAX_NPROBE`.
 
     Measured (benchmarks/bench_scale.py): on real SciFact chunk vectors and queries, recall@10
     vs exact was 0.927 probing 16 of 128 lists and 0.974 probing 32; synthetic clusters reach
-    1.000 with far fewer, so the real data sets the default.
+    1.000 with far fewer, so the real data sets the default up to 1,024 lists (about 1.5M vectors).
     """
     nlist = max(16, 2 ** round(math.log2(max(1, math.sqrt(n)))))
-    nprobe = min(nlist, max(16, nlist // 4))
+    nprobe = min(nlist, max(16, nlist // 4), MAX_NPROBE)
     return nlist, nprobe
 
 
@@ -176,6 +188,8 @@ class VectorIndex:
             index.own_fields = True
             quantizer.this.disown()
             index.nprobe = nprobe or ivf_params(nlist * nlist)[1]
+            if limits is not None and limits.nprobe:
+                index.nprobe = min(nlist, limits.nprobe)
             # A hash table id -> list entry: remove_ids and reconstruct by chunk id both need it.
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
             self._index = index
@@ -438,7 +452,14 @@ class VectorIndex:
         index._index, index.kind = _unwrap(faiss, raw)
         if index._index.d != dim:
             raise ValueError(f"vector file has dimension {index._index.d}, expected {dim}")
+        if index.kind in IVF_KINDS and limits is not None and limits.nprobe:
+            index._index.nprobe = min(index._index.nlist, limits.nprobe)
         return index
+
+    @property
+    def nprobe(self) -> int | None:
+        """Lists an IVF search scans (None for the other kinds)."""
+        return int(self._index.nprobe) if self.kind in IVF_KINDS else None
 
     def _writable(self) -> None:
         if self._read_only:

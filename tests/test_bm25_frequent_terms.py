@@ -1,0 +1,57 @@
+"""BM25's frequent-term rule (index/store.py, BM25_MAX_TERM_POSTINGS): a word found in more passages
+than the limit is left out of the query, unless every word is; a corpus within the limit is untouched."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index import Chunk, CorpusIndex, Document
+from index.store import BM25_MAX_TERM_POSTINGS
+
+
+class LookupEmbedder:
+    id, dim = "lookup-test", 8
+
+    def embed(self, texts):
+        raise AssertionError("not embedded")
+
+
+def build(tmp_path, n: int) -> CorpusIndex:
+    index = CorpusIndex.open(tmp_path / "idx", LookupEmbedder(), create=True)
+    rng = np.random.default_rng(0)
+    items = []
+    for i in range(n):
+        # "market" is in every passage, "harbour" in every tenth, "zeppelin" in one.
+        text = f"market report {i} " + ("harbour " if i % 10 == 0 else "") + ("zeppelin" if i == 7 else "")
+        doc = Document(id=f"d{i:04d}", title=f"Item {i}", text=text)
+        v = rng.standard_normal((1, 8)).astype(np.float32)
+        items.append((doc, [Chunk(id=f"d{i:04d}-0", doc_id=doc.id, text=text, start=0, end=len(text), n_tokens=5,
+                                  ordinal=0)], v / np.linalg.norm(v)))
+    index.add_embedded(items)
+    return index
+
+
+def test_frequent_words_leave_the_query_unless_all_are_frequent(tmp_path):
+    index = build(tmp_path, 200)
+    store = index.store
+    assert store.bm25_terms("market harbour zeppelin", max_postings=50) == ["harbour", "zeppelin"]
+    assert store.bm25_terms("market harbour zeppelin", max_postings=10) == ["zeppelin"]
+    assert store.bm25_terms("market report", max_postings=10) == ["market", "report"]  # all frequent: all kept,
+    assert store.bm25_match("market report", max_postings=10) == '"market" AND "report"'  # and AND-ed
+    assert store.bm25_match("market harbour", max_postings=50) == '"harbour"'
+    assert len(index.lexical_search("market harbour", 100, max_postings=5)) == 20  # AND: the 20 with both words
+    assert store.bm25_terms("market harbour zeppelin", max_postings=None) == ["market", "harbour", "zeppelin"]
+    # Without "market" (in all 200 passages) BM25 scores only the 20 "harbour" and 1 "zeppelin" passages,
+    # and the best match is the same passage.
+    full = index.lexical_search("market harbour zeppelin", 100, max_postings=None)
+    ruled = index.lexical_search("market harbour zeppelin", 100, max_postings=50)
+    assert len(full) == 100 and len(ruled) == 21
+    assert full[0][0] == ruled[0][0] and index.rows([ruled[0][0]])[ruled[0][0]].chunk.doc_id == "d0007"
+
+
+def test_a_corpus_within_the_limit_keeps_every_word(tmp_path):
+    index = build(tmp_path, 200)
+    assert 200 <= BM25_MAX_TERM_POSTINGS
+    query = "market harbour zeppelin"
+    assert index.store.bm25_terms(query) == ["market", "harbour", "zeppelin"]
+    assert index.lexical_search(query, 100) == index.lexical_search(query, 100, max_postings=None)
