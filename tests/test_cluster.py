@@ -50,7 +50,7 @@ def corpus(tmp_path) -> Path:
     folder = tmp_path / "corpus"
     shutil.copytree(SAMPLE, folder)
     body = [paragraph(i % 4) for i in range(40)] + [paragraph(i) for i in range(40)]
-    (folder / "big.txt").write_text("Port report\n20240105\nhttps://port.example/report\n" + "\n".join(body) + "\n")
+    (folder / "00_big.txt").write_text("Port report\n20240105\nhttps://port.example/report\n" + "\n".join(body) + "\n")
     (folder / "empty.txt").write_text("   \n")
     return folder
 
@@ -94,7 +94,7 @@ def test_a_cluster_build_equals_a_build_in_one_process(tmp_path, corpus):
     assert dump(tmp_path / "cluster") == expected
 
     # An update after an edit and a deletion is decided and written the same way too.
-    (corpus / "big.txt").write_text((corpus / "big.txt").read_text() + paragraph(99) + "\n")
+    (corpus / "00_big.txt").write_text((corpus / "00_big.txt").read_text() + paragraph(99) + "\n")
     (corpus / "03_library_reopens.txt").unlink()
     single = build(tmp_path / "single", HashEmbedder(), corpus)
     clustered = build(tmp_path / "cluster", HashEmbedder(), corpus, cluster="auto")
@@ -117,7 +117,7 @@ def test_a_killed_worker_is_replaced_and_the_build_completes_unchanged(tmp_path,
 def test_a_killed_driver_resumes_and_embeds_nothing_committed_twice(tmp_path, corpus):
     commits = []
 
-    def die_after_three(state):
+    def die_after_three(state):  # 00_big.txt comes first: three of its batches are staged, none written
         commits.append(state.chunks_added)
         if len(commits) == 3:
             raise Kill("driver killed")
@@ -129,7 +129,8 @@ def test_a_killed_driver_resumes_and_embeds_nothing_committed_twice(tmp_path, co
     with sqlite3.connect(tmp_path / "cluster" / "store.sqlite") as conn:
         kept = conn.execute("SELECT count(*) FROM (SELECT embed_hash FROM chunks UNION SELECT embed_hash FROM staged_vectors)"
                             ).fetchone()[0]
-    assert kept > 0
+        staged = conn.execute("SELECT count(*) FROM staged_vectors").fetchone()[0]
+    assert kept > 0 and staged > 0
 
     resumed = build(tmp_path / "cluster", HashEmbedder(), corpus, cluster="auto")
     single = build(tmp_path / "single", HashEmbedder(), corpus)
