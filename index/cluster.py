@@ -82,7 +82,7 @@ class ClusterSettings:
     load_tasks_in_flight: int = 4
     """Load tasks submitted ahead of the driver's reading: enough that the next documents are ready when
     the decision loop needs them."""
-    connect_timeout_s: float = 20.0
+    connect_timeout_s: float = 10.0
     """How long to wait for a scheduler (ADDRESS) or for its first worker before giving up with exit code 17."""
 
     def __post_init__(self) -> None:
