@@ -1,7 +1,7 @@
 """Cluster embedding: a local Dask cluster of one-thread workers against the build in one process, side by side.
 
     flock /tmp/rag-heavy.lock .venv/bin/python -m benchmarks.bench_cluster [--corpus multihop,reuters] [--rounds 1]
-                                                                          [--reuters-files reut2-000.sgm]
+                                                [--reuters-files reut2-000.sgm] [--data ../shared/data]
 
 For each corpus, in one process and one after the other (so the ratio holds on a shared machine):
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -46,32 +45,36 @@ def _noop_batch(texts: list[str], dim: int):
     return np.zeros((len(texts), dim), dtype=np.float32), 0.0, "noop", None
 
 
-def _store_rows(index_dir: Path) -> tuple:
-    with sqlite3.connect(index_dir / "store.sqlite") as conn:
-        docs = conn.execute("SELECT id, title, path, date, url, source, body_start, hash, text, metadata, pages"
-                            " FROM documents ORDER BY rowid").fetchall()
-        chunks = conn.execute("SELECT rowid, id, doc_id, ordinal, start, end, n_tokens, header, text, embed_hash"
-                              " FROM chunks ORDER BY rowid").fetchall()
-        vectors = conn.execute("SELECT vector FROM chunks ORDER BY rowid").fetchall()
-    return docs, chunks, [v[0] for v in vectors]
+def _content(index_dir: Path) -> tuple:
+    """Documents (all fields but the clock of their adding), chunks and vectors of an index, in store order."""
+    from index import CorpusIndex
+
+    index = CorpusIndex.open(index_dir)
+    listed = index.documents()
+    docs = sorted((d["doc_id"], index.document(d["doc_id"])) for d in listed)
+    chunks = [(c.id, c.doc_id, c.ordinal, c.start, c.end, c.n_tokens, c.text)
+              for doc_id, _ in docs for c in index.chunks_of(doc_id)]
+    rowids, matrix = index.all_vectors()
+    order = index.chunk_documents()
+    index.close()
+    return docs, chunks, (rowids.tobytes(), [order[int(r)] for r in rowids]), matrix
 
 
 def compare(single_dir: Path, cluster_dir: Path) -> dict:
-    """Byte equality of the two stores' content and vectors; the largest vector difference when they differ."""
-    d1, c1, v1 = _store_rows(single_dir)
-    d2, c2, v2 = _store_rows(cluster_dir)
-    out = {"documents_identical": d1 == d2, "chunks_identical": c1 == c2, "vectors_identical": v1 == v2}
-    if len(v1) == len(v2) and v1 != v2:
-        a = np.frombuffer(b"".join(v1), dtype=np.float32)
-        b = np.frombuffer(b"".join(v2), dtype=np.float32)
-        out["vectors_max_abs_difference"] = float(np.abs(a - b).max())
-        out["vectors_differing"] = sum(x != y for x, y in zip(v1, v2))
+    """Byte equality of the two indexes' content and vectors; the largest vector difference when they differ."""
+    d1, c1, r1, v1 = _content(single_dir)
+    d2, c2, r2, v2 = _content(cluster_dir)
+    out = {"documents_identical": d1 == d2, "chunks_identical": c1 == c2 and r1 == r2,
+           "vectors_identical": v1.shape == v2.shape and v1.tobytes() == v2.tobytes()}
+    if v1.shape == v2.shape and not out["vectors_identical"]:
+        out["vectors_max_abs_difference"] = float(np.abs(v1 - v2).max())
+        out["vectors_differing"] = int((v1 != v2).any(axis=1).sum())
     return out
 
 
-def corpus_paths(name: str, reuters_files: list[str], work: Path) -> list[Path]:
+def corpus_paths(name: str, reuters_files: list[str], work: Path, data: Path) -> list[Path]:
     if name == "multihop":
-        folder = SHARED_DATA / "multihop-rag" / "excerpts"
+        folder = data / "multihop-rag" / "excerpts"
         if not folder.is_dir():
             raise SystemExit(f"{folder} is missing (the shared MultiHop-RAG excerpts)")
         return [folder]
@@ -81,7 +84,7 @@ def corpus_paths(name: str, reuters_files: list[str], work: Path) -> list[Path]:
         from rag.evaluation.reuters import write_subset
 
         out = work / "reuters-articles"
-        write_subset(SHARED_DATA / "reuters21578", out, reuters_files)
+        write_subset(data / "reuters21578", out, reuters_files)
         return [out]
     raise SystemExit(f"unknown corpus {name!r}: multihop, reuters or sample")
 
@@ -135,7 +138,7 @@ def run(args) -> dict:
         print(f"no-op batch round trip: median {record['noop_batch_round_trip_ms']['median']} ms")
 
         for name in args.corpus.split(","):
-            paths = corpus_paths(name, args.reuters_files.split(","), work)
+            paths = corpus_paths(name, args.reuters_files.split(","), work, Path(args.data))
             rounds = []
             for r in range(args.rounds):
                 row = {}
@@ -177,6 +180,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="multihop,reuters", help="comma-separated: multihop, reuters, sample (a quick check)")
     parser.add_argument("--reuters-files", default="reut2-000.sgm", help="Reuters-21578 files for the reuters corpus")
+    parser.add_argument("--data", default=str(SHARED_DATA), help=f"the shared data folder (default {SHARED_DATA})")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--noop-tasks", type=int, default=50)

@@ -153,6 +153,8 @@ _WORKER_EMBEDDERS: dict[str, Embedder] = {}
 def _worker_embedder(spec: EmbedderSpec) -> Embedder:
     embedder = _WORKER_EMBEDDERS.get(spec.key)
     if embedder is None:
+        # The tokenizer would otherwise spread each batch over every core: one thread per worker means one.
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         embedder = _WORKER_EMBEDDERS[spec.key] = spec.make()
     return embedder
 
