@@ -13,8 +13,9 @@ For each corpus, in one process and one after the other (so the ratio holds on a
 Both embedders are loaded before the clock starts (the cluster's workers by a warm-up task), so the
 times are indexing alone; the cluster's start-up (``auto``: start, connect, load the model in every
 worker) is timed on its own. Reported: passages (chunks) per second and the cluster/single ratio (target
->= 0.9), whether the two indexes hold the same bytes (documents, chunks with their vectors), the
-scheduling overhead per batch (a task that carries a batch's texts and returns its vectors but does no
+>= 0.9) over the whole build and in its steady middle (the commits between the first and the last
+``--workers`` ones: without the start and the end, when some workers wait), whether the two indexes
+hold the same bytes (documents, chunks with their vectors), the scheduling overhead per batch (a task that carries a batch's texts and returns its vectors but does no
 work, round trip, one at a time; and the workers' time not spent embedding per batch in the real
 build: loading, chunking, waiting), and the driver's own CPU time per passage, which bounds how many
 machines one driver can feed (the projection in docs/SCALING-cluster.md).
@@ -70,6 +71,16 @@ def compare(single_dir: Path, cluster_dir: Path) -> dict:
         out["vectors_max_abs_difference"] = float(np.abs(v1 - v2).max())
         out["vectors_differing"] = int((v1 != v2).any(axis=1).sum())
     return out
+
+
+def steady_rate(commits: list[tuple[float, int]], workers: int) -> float | None:
+    """Passages/s between the ``workers``-th commit and the ``workers``-th from the end: the build without the
+    start (the first batches formed and sent) and the end (the last batches, when some workers idle).
+    None when the build has too few commits for it."""
+    if len(commits) < 2 * workers + 3:
+        return None
+    (t1, n1), (t2, n2) = commits[workers], commits[-1 - workers]
+    return round((n2 - n1) / (t2 - t1), 2) if t2 > t1 else None
 
 
 def corpus_paths(name: str, reuters_files: list[str], work: Path, data: Path) -> list[Path]:
@@ -145,26 +156,32 @@ def run(args) -> dict:
                 for mode in ("single", "cluster"):
                     folder = work / f"{name}-{mode}-{r}"
                     index = CorpusIndex.open(folder, single_embedder, create=True)
-                    batches = []
+                    batches: list[tuple[float, int]] = []
                     cpu0, t0 = time.process_time(), time.perf_counter()
                     report = index.index_paths(paths, cluster=None if mode == "single" else cluster.scheduler_address,
-                                               cluster_settings=settings, progress=lambda p: batches.append(p.chunks_added))
+                                               cluster_settings=settings,
+                                               progress=lambda p: batches.append((time.perf_counter(), p.chunks_added)))
                     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
                     index.close()
                     row[mode] = {"seconds": round(wall, 2), "chunks": report.chunks_added,
                                  "texts_embedded": report.texts_embedded, "documents": len(report.added),
                                  "passages_per_second": round(report.chunks_added / wall, 2),
                                  "embed_seconds": round(report.embed_seconds, 2), "driver_cpu_seconds": round(cpu, 2),
-                                 "commits": len(batches)}
+                                 "commits": len(batches),
+                                 "steady_passages_per_second": steady_rate(batches, args.workers)}
                     if mode == "cluster":
                         busy = report.embed_seconds  # summed over the workers; the rest is loading, chunking, waiting, transfer
                         row[mode]["worker_seconds_not_embedding_per_batch"] = round(
                             max(0.0, wall * args.workers - busy) / max(1, len(batches)), 3)
                         row[mode]["driver_cpu_ms_per_passage"] = round(1000 * cpu / max(1, report.chunks_added), 3)
                     print(f"{name} round {r + 1} {mode}: {report.chunks_added} passages in {wall:.1f} s = "
-                          f"{report.chunks_added / wall:.1f}/s (driver CPU {cpu:.1f} s)")
+                          f"{report.chunks_added / wall:.1f}/s, steady {row[mode]['steady_passages_per_second']}/s "
+                          f"(driver CPU {cpu:.1f} s)")
                 row["ratio_cluster_to_single"] = round(row["cluster"]["passages_per_second"]
                                                        / row["single"]["passages_per_second"], 3)
+                if row["cluster"]["steady_passages_per_second"] and row["single"]["steady_passages_per_second"]:
+                    row["steady_ratio_cluster_to_single"] = round(row["cluster"]["steady_passages_per_second"]
+                                                                  / row["single"]["steady_passages_per_second"], 3)
                 row["identical"] = compare(work / f"{name}-single-{r}", work / f"{name}-cluster-{r}")
                 print(f"{name} round {r + 1}: cluster/single = {row['ratio_cluster_to_single']}, same bytes: {row['identical']}")
                 rounds.append(row)
