@@ -79,17 +79,17 @@ class ClusterSettings:
     embed_tasks_per_worker: int = 2
     """Embed tasks (one commit batch each) in flight per worker: 2 keeps a worker busy while the driver
     commits the previous result; more only grows what a killed driver loses (batches in flight)."""
-    load_tasks_in_flight: int = 4
-    """Load tasks submitted ahead of the driver's reading: enough that the next documents are ready when
-    the decision loop needs them."""
+    load_tasks_per_worker: int = 2
+    """Load tasks submitted ahead of the driver's reading, per worker: a batch of 64 documents needs 8 of
+    them, so the next documents are ready when the decision loop needs them however many workers embed."""
     connect_timeout_s: float = 10.0
     """How long to wait for a scheduler (ADDRESS) or for its first worker before giving up with exit code 17."""
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
             raise ValueError("workers must be at least 1")
-        if min(self.threads_per_worker, self.files_per_task, self.embed_tasks_per_worker, self.load_tasks_in_flight) < 1:
-            raise ValueError("threads_per_worker, files_per_task, embed_tasks_per_worker and load_tasks_in_flight must be >= 1")
+        if min(self.threads_per_worker, self.files_per_task, self.embed_tasks_per_worker, self.load_tasks_per_worker) < 1:
+            raise ValueError("threads_per_worker, files_per_task, embed_tasks_per_worker and load_tasks_per_worker must be >= 1")
 
 
 def parse_cluster(value: str) -> str:
@@ -256,7 +256,7 @@ class ClusterSession:
         ahead: deque = deque()
         submitted = 0
         while submitted < len(groups) or ahead:
-            while submitted < len(groups) and len(ahead) < self.settings.load_tasks_in_flight:
+            while submitted < len(groups) and len(ahead) < self.settings.load_tasks_per_worker * self.workers:
                 group = groups[submitted]
                 known = {doc_id: digest for f in group for doc_id, digest in by_path.get(os.path.realpath(f), {}).items()}
                 future = self.client.submit(_load_task, [os.path.abspath(f) for f in group], known, chunker,
