@@ -30,7 +30,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -46,6 +46,9 @@ from .loaders import Skipped, iter_files, load_files
 from .store import BM25_MAX_TERM_POSTINGS, ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
 from .vectors import IVF_KINDS, VectorIndex, VectorLimits, choose_kind
+
+if TYPE_CHECKING:
+    from .cluster import ClusterSession, ClusterSettings
 
 __all__ = ["CorpusIndex", "IndexReport", "Progress", "FORMAT_VERSION", "embedding_header"]
 
@@ -344,7 +347,15 @@ class CorpusIndex:
         ``files_done`` says how many files the documents came from so far (a records file
         holds many documents); without it each document counts as one file.
         """
-        report = report or IndexReport()
+        return self._add(((doc, None) for doc in documents), report or IndexReport(), progress, files_total,
+                         files_done, _InProcessBatches)
+
+    def _add(self, documents: Iterable[tuple[Document, list[Chunk] | None]], report: IndexReport,
+             progress: Callable[[Progress], None] | None, files_total: int, files_done: Callable[[], int] | None,
+             batches: "Callable[[CorpusIndex, IndexReport, Callable[[int], None]], Batches]") -> IndexReport:
+        """The one decision loop of every build: which documents to skip, how they are grouped into
+        batches, and in what order. ``documents`` may come with their chunks already cut (a cluster's
+        workers cut them; None: cut here); ``batches`` embeds and commits the groups (:class:`Batches`)."""
         started = time.perf_counter()
         known = self.store.document_hashes()
         hashes = {h: (doc_id, p) for doc_id, (h, p) in known.items()}
@@ -359,43 +370,61 @@ class CorpusIndex:
             if progress:
                 progress(state)
 
+        writer = batches(self, report, tell)
+
         def flush() -> None:
             nonlocal pending_chunks
             if not pending:
                 return
-            self._commit(pending, report)
+            writer.commit(list(pending))
             pending.clear()
             pending_chunks = 0
-            tell()
 
-        for doc in documents:
-            state.files_done = files_done() if files_done else state.files_done + 1
-            digest = doc.hash
-            if doc.id in known and known[doc.id][0] == digest:
-                report.unchanged += 1
-                continue
-            twin = hashes.get(digest)
-            if twin is not None and twin[0] != doc.id and twin[0] in known:
-                report.duplicates.append((doc.path, twin[1]))
-                continue
-            (report.updated if doc.id in known else report.added).append(doc.id)
-            hashes[digest] = (doc.id, doc.path)
-            chunks = chunk_document(doc, self.chunker)
-            if len(chunks) > COMMIT_CHUNKS:
-                flush()  # the documents before it become searchable first
-                self._add_big_document(doc, chunks, report, tell)
-                tell()
-                continue
-            pending.append((doc, chunks))
-            pending_chunks += len(chunks)
-            if pending_chunks >= COMMIT_CHUNKS or len(pending) >= COMMIT_DOCS:
-                flush()
-        flush()
+        try:
+            for doc, cut in documents:
+                state.files_done = files_done() if files_done else state.files_done + 1
+                digest = doc.hash
+                if doc.id in known and known[doc.id][0] == digest:
+                    report.unchanged += 1
+                    continue
+                twin = hashes.get(digest)
+                if twin is not None and twin[0] != doc.id and twin[0] in known:
+                    report.duplicates.append((doc.path, twin[1]))
+                    continue
+                (report.updated if doc.id in known else report.added).append(doc.id)
+                hashes[digest] = (doc.id, doc.path)
+                chunks = cut if cut is not None else chunk_document(doc, self.chunker)
+                if len(chunks) > COMMIT_CHUNKS:
+                    flush()  # the documents before it become searchable first
+                    writer.big_document(doc, chunks)
+                    continue
+                pending.append((doc, chunks))
+                pending_chunks += len(chunks)
+                if pending_chunks >= COMMIT_CHUNKS or len(pending) >= COMMIT_DOCS:
+                    flush()
+            flush()
+            writer.finish()
+        finally:
+            writer.close()
         if progress and not report.chunks_added:
             state.seconds = time.perf_counter() - started
             progress(state)
         report.seconds += time.perf_counter() - started
         return report
+
+    def _reusable(self, texts: Sequence[str]) -> tuple[list[bytes], dict[bytes, np.ndarray], dict[bytes, str]]:
+        """The reuse keys of ``texts``, the vectors the store already holds for them (in a chunk, or staged
+        for a big document), and the texts still to embed by key: each new text once, in first-seen order."""
+        keys = [embed_key(t) for t in texts]
+        found = {k: np.frombuffer(v, dtype=np.float32) for k, v in self.store.vectors_by_key(keys).items()}
+        missing: dict[bytes, str] = {}
+        for key, text in zip(keys, texts):
+            if key not in found:
+                missing.setdefault(key, text)
+        return keys, found, missing
+
+    def _stacked(self, keys: Sequence[bytes], vectors: dict[bytes, np.ndarray]) -> np.ndarray:
+        return np.stack([vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), np.float32)
 
     def _vectors_of(self, texts: Sequence[str], report: IndexReport) -> tuple[np.ndarray, dict[bytes, np.ndarray]]:
         """Vectors of ``texts`` (one embedder call for the texts not embedded before), and the new ones by key.
@@ -403,13 +432,7 @@ class CorpusIndex:
         A text is embedded at most once: repeats within ``texts`` share one vector, and a text
         whose key the store holds (a chunk, or a staged big-document batch) reuses that vector.
         """
-        dim = self.dim
-        keys = [embed_key(t) for t in texts]
-        found = {k: np.frombuffer(v, dtype=np.float32) for k, v in self.store.vectors_by_key(keys).items()}
-        missing: dict[bytes, str] = {}
-        for key, text in zip(keys, texts):
-            if key not in found:
-                missing.setdefault(key, text)
+        keys, found, missing = self._reusable(texts)
         new: dict[bytes, np.ndarray] = {}
         if missing:
             t0 = time.perf_counter()
@@ -418,8 +441,7 @@ class CorpusIndex:
             report.texts_embedded += len(missing)
             new = dict(zip(missing, np.asarray(embedded, dtype=np.float32)))
             found.update(new)
-        vectors = np.stack([found[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
-        return vectors, new
+        return self._stacked(keys, found), new
 
     def add_embedded(self, items: Iterable[tuple[Document, Sequence[Chunk], np.ndarray]], *, batch_chunks: int = 8192,
                      save: bool = True, progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -483,30 +505,35 @@ class CorpusIndex:
                           tell: Callable[[int], None]) -> None:
         """Embed a document of many chunks batch by batch, staging each batch's new vectors, then
         write it whole in one transaction (a kill loses at most the batch in flight)."""
-        header = embedding_header(doc)
-        texts = [embedded_text(header, c.text) for c in chunks]
+        (headed,), texts = _headed([(doc, chunks)])
         parts = []
-        for start in range(0, len(texts), COMMIT_CHUNKS):
-            vectors, new = self._vectors_of(texts[start:start + COMMIT_CHUNKS], report)
+        for start, end in self._pieces(len(texts)):
+            vectors, new = self._vectors_of(texts[start:end], report)
             self.store.stage_vectors(doc.id, doc.path, new)
             parts.append(vectors)
-            tell(start + len(vectors))
-        vectors = np.concatenate(parts)
-        removed, added = self.store.write([(doc, chunks, header, vectors)])
-        self._apply_to_vectors(removed, [rowid for rowid, _ in added], vectors)
-        report.chunks_added += len(added)
+            tell(end)
+        self._write([headed], np.concatenate(parts), report)
+
+    @staticmethod
+    def _pieces(n: int) -> list[tuple[int, int]]:
+        """The (start, end) chunk ranges a big document of ``n`` chunks is embedded and staged in."""
+        return [(start, min(start + COMMIT_CHUNKS, n)) for start in range(0, n, COMMIT_CHUNKS)]
+
+    @staticmethod
+    def _headed(docs: Sequence[tuple[Document, list[Chunk]]]) -> tuple[list[tuple[Document, list[Chunk], str]], list[str]]:
+        return _headed(docs)
 
     def _commit(self, docs: Sequence[tuple[Document, list[Chunk]]], report: IndexReport) -> None:
-        upserts = []
-        texts: list[str] = []
-        per_doc: list[tuple[Document, list[Chunk], str]] = []
-        for doc, chunks in docs:
-            header = embedding_header(doc)
-            per_doc.append((doc, chunks, header))
-            texts.extend(embedded_text(header, c.text) for c in chunks)
+        headed, texts = _headed(docs)
         vectors, _ = self._vectors_of(texts, report)
+        self._write(headed, vectors, report)
+
+    def _write(self, headed: Sequence[tuple[Document, list[Chunk], str]], vectors: np.ndarray,
+               report: IndexReport) -> None:
+        """Write documents with their chunks' vectors (in chunk order) in one transaction."""
+        upserts = []
         offset = 0
-        for doc, chunks, header in per_doc:
+        for doc, chunks, header in headed:
             upserts.append((doc, chunks, header, vectors[offset:offset + len(chunks)]))
             offset += len(chunks)
         removed, added = self.store.write(upserts)
@@ -533,7 +560,8 @@ class CorpusIndex:
 
     def index_paths(self, paths: Sequence[str | os.PathLike[str]], *, prune: bool = True,
                     progress: Callable[[Progress], None] | None = None,
-                    follow_symlinks: bool = False) -> IndexReport:
+                    follow_symlinks: bool = False, cluster: str | None = None,
+                    cluster_settings: "ClusterSettings | None" = None) -> IndexReport:
         """Index every supported file under ``paths``.
 
         Only files whose real path lies inside ``paths`` are read: a symbolic link
@@ -542,27 +570,51 @@ class CorpusIndex:
         under one of ``paths`` (by the path as walked, so a link counts where it
         stands) and were not found again now are removed, so the index mirrors the
         folder: a deleted file, a deleted link, or a link that now leads outside.
+
+        ``cluster`` (``"auto"`` or a Dask scheduler address, needs the ``cluster`` extra) has a
+        cluster's workers load, chunk and embed, while this process decides and commits exactly
+        as without it: the same documents in the same batches and order (index/cluster.py).
         """
         if self.store.read_only:
             raise IndexReadOnlyError(f"the index at {self.path} is read-only; it can be searched but not updated. "
                                      "Make it writable or build a new index with --index NEW_DIR")
+        session = None
+        if cluster is not None:
+            from .cluster import ClusterSession
+
+            session = ClusterSession.start(cluster, self, cluster_settings)  # fails here, before any work
+        try:
+            report = self._index_paths(paths, prune, progress, follow_symlinks, session)
+        finally:
+            if session is not None:
+                session.close()
+        self._save_vectors()
+        return report
+
+    def _index_paths(self, paths: Sequence[str | os.PathLike[str]], prune: bool,
+                     progress: Callable[[Progress], None] | None, follow_symlinks: bool,
+                     session: "ClusterSession | None") -> IndexReport:
         report = IndexReport()
         files = list(iter_files(paths, report.skipped, follow_symlinks=follow_symlinks, exclude=[self.path]))
         seen_paths: set[str] = set()
         state = {"files_done": 0}
+        if session is None:
+            loaded = ((file, docs, None) for file, docs in load_files(files, report.skipped))
+        else:
+            loaded = session.load_files(files, report.skipped)
 
-        def documents() -> Iterable[Document]:
-            for file, docs in load_files(files, report.skipped):
+        def documents() -> Iterable[tuple[Document, list[Chunk] | None]]:
+            for file, docs, cut in loaded:
                 state["files_done"] += 1
                 walked = os.path.abspath(file)
-                for doc in docs:
+                for i, doc in enumerate(docs):
                     if doc.path != walked:  # reached through a link: remember where the link stands
                         doc = replace(doc, metadata={**doc.metadata, "walked_path": walked})
                     seen_paths.add(doc.path)
-                    yield doc
+                    yield doc, (cut[i] if cut is not None else None)
 
-        self.add_documents(documents(), report, progress=progress, files_total=len(files),
-                           files_done=lambda: state["files_done"])
+        self._add(documents(), report, progress, len(files), lambda: state["files_done"],
+                  _InProcessBatches if session is None else session.batches)
         if prune:
             roots = [Path(os.path.abspath(Path(p).expanduser())) for p in paths if Path(p).expanduser().is_dir()]
             roots += [Path(os.path.realpath(r)) for r in roots]
@@ -577,7 +629,6 @@ class CorpusIndex:
             # A big document left unfinished by a kill, whose file is gone now: its staged vectors go too.
             self.store.drop_staged([doc_id for doc_id, path in self.store.staged_documents()
                                     if path not in seen_paths and any(_is_under(Path(path), root) for root in roots)])
-        self._save_vectors()
         return report
 
     # ---- reading ----------------------------------------------------------------------
@@ -665,3 +716,52 @@ def _is_under(path: Path, root: Path) -> bool:
         return True
     except ValueError:
         return path == root
+
+
+def _headed(docs: Sequence[tuple[Document, list[Chunk]]]) -> tuple[list[tuple[Document, list[Chunk], str]], list[str]]:
+    """Each document with its chunks and header, and the texts the embedder is given for them, in order."""
+    headed = []
+    texts: list[str] = []
+    for doc, chunks in docs:
+        header = embedding_header(doc)
+        headed.append((doc, chunks, header))
+        texts.extend(embedded_text(header, c.text) for c in chunks)
+    return headed, texts
+
+
+class Batches(Protocol):
+    """Embeds and commits the batches the decision loop (:meth:`CorpusIndex._add`) forms, in the order given:
+    here, in this process (:class:`_InProcessBatches`), or on a cluster's workers (index/cluster.py)."""
+
+    def commit(self, docs: list[tuple[Document, list[Chunk]]]) -> None:
+        """Embed and write these documents in one transaction."""
+
+    def big_document(self, doc: Document, chunks: list[Chunk]) -> None:
+        """Embed a document of more than COMMIT_CHUNKS chunks batch by batch (staged), then write it whole."""
+
+    def finish(self) -> None:
+        """Return once every batch given is committed."""
+
+    def close(self) -> None:
+        """Let go of what the batches hold (also after an error; uncommitted work is dropped)."""
+
+
+class _InProcessBatches:
+    """Every batch embedded by the index's own embedder and committed before the next one is formed."""
+
+    def __init__(self, index: CorpusIndex, report: IndexReport, tell: Callable[[int], None]) -> None:
+        self.index, self.report, self.tell = index, report, tell
+
+    def commit(self, docs: list[tuple[Document, list[Chunk]]]) -> None:
+        self.index._commit(docs, self.report)
+        self.tell()
+
+    def big_document(self, doc: Document, chunks: list[Chunk]) -> None:
+        self.index._add_big_document(doc, chunks, self.report, self.tell)
+        self.tell()
+
+    def finish(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

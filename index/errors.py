@@ -16,6 +16,7 @@ __all__ = [
     "EmbedderError",
     "IndexFullError",
     "IndexReadOnlyError",
+    "ClusterError",
 ]
 
 
@@ -78,3 +79,14 @@ class IndexReadOnlyError(CorpusError):
     """
 
     exit_code = 13
+
+
+class ClusterError(CorpusError):
+    """``rag index --cluster`` cannot use the cluster: exit code 17.
+
+    Dask (the optional extra ``cluster``) is not installed, the scheduler cannot be reached,
+    a worker embeds with another model, or the cluster failed mid-build. Every batch
+    committed before stays in the index; run ``rag index`` again to resume.
+    """
+
+    exit_code = 17

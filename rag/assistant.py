@@ -125,19 +125,26 @@ class Assistant:
 
     # ---- corpus -----------------------------------------------------------------------
     def build(self, paths: Sequence[str | Path], progress: Callable[[Progress], None] | None = None, prune: bool = True,
-              follow_symlinks: bool = False) -> IndexReport:
+              follow_symlinks: bool = False, cluster: str | None = None) -> IndexReport:
         """Index (or update the index with) the files under ``paths``; creates the index if needed.
 
         Symbolic links that lead outside ``paths`` are skipped (and listed in the report's
         ``skipped``) unless ``follow_symlinks``. A new index that receives no document at all
         is not left behind as an empty folder: :attr:`has_index` says whether one is there.
+        ``cluster`` (``"auto"`` or a Dask scheduler address) loads, chunks and embeds on a
+        cluster's workers, for the same index (:mod:`index.cluster`; the extra ``cluster``).
         """
+        if cluster is not None:
+            from index.cluster import require_dask
+
+            require_dask()  # before a new index folder is made
         folder = Path(self.settings.index_dir).expanduser()
         fresh = not folder.exists()
         if self._index is None:
             self._open_index(create=True)
         report = self._index.index_paths([str(p) for p in paths], progress=progress, prune=prune,
-                                         follow_symlinks=follow_symlinks)
+                                         follow_symlinks=follow_symlinks, cluster=cluster,
+                                         cluster_settings=self.settings.cluster)
         if fresh and not (report.added or report.updated or report.unchanged or report.duplicates):
             self._index.close()
             self._index = None

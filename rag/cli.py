@@ -6,7 +6,9 @@ built with other settings; 5 index corrupt; 6 unknown document or passage id;
 10 model missing or corrupt; 11 model failed to load; 12 prompt too long for the model
 (also when an LLM server says so); 13 index is read-only (writes refused); 14 LLM server
 unreachable; 15 LLM server timed out; 16 LLM server error (HTTP error, rejected API key,
-unknown model, malformed or cut-off stream); 130 interrupted.
+unknown model, malformed or cut-off stream); 17 ``rag index --cluster`` cannot use the cluster
+(Dask not installed: ``pip install -e .[cluster]``; scheduler unreachable; a worker's embedder differs);
+130 interrupted.
 
 ``--llm-url`` (ask, chat, ui) generates with an OpenAI-compatible server instead of a local
 model; it cannot be combined with ``--model`` (a usage error, so that neither is silently ignored).
@@ -111,6 +113,16 @@ class _Parser(argparse.ArgumentParser):
         return super()._get_values(action, arg_strings)
 
 
+def _cluster(value: str) -> str:
+    """argparse ``type`` of ``rag index --cluster``: auto, auto:N or a Dask scheduler address."""
+    from index.cluster import parse_cluster
+
+    try:
+        return parse_cluster(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--cluster ")) from None
+
+
 @dataclass(frozen=True)
 class Command:
     """A command another package adds to ``rag`` (``ui`` adds ``rag ui`` and ``rag serve``: ui/cli.py),
@@ -137,6 +149,9 @@ def build_parser(extensions: Sequence[Command] = ()) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--follow-symlinks", action="store_true",
                    help="follow symbolic links that lead outside the named folders; by default they are skipped and listed")
+    p.add_argument("--cluster", metavar="auto|ADDRESS", type=_cluster,
+                   help="load, chunk and embed on a Dask cluster: 'auto' starts one worker per core here ('auto:N' N "
+                        "workers), tcp://HOST:PORT joins a scheduler. Needs: pip install -e .[cluster]")
     _add_index_arg(p)
 
     p = sub.add_parser("ask", help="ask a question, get a cited answer")
@@ -429,7 +444,8 @@ def _cmd_index(args) -> int:
         print(("\r" + line) if interactive else line, end="" if interactive else "\n", file=sys.stderr, flush=True)
 
     if paths:
-        report = assistant.build(paths, progress=progress, prune=not args.no_prune, follow_symlinks=args.follow_symlinks)
+        report = assistant.build(paths, progress=progress, prune=not args.no_prune, follow_symlinks=args.follow_symlinks,
+                                 cluster=args.cluster)
     else:
         report = IndexReport()
     report.skipped[:0] = unusable

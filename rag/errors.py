@@ -12,7 +12,7 @@ Exit codes (documented in the README):
   an LLM server says so), 13 index is read-only, 14 LLM server unreachable (nothing
   accepts connections at --llm-url), 15 LLM server timed out, 16 LLM server error
   (HTTP 4xx/5xx, a rejected API key, an unknown model, a malformed or cut-off stream),
-  130 interrupted. A setting with an unusable value (:class:`SettingsError`) is a
+  17 ``rag index --cluster`` cannot use the cluster (index.errors.ClusterError), 130 interrupted. A setting with an unusable value (:class:`SettingsError`) is a
   usage error, 2.
 """
 

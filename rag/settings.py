@@ -26,6 +26,7 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from index.cluster import ClusterSettings
 from index.vectors import VectorLimits
 
 from .errors import SettingsError
@@ -310,6 +311,7 @@ GROUPS: dict[str, type] = {
     "limits": LimitsSettings,
     "vectors": VectorLimits,
     "verification": VerifierSettings,
+    "cluster": ClusterSettings,
 }
 """The groups of :class:`Settings`, by attribute name (``vectors`` is defined in index/vectors.py)."""
 
@@ -333,6 +335,7 @@ class Settings:
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     vectors: VectorLimits = field(default_factory=VectorLimits)
 
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     verification: VerifierSettings = field(default_factory=VerifierSettings)
     """The sentence verifier's thresholds and switches (rag/verification/settings.py; docs/VERIFIER.md)."""
 

@@ -2,7 +2,8 @@
 # Install everything the product needs into ./.venv (idempotent: a second run only checks).
 #   - Python 3.11 virtual environment with the project and its pinned dependencies
 #   - llama-cpp-python compiled without the multimodal tools (saves build time)
-#   - for tests (RAG_SETUP_TEST=1): pytest, Playwright, and Debian's chromium
+#   - for tests (RAG_SETUP_TEST=1): pytest, Playwright, Debian's chromium, and Dask (the extra
+#     'cluster', so the rag index --cluster tests run; a plain install does not need it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,7 @@ fi
 PIP=".venv/bin/python -m pip"
 
 extras=""
-if [ "${RAG_SETUP_TEST:-0}" = "1" ]; then extras="[test]"; fi
+if [ "${RAG_SETUP_TEST:-0}" = "1" ]; then extras="[test,cluster]"; fi
 
 stamp=.venv/.rag-installed$extras
 want="$(cat pyproject.toml | sha256sum | cut -c1-16)"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import signal
 import threading
 
 import numpy as np
@@ -29,6 +31,29 @@ class HashEmbedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
 
+
+
+class KillOnceEmbedder(HashEmbedder):
+    """A :class:`HashEmbedder` whose first call anywhere kills its own process (SIGKILL), once.
+
+    ``marker`` is a file that the dying call creates first, so among several processes (a
+    cluster's workers, and the same worker restarted) exactly one call dies: a worker killed
+    in the middle of a task. Every other call embeds as :class:`HashEmbedder` does.
+    """
+
+    def __init__(self, marker, id: str = "hashing-64", dim: int = 64) -> None:
+        super().__init__(id, dim)
+        self.marker = str(marker)
+
+    def embed(self, texts):
+        try:
+            fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return super().embed(texts)
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable: the process is gone")
 
 class CopyingGenerator:
     """A fake LLM that answers with the first sentence of passage [1] of its prompt, cited ``[1]``.
