@@ -13,9 +13,10 @@ answers whose outcome (answered or not, unsupported sentences) changes, and
 the number answered per label (right/wrong, answerable/unanswerable as the
 results file scored them). The rule compared is ``--rule``: ``anchor_share``
 (a number must be about the question's subject), ``name_share`` (so must a
-name) or ``publications`` (a sentence that names who reported must cite that
-publication: on, the index's sources are given; off, none); see
-rag/attribution.py.
+name), ``publications`` (a sentence that names who reported must cite that
+publication: on, the index's sources are given; off, none), or one of the claim-content
+switches ``exempt_framing``, ``check_given``, ``must_answer`` (off and on, the others at
+their defaults); see rag/attribution.py and rag/claim_content.py.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from rag.attribution import attribute
 from rag.prompts import CONFLICT_NOTE, NO_ANSWER
 
 
+_SWITCHES = ("exempt_framing", "check_given", "must_answer")  # rag.claim_content's rules, on or off
+
+
 def _replay(assistant: Assistant, items: list[tuple[str, str, str, str]], rule: str, on: float) -> None:
     counts: dict[str, dict[str, int]] = {}
     for item_id, question, text, label in items:
@@ -41,6 +45,8 @@ def _replay(assistant: Assistant, items: list[tuple[str, str, str, str]], rule: 
         outcome = {}
         for setting in (0.0, on):
             value = (assistant.index.sources() if setting else ()) if rule == "publications" else setting
+            if rule in _SWITCHES:
+                value = bool(setting)
             found = attribute(draft, stream.evidence.passages, embed=assistant.index.embedder.embed, question=question,
                               **{rule: value})
             outcome[setting] = (bool(found.citations), len(found.unsupported))
@@ -61,7 +67,7 @@ def main() -> int:
     parser.add_argument("results", help="a results file written by benchmarks.sample_qa, benchmarks.conversations or rag eval multihop --answers")
     parser.add_argument("--context-tokens", type=int, help="the evidence budget the recorded run used")
     parser.add_argument("--index", help="index of the sample corpus (built in a temp dir when absent)")
-    parser.add_argument("--rule", choices=["anchor_share", "name_share", "publications"], default="anchor_share")
+    parser.add_argument("--rule", choices=["anchor_share", "name_share", "publications", *_SWITCHES], default="anchor_share")
     parser.add_argument("--share", "--anchor-share", type=float, default=0.5, help="the rule's setting when on")
     args = parser.parse_args()
     record = json.loads(Path(args.results).read_text())

@@ -96,6 +96,7 @@ import numpy as np
 
 from index import split_sentences
 
+from .claim_content import framing_terms, not_answered, question_names, unsupported_names
 from .context import is_instruction_like
 from .questions import asks_for_a_name, is_verdict_question, verdict_of
 from .sources import named_sources
@@ -317,16 +318,18 @@ class _Relation:
     names: bool  # the claim names someone or something the question does not
 
 
-def _relation(body: str, question_terms: frozenset[str], given_numbers: frozenset[str], names: bool) -> _Relation | None:
+def _relation(body: str, question_terms: frozenset[str], given_numbers: frozenset[str], names: bool,
+              framing: frozenset[str] = frozenset()) -> _Relation | None:
     """Of a claim's body (:func:`_claim_body`): None when it adds nothing to the question or repeats
     fewer than two of its words: then there is no subject to check a sentence against. Numbers in
     ``given_numbers`` (the question's, see :func:`attribute`) are part of the subject, not a number
-    the claim states; ``names``: whether it names something the question does not (:func:`_names`)."""
+    the claim states; ``names``: whether it names something the question does not (:func:`_names`);
+    ``framing``: question words that are not part of the subject (:func:`rag.claim_content.framing_terms`)."""
     terms = stemmed_terms(body) - _REPORTING
     added = frozenset(terms - question_terms)
     if not added:
         return None
-    subject = frozenset(t for t in (terms & question_terms) - _VERDICT_TERMS if not _NUMBER.fullmatch(t))
+    subject = frozenset(t for t in (terms & question_terms) - _VERDICT_TERMS - framing if not _NUMBER.fullmatch(t))
     if len(subject) < 2:
         return None
     return _Relation(subject, added, bool(_numbers(body) - given_numbers), names)
@@ -423,14 +426,21 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
               keep_threshold: float = 0.45, add_threshold: float = 0.55, min_lexical: float = 0.5,
               anchor_share: float = 0.5, name_share: float = 0.5, premise_coverage: float = 0.5,
               publications: Sequence[str] = (), entails: Entails | None = None, entail_reject: float = 0.5,
-              entail_accept: float = 0.9) -> Attribution:
+              entail_accept: float = 0.9, exempt_framing: bool = True, check_given: bool = True,
+              must_answer: bool = True) -> Attribution:
     """Verify and resolve the citations of ``answer`` (see module docstring). ``publications``: the
     sources of the index ("theverge.com", ...), so that a claim naming one of them ("The Verge
     reported ...") is supported only by what that publication wrote (:mod:`rag.sources`).
 
     ``entails`` (an entailment model, see :func:`_entailment_rules`): a sentence the lexical pass
     keeps stays only where its quote states it (probability >= ``entail_reject``), and a sentence it
-    leaves out is kept when a passage sentence states it with probability >= ``entail_accept``."""
+    leaves out is kept when a passage sentence states it with probability >= ``entail_accept``.
+
+    The claim-content rules of :mod:`rag.claim_content`, each switched by its flag: ``exempt_framing``
+    (the question's framing words are no part of the subject a claim is anchored to),
+    ``check_given`` (a claim's names and numbers must be in a passage it cites, the question's too),
+    ``must_answer`` (the kept sentences must carry what the question asks for, else the answer is
+    left out whole: "passages found, answer not in them")."""
     claims_and_breaks = _claims_and_breaks(answer)
     claims = [(body, markers) for body, markers, _ in claims_and_breaks]
     candidates = _candidates(passages)
@@ -455,8 +465,12 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
 
     # Each question term's rarity among the sentences' windows (a word no passage has, "mediated"
     # against "mediator", weighs nothing: it tells no sentence from another).
-    weights = term_rarity([_found(set(question_terms), cand.window, cand.frame) for cand in candidates])
-    relations = [_relation(body, question_terms, given_numbers, bool(claim_names))
+    windows = [_found(set(question_terms), cand.window, cand.frame) for cand in candidates]
+    weights = term_rarity(windows)
+    # [claim_content] the question's framing needs no support (rag/claim_content.py: framing_terms)
+    framing = framing_terms(question_terms, question_names(question), windows) if exempt_framing else frozenset()
+    question_years = frozenset(n for n in _numbers(question) if _YEAR.fullmatch(n))  # (for _missing_names)
+    relations = [_relation(body, question_terms, given_numbers, bool(claim_names), framing)
                  for body, claim_names in zip(bodies, names)]
     # Which sentences may stand behind each claim, given the publications it says reported it.
     named = _named_by([claim for claim, _ in claims], candidates, publications)
@@ -520,6 +534,14 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                 unsupported.append(i)
                 supports.append(float(scores[i].max()))
                 continue  # read and not stated: no other rule may put it back
+        # [claim_content] names and numbers need support, the question's too (claim_content.unsupported_names)
+        missing = _missing_names(bodies[i], chosen.values(), candidates, relations[i], allowed[i], premise_coverage,
+                                 question_years) if check_given and kept else []
+        if missing:
+            not_stated[i] = f"no passage it cites names {', '.join(missing)}"
+            unsupported.append(i)
+            supports.append(float(scores[i].max()))
+            continue
         if kept:
             supports.append(max(_support(scores[i, j], entailment, i, j) for j in chosen.values()))
             numbers_of[i] = [cite(candidates[j], _support(scores[i, j], entailment, i, j)) for j in chosen.values()]
@@ -534,6 +556,9 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
             continue
         pair = _joint_support(claim, bodies[i], i, candidates, lexical, semantic if embed is not None else None,
                               question_terms, add_threshold, min_lexical)
+        if pair is not None and check_given and _missing_names(bodies[i], pair[0], candidates, None, allowed[i], 1.0,
+                                                               question_years):
+            pair = None  # [claim_content] (as above: a name or number neither passage gives)
         if pair is not None:
             (j, k), support = pair
             supports.append(support)
@@ -569,6 +594,10 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
             numbers_of[i] = _bearing(own, cited, question_terms)
         else:
             unsupported.append(i)
+    # [claim_content] an answer must answer (rag/claim_content.py: not_answered)
+    answered_not = not_answered(question, [bodies[i] for i in sorted(numbers_of)]) if must_answer and numbers_of else None
+    if answered_not:
+        return _left_out_whole(claims, answered_not)
     # The answer keeps the sentences the passages support; the others leave it and are reported in
     # ``unsupported`` (shown apart, as left out): no sentence of an answer stands without a citation.
     # When nothing is supported the text stays whole: there is no answer, and the caller abstains.
@@ -592,6 +621,21 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                     for i in sorted(unsupported))
     return Attribution(out.strip(), tuple(citations), tuple(claims[i][0] for i in sorted(unsupported)),
                        float(np.mean(supports)) if supports else 0.0, reasons)
+
+
+def _missing_names(body: str, chosen: Sequence[int], candidates: Sequence[_Candidate], relation: _Relation | None,
+                   allowed: Sequence[bool], premise_coverage: float, question_years: frozenset[str]) -> list[str]:
+    """:func:`rag.claim_content.unsupported_names` of a claim citing the sentences ``chosen``: its
+    names and numbers that none of their passages (text, title, source, date) holds. A claim that
+    restates a multi-part question may find them in the passages of its cover sentences as well
+    (:func:`_cover`)."""
+    chosen = list(chosen)
+    if relation is not None and len(relation.subject) > _NAME_SUBJECT_MAX:
+        cover, coverage = _cover(set(relation.subject), candidates, about=relation.added, allowed=allowed)
+        if coverage >= premise_coverage:
+            chosen += cover
+    passages = {candidates[j].passage.chunk_id: candidates[j] for j in chosen}
+    return unsupported_names(body, [f"{cand.passage.text} {cand.frame}" for cand in passages.values()], question_years)
 
 
 def _best_by_passage(claim_scores: np.ndarray, candidates: Sequence[_Candidate]) -> dict[int, int]:

@@ -32,6 +32,7 @@ from typing import Iterator, Sequence
 from index import CorpusIndex, SearchFilter
 
 from .attribution import Attribution, Entails, attribute, split_claims
+from .claim_content import is_answer_not_in_passages
 from .conflicts import describe, find_conflicts
 from .context import Evidence, build_evidence, mark_suspicious, passage_heading
 from .dates import period_from_question
@@ -189,7 +190,10 @@ class AnswerPipeline:
         timings["verification"] = time.perf_counter() - t0
         if not attribution.citations:
             # Nothing the model said is backed by the passages: do not present it as an answer.
-            return abstention("the generated answer was not supported by the passages", attribution.support,
+            reason = "the generated answer was not supported by the passages"
+            if attribution.reasons and is_answer_not_in_passages(attribution.reasons[0]):
+                reason = attribution.reasons[0]  # [claim_content] passages found, answer not in them
+            return abstention(reason, attribution.support,
                               unsupported=attribution.unsupported, unsupported_reasons=attribution.reasons)
         text, citations = attribution.text, [with_page(self.index, c) for c in attribution.citations]
         conflicts = find_conflicts(citations, prepared.passages, embed=self.index.embedder.embed, answer=text)
