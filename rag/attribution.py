@@ -427,7 +427,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
               anchor_share: float = 0.5, name_share: float = 0.5, premise_coverage: float = 0.5,
               publications: Sequence[str] = (), entails: Entails | None = None, entail_reject: float = 0.5,
               entail_accept: float = 0.9, exempt_framing: bool = True, check_given: bool = True,
-              must_answer: bool = True) -> Attribution:
+              must_answer: bool = True, given_in_cited: bool = False) -> Attribution:
     """Verify and resolve the citations of ``answer`` (see module docstring). ``publications``: the
     sources of the index ("theverge.com", ...), so that a claim naming one of them ("The Verge
     reported ...") is supported only by what that publication wrote (:mod:`rag.sources`).
@@ -438,7 +438,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
 
     The claim-content rules of :mod:`rag.claim_content`, each switched by its flag: ``exempt_framing``
     (the question's framing words are no part of the subject a claim is anchored to),
-    ``check_given`` (a claim's names and numbers must be in a passage it cites, the question's too),
+    ``check_given`` (a claim's names and numbers must be in a passage it cites; those the question gave
+    in a passage given, or with ``given_in_cited`` in one it cites),
     ``must_answer`` (the kept sentences must carry what the question asks for, else the answer is
     left out whole: "passages found, answer not in them")."""
     claims_and_breaks = _claims_and_breaks(answer)
@@ -470,6 +471,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     # [claim_content] the question's framing needs no support (rag/claim_content.py: framing_terms)
     framing = framing_terms(question_terms, question_names(question), windows) if exempt_framing else frozenset()
     question_years = frozenset(n for n in _numbers(question) if _YEAR.fullmatch(n))  # (for _missing_names)
+    question_given = question_terms | _numbers(question)
     relations = [_relation(body, question_terms, given_numbers, bool(claim_names), framing)
                  for body, claim_names in zip(bodies, names)]
     # Which sentences may stand behind each claim, given the publications it says reported it.
@@ -536,9 +538,11 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                 continue  # read and not stated: no other rule may put it back
         # [claim_content] names and numbers need support, the question's too (claim_content.unsupported_names)
         missing = _missing_names(bodies[i], chosen.values(), candidates, relations[i], allowed[i], premise_coverage,
-                                 question_years) if check_given and kept else []
+                                 question_years, question_given, given_in_cited) if check_given and kept else []
         if missing:
-            not_stated[i] = f"no passage it cites names {', '.join(missing)}"
+            not_stated[i] = "the passages do not " + " or ".join(
+                f"{verb} {', '.join(words)}" for verb, words in (("name", [m for m in missing if not _NUMBER.fullmatch(m)]),
+                                                                 ("give", [m for m in missing if _NUMBER.fullmatch(m)])) if words)
             unsupported.append(i)
             supports.append(float(scores[i].max()))
             continue
@@ -557,7 +561,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         pair = _joint_support(claim, bodies[i], i, candidates, lexical, semantic if embed is not None else None,
                               question_terms, add_threshold, min_lexical)
         if pair is not None and check_given and _missing_names(bodies[i], pair[0], candidates, None, allowed[i], 1.0,
-                                                               question_years):
+                                                               question_years, question_given, given_in_cited):
             pair = None  # [claim_content] (as above: a name or number neither passage gives)
         if pair is not None:
             (j, k), support = pair
@@ -624,7 +628,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
 
 
 def _missing_names(body: str, chosen: Sequence[int], candidates: Sequence[_Candidate], relation: _Relation | None,
-                   allowed: Sequence[bool], premise_coverage: float, question_years: frozenset[str]) -> list[str]:
+                   allowed: Sequence[bool], premise_coverage: float, question_years: frozenset[str],
+                   question_given: frozenset[str], given_in_cited: bool) -> list[str]:
     """:func:`rag.claim_content.unsupported_names` of a claim citing the sentences ``chosen``: its
     names and numbers that none of their passages (text, title, source, date) holds. A claim that
     restates a multi-part question may find them in the passages of its cover sentences as well
@@ -635,7 +640,9 @@ def _missing_names(body: str, chosen: Sequence[int], candidates: Sequence[_Candi
         if coverage >= premise_coverage:
             chosen += cover
     passages = {candidates[j].passage.chunk_id: candidates[j] for j in chosen}
-    return unsupported_names(body, [f"{cand.passage.text} {cand.frame}" for cand in passages.values()], question_years)
+    given_texts = None if given_in_cited else list(dict.fromkeys(f"{c.passage.text} {c.frame}" for c in candidates))
+    return unsupported_names(body, [f"{cand.passage.text} {cand.frame}" for cand in passages.values()], question_years,
+                             question_given, given_texts)
 
 
 def _best_by_passage(claim_scores: np.ndarray, candidates: Sequence[_Candidate]) -> dict[int, int]:

@@ -27,7 +27,7 @@ __all__ = ["framing_terms", "question_names", "claim_names", "unsupported_names"
            "NOT_IN_PASSAGES", "is_answer_not_in_passages"]
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_CAPITAL = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*")
+_CAPITAL = re.compile(r"(?<![\w-])[A-Z][\w'’-]*")
 _MARKER = re.compile(r"\s*\[\d{1,3}\]")
 
 
@@ -58,16 +58,18 @@ def framing_terms(question_terms: Iterable[str], names: Iterable[str], windows: 
     support of their own.
 
     A question word is framing when it is no name (``names``, :func:`question_names`) and no number,
-    and no passage window (``windows``: for each candidate sentence, the question terms its window,
-    title, source and date hold) holds it together with another of the question's words. Such a word
-    is the question's own talk about the documents ("quoted in the coverage", "mentioned in the
-    piece"): the passages never use it about the question's subject, so it cannot tell the passage
-    that holds the answer from the others. The relation the question asks about ("manager" in "Who
+    and the passages use it (``windows``: for each candidate sentence, the question terms its window,
+    title, source and date hold) but never together with another of the question's words. Such a
+    word is the question's own talk about the documents ("quoted in the coverage", "mentioned in
+    the piece"): the passages use it about something else, so it cannot tell the passage that holds
+    the answer from the others (before this rule it did the opposite: rare among the passages, it
+    weighed most in the relation check). The relation the question asks about ("manager" in "Who
     is the manager of Port Alder Rovers?") is used with the subject by the passage that states it,
-    and stays content.
+    and stays content; so does a word no passage uses ("ticket" in "How much does a ferry ticket
+    cost?" against a story about the strike's cost): the relation check must still miss it.
 
-    Accepts (as framing) "coverag" and "quot" for "Who is the Kremlin spokesman quoted in the
-    coverage?" when the only window with "coverage" is a story about Taylor Swift; rejects
+    Accepts (as framing) "coverag" for "Who is the Kremlin spokesman quoted in the coverage?" when
+    the only window with "coverage" is a story about Taylor Swift; rejects
     (keeps as content) "kremlin" (a name) and "spokesman" (in the window "Kremlin spokesman Dmitry
     Peskov said").
 
@@ -78,7 +80,8 @@ def framing_terms(question_terms: Iterable[str], names: Iterable[str], windows: 
     for term in set(question_terms) - names:
         if _NUMBER.fullmatch(term):
             continue
-        if not any(term in window and len(window) >= 2 for window in windows):
+        holding = [window for window in windows if term in window]
+        if holding and not any(len(window) >= 2 for window in holding):
             framing.add(term)
     return frozenset(framing)
 
@@ -89,37 +92,77 @@ def claim_names(body: str) -> frozenset[str]:
     return frozenset(stemmed_terms(_inner_capitals(_MARKER.sub("", body))))
 
 
-def unsupported_names(body: str, cited_texts: Sequence[str], ignore: Iterable[str] = ()) -> list[str]:
-    """Rule *every name and number needs support, the question's too*: the names (:func:`claim_names`)
-    and numbers of a claim's ``body`` that none of ``cited_texts`` (the passages the claim cites,
-    each with its title, source and date) contains. Names from the question are not exempt: a
-    question that names someone the passages never mention ("What did Anna Kowalczyk say about the
-    talks?") does not make "Anna Kowalczyk said this was all preparation" true because a passage
-    says "..., Kremlin spokesman Dmitry Peskov said". ``ignore``: terms and numbers not to check (the
-    verifier passes the years the question gives: its period filter already chose passages from
-    them, and an article says "on 14 November" under a dated heading). Titles ("Mr", "Dr") are no
-    names.
+def _name_runs(text: str) -> list[str]:
+    """The names of ``text`` as runs of capitalised words joined by spaces, "|" or "&" ("Cnbc | World
+    Business News Leader", "Dmitry Peskov"); a word that opens a sentence counts only as part of a
+    longer run ("The Age reported", "Anna Kowalczyk said"; not "Officials said")."""
+    runs: list[tuple[str, bool]] = []  # (run, whether it is only a sentence's opening word)
+    last_end = -1
+    for match in _CAPITAL.finditer(text):
+        before = text[:match.start()].rstrip(" \t\n\"“”'‘’([")
+        opening = not before or before[-1] in ".!?:;"
+        if runs and not opening and last_end >= 0 and re.fullmatch(r"\s*(?:[|&]\s*)?", text[last_end:match.start()]):
+            runs[-1] = (runs[-1][0] + text[last_end:match.start()] + match.group(0), False)
+        else:
+            runs.append((match.group(0), opening))
+        last_end = match.end()
+    return [run for run, opening_only in runs if not opening_only]
+
+
+def unsupported_names(body: str, cited_texts: Sequence[str], ignore: Iterable[str] = (),
+                      given: Iterable[str] = (), given_texts: Sequence[str] | None = None) -> list[str]:
+    """Rule *every name and number needs support, the question's too*: the names and numbers of a
+    claim's ``body`` that no passage holds. A name (a run of capitalised words, :func:`_name_runs`)
+    is held by a text that has one of its words: "Cnbc | World Business News Leader" by a passage
+    from ``cnbc.com``; "Anna Kowalczyk" by none that names neither. Names and numbers the claim
+    adds must be in ``cited_texts`` (the passages it cites, each with its title, source and date).
+    Those the question gave (``given``: the question's terms and numbers) are not exempt: they must
+    be in ``given_texts`` (the verifier passes every passage the model was given: a premise must be
+    in the evidence, not necessarily in the sentence cited for the claim's own fact), or in
+    ``cited_texts`` when that is None. A question that names someone the passages never mention
+    ("What did Anna Kowalczyk say about the talks?") does not make "Anna Kowalczyk said this was
+    all preparation" true because a passage says "..., Kremlin spokesman Dmitry Peskov said".
+
+    ``ignore``: terms and numbers not to check (the verifier passes the years the question gives:
+    its period filter already chose passages from them, and an article says "on 14 November" under
+    a dated heading). Titles ("Mr", "Dr") are no names.
 
     Accepts "The Kremlin spokesman quoted in the coverage is Dmitry Peskov" cited to "... Kremlin
     spokesman Dmitry Peskov said"; rejects "Anna Kowalczyk said ..." cited to it (returns
-    ["Kowalczyk"]).
+    ["Anna Kowalczyk"]).
 
-    A name counts as found when its term is among a cited text's terms, or (4 letters or more) in
-    its lower-cased text ("verge" in ``theverge.com``); a number when it is among the text's numbers.
+    A word counts as found when its term is among a text's terms, or (4 letters or more) in its
+    lower-cased text ("verge" in ``theverge.com``); a name also when its words run together are
+    ("The Age" in ``theage.com.au``); a number when it is among the text's numbers.
     """
     ignore = set(ignore) | _TITLES
-    names = {}  # term -> the word as the claim writes it
-    for word in _inner_capitals(_MARKER.sub("", body)).split():
-        for term in stemmed_terms(word) - ignore:
-            names.setdefault(term, word.strip(".'’"))
-    numbers = _numbers(body) - ignore
-    if not names and not numbers:
-        return []
-    text_terms = set().union(*(stemmed_terms(t) for t in cited_texts)) if cited_texts else set()
-    lower = " ".join(cited_texts).lower()
-    text_numbers = set().union(*(_numbers(t) for t in cited_texts)) if cited_texts else set()
-    missing = [word for term, word in sorted(names.items()) if term not in text_terms and not (len(term) >= 4 and term in lower)]
-    missing += [n for n in sorted(numbers) if n not in text_numbers]
+    given = set(given)
+    body = _MARKER.sub("", body)
+
+    def finder(texts: Sequence[str]):
+        terms = set().union(*(stemmed_terms(t) for t in texts)) if texts else set()
+        lower = " ".join(texts).lower()
+        numbers = set().union(*(_numbers(t) for t in texts)) if texts else set()
+        return lambda term: term in terms or term in numbers or (len(term) >= 4 and not term.isdigit() and term in lower)
+
+    def spelled(run: str, texts: Sequence[str]) -> bool:
+        """A name run together is in a text ("The Age" in ``theage.com.au``)."""
+        compact = re.sub(r"[^a-z0-9]", "", run.lower())
+        return len(compact) >= 5 and any(compact in text.lower() for text in texts)
+
+    in_cited = finder(cited_texts)
+    in_given = finder(given_texts) if given_texts is not None else in_cited
+    missing = []
+    for run in _name_runs(body):
+        terms = stemmed_terms(run) - ignore
+        if not terms:
+            continue
+        found, texts = (in_given, given_texts) if terms <= given and given_texts is not None else (in_cited, cited_texts)
+        if not any(found(t) for t in terms) and not spelled(run, texts):
+            missing.append(run.strip(".'’"))
+    for number in sorted(_numbers(body) - ignore):
+        if not (in_given if number in given else in_cited)(number):
+            missing.append(number)
     return missing
 
 

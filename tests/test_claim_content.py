@@ -37,7 +37,7 @@ def test_framing_terms_are_question_words_no_passage_uses_with_the_subject():
     question_terms = stemmed_terms(SPOKESMAN)
     windows = [{"kremlin", "spokesman"}, {"coverag"}, {"kremlin"}]
     framing = framing_terms(question_terms, question_names(SPOKESMAN), windows)
-    assert framing == frozenset(stemmed_terms("quoted coverage"))
+    assert framing == frozenset(stemmed_terms("coverage"))  # "quoted": in no window, so not known to be framing
     # a name is never framing, even when no passage uses it with another question word
     assert "kremlin" not in framing_terms(question_terms, question_names(SPOKESMAN), [{"kremlin"}])
     # the asked relation, used with the subject by the passage that states it, is content
@@ -68,7 +68,17 @@ def test_a_name_in_a_sentence_about_something_else_is_still_not_supported():
 # ---- names and numbers need support, the question's too ------------------------------------------
 def test_unsupported_names_reads_names_and_numbers_the_cited_passages_lack():
     passage = KREMLIN.text + " " + KREMLIN.title
-    assert unsupported_names("Anna Kowalczyk said this was all preparation.", [passage]) == ["Kowalczyk"]
+    assert unsupported_names("Anna Kowalczyk said this was all preparation.", [passage]) == ["Anna Kowalczyk"]
+    assert unsupported_names("Officials said Anna Kowalczyk spoke.", [passage]) == ["Anna Kowalczyk"]
+    # a question's names may be anywhere in the evidence (given_texts), the claim's own must be in what it cites
+    given = stemmed_terms("What did Jake Sullivan discuss?")
+    assert unsupported_names("Officials said Jake Sullivan spoke.", ["Other text."], given=given,
+                             given_texts=[passage]) == []
+    assert unsupported_names("Officials said Dmitry Peskov spoke.", ["Other text."], given=given,
+                             given_texts=[passage]) == ["Dmitry Peskov"]
+    # a name is held by a passage that has one of its words (a site's display name beside its host)
+    assert unsupported_names("The Cnbc | World Business News Leader report quotes it.", ["text cnbc.com"]) == []
+    assert unsupported_names("It was in 'The Age' on Monday.", ["Monday text theage.com.au"]) == []
     assert unsupported_names("Kremlin spokesman Dmitry Peskov said this was all preparation.", [passage]) == []
     assert unsupported_names("The bombers flew within 25 km of the border.", [passage]) == ["25"]
     assert unsupported_names("The Verge reported it.", ["Some text theverge.com"]) == []
@@ -81,7 +91,7 @@ def test_a_person_the_passages_never_mention_is_not_given_their_words():
     question = "What did Anna Kowalczyk say about preparation for high-level contact?"
     draft = "Anna Kowalczyk said this was all in the framework of preparation for high-level contact [1]."
     result = attribute(draft, [KREMLIN, COVERAGE], question=question)
-    assert result.citations == () and result.reasons == ("no passage it cites names Kowalczyk",)
+    assert result.citations == () and result.reasons == ("the passages do not name Anna Kowalczyk",)
     assert attribute(draft, [KREMLIN, COVERAGE], question=question, check_given=False).citations
 
 
@@ -169,3 +179,14 @@ def test_the_pipeline_abstains_with_the_answer_not_in_passages_reason(tmp_path):
     answer = Assistant(settings, index=index, generator=ScriptedGenerator(vague)).ask(question)
     assert answer.abstained and NOT_IN_PASSAGES in answer.text
     assert is_answer_not_in_passages(answer.unsupported_reasons[0])
+
+
+def test_a_claim_may_name_the_cited_passages_title_source_and_date():
+    """Item 2: the passage's title, source and date need no support of their own when the claim names them."""
+    dated = Passage(chunk_id="k-1", doc_id="k", title=KREMLIN.title, date="2021-11-18", url=None, path="",
+                    source="bdnews24.com", text=KREMLIN.text, start=KREMLIN.start, end=KREMLIN.end, score=1.0)
+    question = "Who is the Kremlin spokesman quoted in the coverage?"
+    for draft in ["The bdnews24 report of November 18, 2021 quotes Kremlin spokesman Dmitry Peskov [1].",
+                  "In \"Putin says West taking Russias red lines too lightly\", the Kremlin spokesman is Dmitry Peskov [1]."]:
+        result = attribute(draft, [dated, COVERAGE], question=question, publications=("bdnews24.com", "s.example"))
+        assert result.citations and result.unsupported == (), (draft, result.reasons)
