@@ -27,7 +27,7 @@ __all__ = ["framing_terms", "question_names", "claim_names", "unsupported_names"
            "NOT_IN_PASSAGES", "is_answer_not_in_passages"]
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_CAPITAL = re.compile(r"(?<![\w-])[A-Z][\w'’-]*")
+_CAPITAL = re.compile(r"(?<![\w.-])[A-Z](?:[\w'’-]|\.(?=\w))*")
 _MARKER = re.compile(r"\s*\[\d{1,3}\]")
 
 
