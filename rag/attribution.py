@@ -96,7 +96,7 @@ import numpy as np
 
 from index import split_sentences
 
-from .claim_content import framing_terms, not_answered, question_names, unsupported_names
+from .claim_content import framing_terms, not_answered, publication_terms, question_names, unsupported_names
 from .context import is_instruction_like
 from .questions import asks_for_a_name, is_verdict_question, verdict_of
 from .sources import named_sources
@@ -470,8 +470,9 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     weights = term_rarity(windows)
     # [claim_content] the question's framing needs no support (rag/claim_content.py: framing_terms)
     framing = framing_terms(question_terms, question_names(question), windows) if exempt_framing else frozenset()
-    question_years = frozenset(n for n in _numbers(question) if _YEAR.fullmatch(n))  # (for _missing_names)
+    question_years = frozenset(n for n in _numbers(question) if _YEAR.fullmatch(n))
     question_given = question_terms | _numbers(question)
+    unchecked = question_years | publication_terms(question, publications)  # (publications: their own rule)
     relations = [_relation(body, question_terms, given_numbers, bool(claim_names), framing)
                  for body, claim_names in zip(bodies, names)]
     # Which sentences may stand behind each claim, given the publications it says reported it.
@@ -538,7 +539,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
                 continue  # read and not stated: no other rule may put it back
         # [claim_content] names and numbers need support, the question's too (claim_content.unsupported_names)
         missing = _missing_names(bodies[i], chosen.values(), candidates, relations[i], allowed[i], premise_coverage,
-                                 question_years, question_given, given_in_cited) if check_given and kept else []
+                                 unchecked, question_given, given_in_cited) if check_given and kept else []
         if missing:
             not_stated[i] = "the passages do not " + " or ".join(
                 f"{verb} {', '.join(words)}" for verb, words in (("name", [m for m in missing if not _NUMBER.fullmatch(m)]),
@@ -561,7 +562,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         pair = _joint_support(claim, bodies[i], i, candidates, lexical, semantic if embed is not None else None,
                               question_terms, add_threshold, min_lexical)
         if pair is not None and check_given and _missing_names(bodies[i], pair[0], candidates, None, allowed[i], 1.0,
-                                                               question_years, question_given, given_in_cited):
+                                                               unchecked, question_given, given_in_cited):
             pair = None  # [claim_content] (as above: a name or number neither passage gives)
         if pair is not None:
             (j, k), support = pair
@@ -628,10 +629,11 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
 
 
 def _missing_names(body: str, chosen: Sequence[int], candidates: Sequence[_Candidate], relation: _Relation | None,
-                   allowed: Sequence[bool], premise_coverage: float, question_years: frozenset[str],
+                   allowed: Sequence[bool], premise_coverage: float, unchecked: frozenset[str],
                    question_given: frozenset[str], given_in_cited: bool) -> list[str]:
     """:func:`rag.claim_content.unsupported_names` of a claim citing the sentences ``chosen``: its
-    names and numbers that none of their passages (text, title, source, date) holds. A claim that
+    names and numbers that none of their passages (text, title, source, date) holds, but for
+    ``unchecked`` (the years the question gives, and the words of the publications it names). A claim that
     restates a multi-part question may find them in the passages of its cover sentences as well
     (:func:`_cover`)."""
     chosen = list(chosen)
@@ -641,7 +643,7 @@ def _missing_names(body: str, chosen: Sequence[int], candidates: Sequence[_Candi
             chosen += cover
     passages = {candidates[j].passage.chunk_id: candidates[j] for j in chosen}
     given_texts = None if given_in_cited else list(dict.fromkeys(f"{c.passage.text} {c.frame}" for c in candidates))
-    return unsupported_names(body, [f"{cand.passage.text} {cand.frame}" for cand in passages.values()], question_years,
+    return unsupported_names(body, [f"{cand.passage.text} {cand.frame}" for cand in passages.values()], unchecked,
                              question_given, given_texts)
 
 

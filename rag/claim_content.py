@@ -21,9 +21,10 @@ import re
 from typing import Iterable, Sequence
 
 from .questions import asks_for_a_name, is_verdict_question
+from .sources import named_sources
 from .text import stemmed_terms
 
-__all__ = ["framing_terms", "question_names", "claim_names", "unsupported_names", "asked_kind", "not_answered",
+__all__ = ["framing_terms", "question_names", "claim_names", "unsupported_names", "publication_terms", "asked_kind", "not_answered",
            "NOT_IN_PASSAGES", "is_answer_not_in_passages"]
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -164,6 +165,25 @@ def unsupported_names(body: str, cited_texts: Sequence[str], ignore: Iterable[st
         if not (in_given if number in given else in_cited)(number):
             missing.append(number)
     return missing
+
+
+# A publication's name as a question writes it: capitalised words, with the joiners of a site's section
+# ("The Independent - Life and Style", "Cnbc | World Business News Leader", "FOX News - Health").
+_PUBLICATION_SPAN = re.compile(r"[A-Z][\w.'’&-]*(?:(?:\s+(?:-|\||&|and|of|the)\s+|\s+)[A-Z][\w.'’&-]*)*")
+
+
+def publication_terms(question: str, publications: Sequence[str]) -> frozenset[str]:
+    """The terms of the spans of ``question`` that name one of ``publications`` (the index's sources,
+    :func:`rag.sources.named_sources`): "theage", "life", "style" ... for "'The Age'" and "'The
+    Independent - Life and Style'". A claim that names who reported is checked by the publications
+    rule of :func:`rag.attribution.attribute`, so :func:`unsupported_names` leaves these words to it."""
+    if not publications:
+        return frozenset()
+    terms: set[str] = set()
+    for span in _PUBLICATION_SPAN.findall(question):
+        if named_sources(span, publications):
+            terms |= stemmed_terms(span)
+    return frozenset(terms)
 
 
 _TITLES = frozenset(stemmed_terms("mr mrs ms miss dr prof sir dame"))
