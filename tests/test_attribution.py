@@ -467,7 +467,8 @@ def test_a_claim_naming_another_publication_than_its_passage_is_unsupported():
     # Without the index's sources the verifier cannot tell a publication's name from other words; it is still a
     # name the cited passage must hold (rag.claim_content.unsupported_names), and this one does not.
     assert [c.chunk_id for c in attribute(claim, [STRIKE, LIBRARY], question=question, check_given=False).citations] == ["s-0"]
-    assert attribute(claim, [STRIKE, LIBRARY], question=question).reasons == ("the passages do not name The Harbour Gazette",)
+    assert attribute(claim, [STRIKE, LIBRARY], question=question,
+                     check_given=True).reasons == ("the passages do not name The Harbour Gazette",)
 
 
 def test_a_passage_that_speaks_of_the_named_publication_may_support_it():

@@ -90,9 +90,10 @@ def test_a_person_the_passages_never_mention_is_not_given_their_words():
     attributed to them, and the verifier accepted it because the name came from the question."""
     question = "What did Anna Kowalczyk say about preparation for high-level contact?"
     draft = "Anna Kowalczyk said this was all in the framework of preparation for high-level contact [1]."
-    result = attribute(draft, [KREMLIN, COVERAGE], question=question)
+    # (check_given is off by default: it did not pay on the evaluation sets, see the decision record)
+    result = attribute(draft, [KREMLIN, COVERAGE], question=question, check_given=True)
     assert result.citations == () and result.reasons == ("the passages do not name Anna Kowalczyk",)
-    assert attribute(draft, [KREMLIN, COVERAGE], question=question, check_given=False).citations
+    assert attribute(draft, [KREMLIN, COVERAGE], question=question).citations  # the default accepts it
 
 
 def test_a_restated_question_with_a_correct_name_is_kept():
@@ -104,14 +105,15 @@ def test_a_restated_question_with_a_correct_name_is_kept():
         ("How close to Russia's borders did Putin say Western strategic bombers were flying?",
          "Putin said Western strategic bombers were flying within 20 km of Russia's borders [1]."),
     ]:
-        result = attribute(draft, [KREMLIN, COVERAGE], question=question)
-        assert result.unsupported == () and result.citations, (question, result.reasons)
+        for check_given in (False, True):
+            result = attribute(draft, [KREMLIN, COVERAGE], question=question, check_given=check_given)
+            assert result.unsupported == () and result.citations, (question, result.reasons)
 
 
 def test_a_question_number_the_passage_lacks_is_not_confirmed():
     question = "What did Putin say about bombers flying within 35 km of Russia's borders?"
     draft = "Putin said Western strategic bombers were flying within 35 km of Russia's borders [1]."
-    assert attribute(draft, [KREMLIN], question=question).citations == ()
+    assert attribute(draft, [KREMLIN], question=question, check_given=True).citations == ()
     assert attribute(draft, [KREMLIN], question=question, check_given=False).citations
 
 
