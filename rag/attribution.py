@@ -86,7 +86,7 @@ Three rules of :mod:`rag.claim_content` say what must be supported (each has a s
 :func:`attribute`, so it can be measured off and on; their hooks here are marked
 ``[claim_content]``): the question's framing words ("quoted in the coverage") are no part of the
 subject a claim is anchored to; a claim's names and numbers must be in the passages, the
-question's too; and the kept sentences must carry what the question asks for (a figure, a date, a
+question's too (off by default: it did not pay); and the kept sentences must carry what the question asks for (a figure, a date, a
 name, a version), else the answer is left out whole ("passages found, answer not in them").
 
 Each citation quotes the exact passage sentence that supports its claim, with
