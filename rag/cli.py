@@ -583,11 +583,19 @@ def _cmd_chat(args) -> int:
     return run_chat(assistant, json_mode=args.json, resume=args.resume)
 
 
+def _json_value(value):
+    """A setting's value as JSON holds it: a path as text, a set of names as a sorted list."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return value
+
+
 def _cmd_settings(args) -> int:
     rows = settings_of(args).describe()
     if args.json:
-        _print_json([{"name": name, "value": str(value) if isinstance(value, Path) else value, "description": text}
-                     for name, value, text in rows])
+        _print_json([{"name": name, "value": _json_value(value), "description": text} for name, value, text in rows])
         return 0
     for name, value, text in rows:
         print(f"{name} = {printable(str(value))}")

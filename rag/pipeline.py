@@ -36,7 +36,7 @@ from typing import Iterator, Sequence
 
 from index import CorpusIndex, SearchFilter
 
-from .verification import Attribution, Entails, attribute, split_claims
+from .verification import NOT_IN_PASSAGES_RULES, Attribution, Entails, attribute, split_claims
 from .conflicts import describe, find_conflicts
 from .context import Evidence, build_evidence, mark_suspicious, passage_heading
 from .dates import period_from_question
@@ -195,8 +195,9 @@ class AnswerPipeline:
                                              entails=self.entails, settings=self.settings.verification)
         timings["verification"] = time.perf_counter() - t0
         if not attribution.citations:
-            if attribution.rules and all(rule == "answers_who_or_which" for rule in attribution.rules):
-                # The draft restates the question without naming what it asks for: no answer in it.
+            if attribution.rules and all(rule in NOT_IN_PASSAGES_RULES for rule in attribution.rules):
+                # The draft restates the question without naming what it asks for, or its supported
+                # sentences lack the figure, date, name or version asked for: no answer in it.
                 return abstention("answer_not_in_passages", attribution.reasons[0], attribution.support,
                                   attribution.checks)
             # Nothing the model said is backed by the passages: shown, but labelled as not confirmed,

@@ -231,7 +231,8 @@ def test_a_number_about_something_else_does_not_support_the_claim():
     question = "How much does a ferry ticket from Port Alder to Merrow Island cost?"
     invented = "A ferry ticket from Port Alder to Merrow Island costs 1.9 million pounds [1]."
     assert attribute(invented, [strike], question=question).citations == ()
-    assert attribute(invented, [strike], question=question, anchor_share=0.0).citations  # the rule is what catches it
+    # the rule is what catches it (and the names the question gives, which the strike story lacks: rag.verification.content)
+    assert attribute(invented, [strike], question=question, anchor_share=0.0).citations
     # The same number asked about its own subject is supported.
     result = attribute("The stoppage cost Alder Sound Ferries 1.9 million pounds [1].", [strike],
                        question="How much did the stoppage cost Alder Sound Ferries?")
@@ -342,7 +343,8 @@ def test_a_name_from_a_sentence_about_something_else_does_not_support_the_claim(
     question = "Who is the manager of Port Alder Rovers?"
     wrong = "Daniel Osei is the manager of Port Alder Rovers [1]."
     assert attribute(wrong, [mayor, rovers], question=question).citations == ()
-    assert attribute(wrong, [mayor, rovers], question=question, name_share=0.0).citations  # the rule catches it
+    # the rule catches it (and the question's "Rovers", which the mayor's story lacks: rag.verification.content)
+    assert attribute(wrong, [mayor, rovers], question=question, name_share=0.0).citations
     right = attribute("Callum Reyes is the manager of Port Alder Rovers [2].", [mayor, rovers], question=question)
     assert right.citations and not right.unsupported and right.citations[0].doc_id == "r"
 
@@ -462,8 +464,11 @@ def test_a_claim_naming_another_publication_than_its_passage_is_unsupported():
     right = attribute(claim.replace("Harbour Gazette", "Valley Post"), [STRIKE, LIBRARY], question=question,
                       publications=SITES)
     assert [c.chunk_id for c in right.citations] == ["s-0"] and right.unsupported == ()
-    # Without the index's sources the verifier cannot tell a publication's name from other words.
+    # Without the index's sources the verifier cannot tell a publication's name from other words; it is still a
+    # name the cited passage must hold (rag.verification.content.unsupported_names), and this one does not.
     assert [c.chunk_id for c in attribute(claim, [STRIKE, LIBRARY], question=question).citations] == ["s-0"]
+    assert attribute(claim, [STRIKE, LIBRARY], question=question,
+                     check_question_names=True).reasons == ("the passages do not name The Harbour Gazette",)
 
 
 def test_a_passage_that_speaks_of_the_named_publication_may_support_it():

@@ -16,15 +16,16 @@ citation quotes the exact passage sentence, with offsets into the document.
 Modules: :mod:`.settings` (:class:`VerifierSettings`: every threshold), :mod:`.claims` (answer and
 passage sentences), :mod:`.support` (the overlap measures), :mod:`.rules` (the rules and the
 table), :mod:`.state` (a verification in progress), :mod:`.trace` (why a sentence was left out),
-:mod:`.verify` (:func:`attribute`, the walk). docs/VERIFIER.md is the reference page.
+:mod:`.verify` (:func:`attribute`, the walk), :mod:`.content` (what a claim must have supported and
+what an answer must carry: the pure functions behind three rules). docs/VERIFIER.md is the reference page.
 """
 
 from .claims import MARKER, split_claims, strip_markers
-from .rules import RULES, Rule
+from .rules import NOT_IN_PASSAGES_RULES, RULES, Rule
 from .settings import VerifierSettings
 from .state import Embed, Entails
 from .support import claim_support, is_conclusion
 from .verify import Attribution, attribute, best_quotes
 
-__all__ = ["Attribution", "attribute", "best_quotes", "claim_support", "is_conclusion", "MARKER", "RULES", "Rule",
+__all__ = ["Attribution", "attribute", "best_quotes", "claim_support", "is_conclusion", "MARKER", "NOT_IN_PASSAGES_RULES", "RULES", "Rule",
            "split_claims", "strip_markers", "VerifierSettings", "Embed", "Entails"]

@@ -152,16 +152,17 @@ class Relation:
 
 
 def relation_of(body: str, question_terms: frozenset[str], given_numbers: frozenset[str], names: bool,
-                min_subject_words: int) -> Relation | None:
+                min_subject_words: int, framing: frozenset[str] = frozenset()) -> Relation | None:
     """Of a claim's body (:func:`claim_body`): None when it adds nothing to the question or repeats
     fewer than ``min_subject_words`` of its words: then there is no subject to check a sentence
     against. Numbers in ``given_numbers`` (the question's) are part of the subject, not a number the
-    claim states; ``names``: whether it names something the question does not (:func:`names_of`)."""
+    claim states; ``names``: whether it names something the question does not (:func:`names_of`);
+    ``framing``: question words that are no part of the subject (rule ``question_framing``)."""
     terms = stemmed_terms(body) - REPORTING_TERMS
     added = frozenset(terms - question_terms)
     if not added:
         return None
-    subject = frozenset(t for t in (terms & question_terms) - VERDICT_TERMS if not NUMBER.fullmatch(t))
+    subject = frozenset(t for t in (terms & question_terms) - VERDICT_TERMS - framing if not NUMBER.fullmatch(t))
     if len(subject) < min_subject_words:
         return None
     return Relation(subject, added, bool(numbers(body) - given_numbers), names)

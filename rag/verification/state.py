@@ -41,6 +41,8 @@ class Verification:
     """The sentence behind each citation, by number - 1."""
     supports: list[float] = field(default_factory=list)
     """Each decided claim's support, in decision order (their mean is the answer's confidence)."""
+    framing: frozenset[str] = frozenset()
+    """Question terms that are its framing, not content (rule ``question_framing``)."""
     _by_quote: dict[tuple[str, int], int] = field(default_factory=dict)
     _mentions_filled: bool = False
 

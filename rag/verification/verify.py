@@ -74,15 +74,17 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     v = Verification(question=question, candidates=candidates_of(passages, settings.context_sentences),
                      settings=settings, publications=publications, embed=embed, entails=entails)
     qterms = v.question_terms
+    disabled = settings.disabled_rules
+    for rule in rules_of("frame", disabled):
+        rule.check(v)
     for i, (text, markers, line_break) in enumerate(triples):
         body = claim_body(text)
         names = names_of(body, qterms)
-        relation = relation_of(body, qterms, v.given_numbers, bool(names), settings.min_subject_words)
+        relation = relation_of(body, qterms, v.given_numbers, bool(names), settings.min_subject_words, v.framing)
         fact = not (v.verdict_question and is_conclusion(text, qterms))
         v.claims.append(Claim(i, text, markers, line_break, body, names, relation, fact))
     if not v.candidates:
         return _left_out_whole(v, NO_PASSAGE, "passages_given")
-    disabled = settings.disabled_rules
     for rule in rules_of("answer", disabled):
         reason = rule.check(v)
         if reason:
