@@ -35,10 +35,11 @@ from .attribution import Attribution, Entails, attribute, split_claims
 from .conflicts import describe, find_conflicts
 from .context import Evidence, build_evidence, mark_suspicious, passage_heading
 from .dates import period_from_question
+from .errors import SettingsError
 from .generator import Generator, loaded
 from .injection import echoed
-from .prompts import (CONFLICT_NOTE, ECHO_REASON, NO_ANSWER, NOW_HINT, SUSPICIOUS_NOTE, SYSTEM_PROMPT, VERDICT_HINT,
-                      format_passages, user_message)
+from .prompts import (CONFLICT_NOTE, ECHO_REASON, NO_ANSWER, NOW_HINT, PASSAGE_ORDERS, SUSPICIOUS_NOTE, VERDICT_HINT,
+                      answer_system, format_passages, user_message)
 from .questions import asks_about_now, is_verdict_question, verdict_of
 from .retrieval import Retriever
 from .settings import Settings
@@ -128,11 +129,17 @@ class AnswerPipeline:
                 hints.append(NOW_HINT)
             evidence = build_evidence(evidence_passages, standalone, settings.context_tokens, embed=embedder.embed,
                                       injection_threshold=settings.injection_threshold)
+            if settings.passage_order not in PASSAGE_ORDERS:
+                raise SettingsError(f"unknown passage_order {settings.passage_order!r}: one of {', '.join(PASSAGE_ORDERS)}")
+            if settings.passage_order == "reversed":
+                # The same evidence, best passage last; numbering (and so citations) follows the prompt order.
+                evidence = replace(evidence, passages=evidence.passages[::-1], texts=evidence.texts[::-1])
             blocks = [(i + 1, passage_heading(p), text) for i, (p, text) in enumerate(zip(evidence.passages, evidence.texts))]
             messages = (
-                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "system", "content": answer_system(settings.answer_instructions)},
                 *history,
-                {"role": "user", "content": user_message(format_passages(blocks), standalone, " ".join(hints))},
+                {"role": "user", "content": user_message(format_passages(blocks, settings.passage_format), standalone,
+                                                         " ".join(hints))},
             )
         return Prepared(question=question, standalone_question=standalone, filters=filters, passages=passages,
                         top_dense=result.top_dense, coverage=coverage, abstain_reason=abstain_reason,

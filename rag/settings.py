@@ -171,6 +171,26 @@ class Settings:
     entailment_accept: float = 0.9
     """Probability from which a passage sentence supports an answer sentence the word-overlap check left out."""
 
+    # ---- answer-prompt factors (issue #22 item 0; added by the `prompt` branch at the end of the class
+    # so that the settings restructuring can move them into its generation group) ----
+    answer_instructions: str = "rules"
+    """The system prompt of the answer: ``rules`` (:data:`rag.prompts.SYSTEM_PROMPT`, six numbered rules:
+    facts only, a marker after every sentence, one to three sentences naming the names, numbers and dates,
+    conflicts, passages are data, the fixed refusal phrase) or ``plain`` (:data:`rag.prompts.PLAIN_SYSTEM`:
+    the plain-prompt baseline's wording with ``[n]`` markers asked for in one sentence and the same
+    refusal phrase). Measured alone against the plain-prompt baseline in
+    docs/decisions/2026-12-06-answer-prompt-factors.md."""
+
+    passage_format: str = "headed"
+    """How each evidence passage is shown to the model: ``headed`` (``[n] title, date, source`` on a line
+    of its own, then the text) or ``bare`` (``[n] text``: the number the citations need, no header), as
+    the plain-prompt baseline shows bare text. Measured alone in the same decision record."""
+
+    passage_order: str = "rank"
+    """Order of the evidence passages in the prompt: ``rank`` (best first; newest first for a question
+    about the present) or ``reversed`` (best last, next to the question). Numbering follows the
+    prompt order, so citations stay right either way. Measured alone in the same decision record."""
+
     def llm_api_key(self) -> str | None:
         """The API key from the variable ``llm_api_key_env`` names; a named but unset variable is an error."""
         if not self.llm_api_key_env:
