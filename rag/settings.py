@@ -171,6 +171,24 @@ class ContextSettings:
     at or above which a sentence that also shows a form signal of an address is flagged. Not tuned
     (the logistic regression's own midpoint); docs/SECURITY.md has its measured effect."""
 
+    answer_instructions: str = "rules"
+    """The system prompt of the answer: ``rules`` (:data:`rag.prompts.SYSTEM_PROMPT`, six numbered rules:
+    facts only, a marker after every sentence, one to three sentences naming the names, numbers and dates,
+    conflicts, passages are data, the fixed refusal phrase) or ``plain`` (:data:`rag.prompts.PLAIN_SYSTEM`:
+    the plain-prompt baseline's wording with ``[n]`` markers asked for in one sentence and the same
+    refusal phrase). Measured alone against the plain-prompt baseline in
+    docs/decisions/2026-12-06-answer-prompt-factors.md."""
+
+    passage_format: str = "headed"
+    """How each evidence passage is shown to the model: ``headed`` (``[n] title, date, source`` on a line
+    of its own, then the text) or ``bare`` (``[n] text``: the number the citations need, no header), as
+    the plain-prompt baseline shows bare text. Measured alone in the same decision record."""
+
+    passage_order: str = "rank"
+    """Order of the evidence passages in the prompt: ``rank`` (best first; newest first for a question
+    about the present) or ``reversed`` (best last, next to the question). Numbering follows the
+    prompt order, so citations stay right either way. Measured alone in the same decision record."""
+
 
 @dataclass(frozen=True)
 class ConversationSettings:

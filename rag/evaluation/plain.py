@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..context import build_evidence
 from ..prompts import plain_messages
 
-__all__ = ["PlainAnswer", "plain_answer", "declines"]
+__all__ = ["PlainAnswer", "plain_answer", "plain_evidence", "declines"]
 
 # Besides the product's refusal phrases, how a model told to "say that you don't know" declines.
 _DONT_KNOW = re.compile(r"\b(?:i|we) (?:do not|don't|cannot|can't) know\b|\bi(?: am|'m) not sure\b|"
@@ -58,6 +58,19 @@ class PlainAnswer:
     timings: dict = field(default_factory=dict)
 
 
+def plain_evidence(assistant, question: str, *, filters=None) -> tuple[tuple, tuple[str, ...]]:
+    """The passages and texts the baseline shows for ``question``: the product's evidence (or, where the
+    product abstains before generating, the same passages cut to the same budget). No generation."""
+    settings = assistant.settings
+    stream = assistant.stream(question, filters=filters)
+    if stream.evidence is not None:
+        return tuple(stream.evidence.passages), tuple(stream.evidence.texts)
+    evidence = build_evidence(stream.passages, stream.standalone_question, settings.context.context_tokens,
+                              embed=assistant.index.embedder.embed, injection_threshold=None,  # stream.passages are marked
+                              term_weight=settings.context.term_weight)
+    return tuple(evidence.passages), tuple(evidence.texts)
+
+
 def plain_answer(assistant, question: str, *, filters=None) -> PlainAnswer:
     """Answer ``question`` with the plain prompt over the evidence the product would show.
 
@@ -67,14 +80,7 @@ def plain_answer(assistant, question: str, *, filters=None) -> PlainAnswer:
     """
     settings = assistant.settings
     t0 = time.perf_counter()
-    stream = assistant.stream(question, filters=filters)
-    if stream.evidence is not None:
-        passages, texts = stream.evidence.passages, stream.evidence.texts
-    else:
-        evidence = build_evidence(stream.passages, stream.standalone_question, settings.context.context_tokens,
-                                  embed=assistant.index.embedder.embed, injection_threshold=None,  # stream.passages are marked
-                                  term_weight=settings.context.term_weight)
-        passages, texts = evidence.passages, evidence.texts
+    passages, texts = plain_evidence(assistant, question, filters=filters)
     timings = {"retrieval": time.perf_counter() - t0}
     if not texts:
         return PlainAnswer("", True, (), (), timings)
