@@ -18,7 +18,7 @@ worker) is timed on its own. Reported: passages (chunks) per second and the clus
 hold the same bytes (documents, chunks with their vectors), the scheduling overhead per batch (a task that carries a batch's texts and returns its vectors but does no
 work, round trip, one at a time; and the workers' time not spent embedding per batch in the real
 build: loading, chunking, waiting), and the driver's own CPU time per passage, which bounds how many
-machines one driver can feed (the projection in docs/SCALING-cluster.md).
+machines one driver can feed (the projection in docs/SCALING.md).
 
 Corpora: ``multihop`` = ../shared/data/multihop-rag/excerpts (326 articles, 329 chunks); ``reuters`` =
 the articles of ``--reuters-files`` of ../shared/data/reuters21578 written as news files into a temp folder.
