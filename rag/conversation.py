@@ -45,6 +45,7 @@ from .errors import RagError
 from .generator import Generator
 from .pipeline import UNVERIFIED, AnswerPipeline, AnswerStream
 from .prompts import NO_ANSWER, rewrite_messages
+from .questions import with_context
 from .types import Answer
 
 __all__ = ["Conversation", "ConversationStore", "ConversationStream", "Turn", "needs_rewrite", "names_nothing",
@@ -114,7 +115,7 @@ def usable_rewrite(question: str, rewritten: str) -> bool:
 
 def context_fallback(question: str, previous: str) -> str:
     """A standalone form without the LLM: the follow-up, then the question it follows."""
-    return f"{question.strip()} (following: {previous.strip()})"
+    return with_context(question, previous)
 
 
 @dataclass

@@ -11,7 +11,21 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_verdict_question", "verdict_of", "asks_about_now", "asks_for_a_name"]
+__all__ = ["is_verdict_question", "verdict_of", "asks_about_now", "asks_for_a_name", "with_context", "asked_part"]
+
+_FOLLOWING = re.compile(r"\s*\(following: .*\)\s*$", re.S)
+
+
+def with_context(question: str, previous: str) -> str:
+    """A follow-up made standalone without the LLM: the follow-up, then the question it follows
+    ("Who is its head librarian? (following: How much did the library renovation cost?)")."""
+    return f"{question.strip()} (following: {previous.strip()})"
+
+
+def asked_part(question: str) -> str:
+    """What ``question`` itself asks, without the earlier question :func:`with_context` appended:
+    the "how much" of the question followed does not make "Who is its head librarian?" ask for a figure."""
+    return _FOLLOWING.sub("", question)
 
 _AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)"
 # A wh-word at the start or after a lead-in clause ("Considering X, which ...") asks for an entity.

@@ -192,3 +192,14 @@ def test_a_claim_may_name_the_cited_passages_title_source_and_date():
                   "In \"Putin says West taking Russias red lines too lightly\", the Kremlin spokesman is Dmitry Peskov [1]."]:
         result = attribute(draft, [dated, COVERAGE], question=question, publications=("bdnews24.com", "s.example"))
         assert result.citations and result.unsupported == (), (draft, result.reasons)
+
+
+def test_a_follow_up_asks_what_it_asks_not_what_it_follows():
+    """The standalone form of a follow-up appends the question it follows ("(following: How much ...)"):
+    "Who is its head librarian?" still asks for a name, not a figure (found by the real-browser test)."""
+    from rag.conversation import context_fallback
+
+    question = context_fallback("Who is its head librarian?", "How much did the library renovation cost?")
+    assert asked_kind(question) == "name"
+    assert not_answered(question, ["The head librarian is Ruth Okonkwo [1]."]) is None
+    assert asked_kind("How much did the library renovation cost?") == "figure"

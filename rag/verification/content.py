@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from ..questions import asks_for_a_name, is_verdict_question
+from ..questions import asked_part, asks_for_a_name, is_verdict_question
 from ..sources import named_sources
 from ..text import stemmed_terms
 
@@ -229,7 +229,7 @@ def asked_kind(question: str) -> str | None:
     ...?", "What is the price of ...?"), "date" ("When ...?", "On what date ...?"), "version" ("Which
     version ...?"), "name" (a who/which question asking for someone or something it does not name,
     :func:`rag.questions.asks_for_a_name`), or None (anything else, and every yes/no question)."""
-    question = question.strip()
+    question = asked_part(question).strip()  # a follow-up asks what it asks, not what it follows
     if not question or is_verdict_question(question):
         return None
     if _VERSION.search(question):
