@@ -40,7 +40,7 @@ def folder_bytes(path: Path) -> dict[str, int]:
 
 
 def run_case(corpus: Path, backend: str, workdir: Path) -> dict:
-    from index import CorpusIndex, corpus_index
+    from index import CorpusIndex
     from index.embedder import SentenceTransformerEmbedder
 
     emb = SentenceTransformerEmbedder(backend=backend)
@@ -75,7 +75,7 @@ def run_case(corpus: Path, backend: str, workdir: Path) -> dict:
     # A fresh process opening the finished index for a query: what `rag ask` pays before retrieval.
     return {
         "corpus": str(corpus), "backend": emb.backend, "embedder_id": emb.id,
-        "commit_batch": {"documents": corpus_index.COMMIT_DOCS, "chunks": corpus_index.COMMIT_CHUNKS},
+        "commit_batch": {"documents": index.indexing.commit_docs, "chunks": index.indexing.commit_chunks},
         "files": len(list(docs.rglob("*"))), "documents": stats["documents"], "chunks": stats["chunks"],
         "model_load_seconds": round(load, 2), "rss_after_model_load_mib": round(rss_model, 1),
         "full_build": {"seconds": round(full, 2), "embed_seconds": round(report.embed_seconds, 2),

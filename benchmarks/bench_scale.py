@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.case:
         print(json.dumps(run_case(Path(args.case[0]), args.case[1], not args.no_sweep)))
         return 0
-    from index.vectors import EXACT_FILTER_LIMIT, FLAT_LIMIT, ivf_params
+    from index.vectors import FLAT_LIMIT, VectorLimits, ivf_params
 
     results = []
     real = None
@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                     knob = f"nprobe {s['nprobe']}" if "nprobe" in s else f"efSearch {s['efSearch']}"
                     print(f"        {knob:14s} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms  recall@10 {s['recall@10']:.4f}", flush=True)
     path = write_results("scale", {"config": {k: v for k, v in vars(args).items() if k != "case"} | {
-        "dim": DIM, "FLAT_LIMIT": FLAT_LIMIT, "EXACT_FILTER_LIMIT": EXACT_FILTER_LIMIT,
+        "dim": DIM, "FLAT_LIMIT": FLAT_LIMIT, "EXACT_FILTER_LIMIT": VectorLimits().exact_filter_limit,
         "ivf_params": {n: ivf_params(n) for n in (10_000, 100_000, 1_000_000, 10_000_000)}}, "results": results, "real": real})
     print(f"results: {path}")
     return 0

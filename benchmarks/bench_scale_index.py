@@ -379,12 +379,12 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
 
     def bm25_rule(index, ms) -> list[dict]:
         """BM25 with the frequent-term limit at several values against every word kept (None), 100 queries."""
-        from index.corpus_index import BM25_MAX_TERM_POSTINGS
+        from index.settings import IndexingSettings
 
         depth = Settings().candidates
         full = {}
         rows = []
-        for cap in (None, 20_000, BM25_MAX_TERM_POSTINGS, 100_000):
+        for cap in (None, 20_000, IndexingSettings().bm25_max_term_postings, 100_000):
             seconds, overlap, whole, words = [], 0, 0, 0
             for text in qtexts[:100]:
                 t0 = time.perf_counter()

@@ -16,7 +16,7 @@ How a build runs (the driver is the process that runs ``rag index``):
    unchanged is loaded (its hash is needed) but not chunked.
 2. The driver reads the load results in file order and runs the very decision loop of a build in
    one process (``CorpusIndex._add``): the same documents skipped as unchanged or duplicate, the
-   same batches of COMMIT_CHUNKS chunks or COMMIT_DOCS documents, big documents in the same steps.
+   same batches (IndexingSettings.commit_chunks, commit_docs), big documents in the same steps.
 3. For each batch it looks up the vectors it may reuse (by embed_hash, in the store and in the
    batches still in flight) and sends only the texts still to embed to a worker (*embed task*):
    exactly the texts, in exactly the order, that a build in one process gives its embedder. Each
@@ -64,7 +64,7 @@ _AUTO = re.compile(r"auto(?::([0-9]{1,3}))?")
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    """How ``--cluster`` splits the work. The batches themselves are the index's own (COMMIT_CHUNKS)."""
+    """How ``--cluster`` splits the work. The batches themselves are the index's own (IndexingSettings.commit_chunks)."""
 
     workers: int | None = None
     """Worker processes ``--cluster auto`` starts (``auto:N`` names N): None gives one per CPU core (2 here).
@@ -167,14 +167,15 @@ def _embed_task(spec: EmbedderSpec, texts: list[str]) -> tuple[np.ndarray, float
     return vectors, time.perf_counter() - started, embedder.id, getattr(embedder, "backend", None)
 
 
-def _load_task(files: list[str], known: dict[str, str], chunker: dict) -> list[tuple[list[Document], list[list[Chunk] | None], str | None]]:
+def _load_task(files: list[str], known: dict[str, str], chunker: dict,
+               max_bytes: int | None = None) -> list[tuple[list[Document], list[list[Chunk] | None], str | None]]:
     """Load and chunk ``files`` (absolute paths): for each, its documents, their chunks (None for a document
     the index holds unchanged, by ``known``: id -> hash) and the reason it was skipped, if it was."""
     settings = ChunkerSettings(**chunker)
     out = []
     for file in files:
         skipped: list[Skipped] = []
-        docs = [doc for _, loaded in load_files([Path(file)], skipped) for doc in loaded]
+        docs = [doc for _, loaded in load_files([Path(file)], skipped, max_bytes) for doc in loaded]
         cut = [None if known.get(doc.id) == doc.hash else chunk_document(doc, settings) for doc in docs]
         out.append((docs, cut, skipped[0].reason if skipped else None))
     return out
@@ -260,6 +261,7 @@ class ClusterSession:
                 group = groups[submitted]
                 known = {doc_id: digest for f in group for doc_id, digest in by_path.get(os.path.realpath(f), {}).items()}
                 future = self.client.submit(_load_task, [os.path.abspath(f) for f in group], known, chunker,
+                                            self.index.indexing.max_file_bytes,
                                             pure=False, priority=1)  # ahead of embedding: the driver waits for these
                 ahead.append((group, future))
                 submitted += 1

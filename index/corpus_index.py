@@ -43,7 +43,8 @@ from .errors import (CorpusError, DocumentNotFoundError, EmbedderError, IndexCor
                      IndexReadOnlyError)
 from .layout import MANIFEST, STORE, VECTORS, VECTORS_GEN
 from .loaders import Skipped, iter_files, load_files
-from .store import BM25_MAX_TERM_POSTINGS, ChunkRow, SearchFilter, Store
+from .settings import IndexingSettings
+from .store import ChunkRow, SearchFilter, Store
 from .tokens import ENCODING_NAME
 from .vectors import IVF_KINDS, VectorIndex, VectorLimits, choose_kind
 
@@ -57,18 +58,8 @@ __all__ = ["CorpusIndex", "IndexReport", "Progress", "FORMAT_VERSION", "embeddin
 FORMAT_VERSION = 2
 READABLE_FORMATS = (1, 2)
 
-# Documents per transaction: small enough that a kill loses little work,
-# large enough that embedding batches stay efficient.
-# A batch of documents is chunked, embedded and committed in one transaction when it holds
-# COMMIT_CHUNKS chunks or COMMIT_DOCS documents, whichever comes first. A crash loses at most
-# the batch in flight. The embedder sorts a batch by length and pads each group of 32 only to
-# its own longest text, so batches of a few hundred chunks embed short news articles about
-# twice as fast as the 16-document batches this replaced (docs/BENCHMARKS.md "Index build").
-COMMIT_CHUNKS = 256
-COMMIT_DOCS = 64
-# Vectors read from the store per step when the FAISS index is rebuilt: the build never holds every
-# float32 vector at once, only the index's own codes (index/vectors.py: memory per passage).
-BUILD_BATCH = 65_536
+# Batches per transaction, the rebuild's read step, the file-size limit and BM25's frequent-term rule are
+# IndexingSettings (index/settings.py), given to CorpusIndex.open.
 
 
 def _package_version() -> str:
@@ -184,12 +175,13 @@ class CorpusIndex:
     """Documents -> chunks -> vectors + BM25, persisted in one directory."""
 
     def __init__(self, path: Path, store: Store, embedder: Embedder, manifest: dict,
-                 vector_limits: VectorLimits | None = None) -> None:
+                 vector_limits: VectorLimits | None = None, indexing: IndexingSettings | None = None) -> None:
         self.path = path
         self.store = store
         self.embedder = embedder
         self.manifest = manifest
         self.vector_limits = vector_limits  # None: index/vectors.py's defaults
+        self.indexing = indexing or store.indexing
         self.chunker = ChunkerSettings(**manifest["chunker"])
         self._vectors: VectorIndex | None = None
         self._vectors_generation = -1
@@ -204,13 +196,16 @@ class CorpusIndex:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], embedder: Embedder | None = None, *, create: bool = False,
-             chunker: ChunkerSettings | None = None, vector_limits: VectorLimits | None = None) -> "CorpusIndex":
+             chunker: ChunkerSettings | None = None, vector_limits: VectorLimits | None = None,
+             indexing: IndexingSettings | None = None) -> "CorpusIndex":
         """Open the index at ``path``; with ``create=True`` make it when absent.
 
         An existing index built with another embedder or chunker is refused with
         :class:`IndexMismatchError` saying what differs. ``vector_limits`` sets the
         sizes at which the FAISS index turns approximate, then compressed (not
-        recorded: the FAISS file is a cache, rebuilt when its kind no longer fits).
+        recorded: the FAISS file is a cache, rebuilt when its kind no longer fits). ``indexing``
+        (:class:`IndexingSettings`, None: its defaults) sets the commit batches, the file-size limit
+        and BM25's frequent-term rule (not recorded either: none changes what the index holds).
         """
         path = Path(path).expanduser()
         manifest_path = path / MANIFEST
@@ -229,9 +224,9 @@ class CorpusIndex:
                 "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
             path.mkdir(parents=True, exist_ok=True)
-            store = Store(path / STORE)
+            store = Store(path / STORE, indexing)
             write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-            return cls(path, store, embedder, manifest, vector_limits)
+            return cls(path, store, embedder, manifest, vector_limits, indexing)
 
         try:
             manifest = json.loads(manifest_path.read_text())
@@ -262,7 +257,7 @@ class CorpusIndex:
         if not (path / STORE).exists():
             raise IndexCorruptError(f"{path / STORE} is missing; rebuild the index with rag index")
         try:
-            store = Store(path / STORE)
+            store = Store(path / STORE, indexing)
         except CorpusError:
             raise
         except Exception as exc:
@@ -271,7 +266,7 @@ class CorpusIndex:
             # Store() has upgraded the database in place; the manifest follows (index/store.py, "format 1").
             manifest = {**manifest, "format_version": FORMAT_VERSION, "upgraded_from": manifest["format_version"]}
             write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        return cls(path, store, embedder, manifest, vector_limits)
+        return cls(path, store, embedder, manifest, vector_limits, indexing)
 
     def close(self) -> None:
         """Close this thread's connection to the store (the index may be opened again)."""
@@ -318,7 +313,7 @@ class CorpusIndex:
         sample = rowids[vectors.training_positions(len(rowids))]
         found = self.store.vectors_for(sample.tolist(), dim)
         vectors.train(np.stack([found[int(i)] for i in sample if int(i) in found]), trained_size=len(rowids))
-        for ids, matrix in self.store.iter_vectors(dim, BUILD_BATCH):
+        for ids, matrix in self.store.iter_vectors(dim, self.indexing.build_batch):
             vectors.add(ids, matrix)
         return vectors
 
@@ -394,13 +389,13 @@ class CorpusIndex:
                 (report.updated if doc.id in known else report.added).append(doc.id)
                 hashes[digest] = (doc.id, doc.path)
                 chunks = cut if cut is not None else chunk_document(doc, self.chunker)
-                if len(chunks) > COMMIT_CHUNKS:
+                if len(chunks) > self.indexing.commit_chunks:
                     flush()  # the documents before it become searchable first
                     writer.big_document(doc, chunks)
                     continue
                 pending.append((doc, chunks))
                 pending_chunks += len(chunks)
-                if pending_chunks >= COMMIT_CHUNKS or len(pending) >= COMMIT_DOCS:
+                if pending_chunks >= self.indexing.commit_chunks or len(pending) >= self.indexing.commit_docs:
                     flush()
             flush()
             writer.finish()
@@ -514,10 +509,10 @@ class CorpusIndex:
             tell(end)
         self._write([headed], np.concatenate(parts), report)
 
-    @staticmethod
-    def _pieces(n: int) -> list[tuple[int, int]]:
+    def _pieces(self, n: int) -> list[tuple[int, int]]:
         """The (start, end) chunk ranges a big document of ``n`` chunks is embedded and staged in."""
-        return [(start, min(start + COMMIT_CHUNKS, n)) for start in range(0, n, COMMIT_CHUNKS)]
+        step = self.indexing.commit_chunks
+        return [(start, min(start + step, n)) for start in range(0, n, step)]
 
     @staticmethod
     def _headed(docs: Sequence[tuple[Document, list[Chunk]]]) -> tuple[list[tuple[Document, list[Chunk], str]], list[str]]:
@@ -599,7 +594,7 @@ class CorpusIndex:
         seen_paths: set[str] = set()
         state = {"files_done": 0}
         if session is None:
-            loaded = ((file, docs, None) for file, docs in load_files(files, report.skipped))
+            loaded = ((file, docs, None) for file, docs in load_files(files, report.skipped, self.indexing.max_file_bytes))
         else:
             loaded = session.load_files(files, report.skipped)
 
@@ -645,12 +640,12 @@ class CorpusIndex:
             return vectors.search(vector, k, allowed, exact=lambda ids: self.store.vectors_for(ids, self.dim))
 
     def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None,
-                       max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[tuple[int, float]]:
-        """BM25 (index/store.py): words found in more than ``max_postings`` passages are left out of the
-        query unless all are (None keeps every word)."""
+                       max_postings=...) -> list[tuple[int, float]]:
+        """BM25 (index/store.py): words found in more than ``max_postings`` passages (left out:
+        ``indexing.bm25_max_term_postings``) are left out of the query unless all are (None keeps every word)."""
         return self.store.lexical_search(query, k, flt, max_postings)
 
-    def bm25_terms(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[str]:
+    def bm25_terms(self, query: str, max_postings=...) -> list[str]:
         """The words :meth:`lexical_search` searches for (index/store.py: the frequent-term rule)."""
         return self.store.bm25_terms(query, max_postings)
 
@@ -737,7 +732,7 @@ class Batches(Protocol):
         """Embed and write these documents in one transaction."""
 
     def big_document(self, doc: Document, chunks: list[Chunk]) -> None:
-        """Embed a document of more than COMMIT_CHUNKS chunks batch by batch (staged), then write it whole."""
+        """Embed a document of more than ``indexing.commit_chunks`` chunks batch by batch (staged), then write it whole."""
 
     def finish(self) -> None:
         """Return once every batch given is committed."""

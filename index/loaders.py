@@ -21,11 +21,11 @@ from .documents import Document, capped, document_id_for
 from .errors import LoaderError
 from .formats import LOADERS, loader_for, parse_news, read_text_file, supported_extensions
 from .layout import MANIFEST, STORE
+from .settings import IndexingSettings
 
 __all__ = [
     "Skipped",
     "LOADERS",
-    "MAX_FILE_BYTES",
     "loader_for",
     "iter_files",
     "is_index_dir",
@@ -36,11 +36,6 @@ __all__ = [
     "parse_news",
     "read_text_file",
 ]
-
-# A document bigger than this is almost certainly not an article; reading it
-# would stall indexing for minutes and bloat the index. Reported and skipped.
-MAX_FILE_BYTES = 50 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class Skipped:
@@ -191,8 +186,11 @@ def iter_files(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped], 
                     skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
 
 
-def load_file(path: Path) -> list[Document]:
-    """Load one file into its documents; raises :class:`LoaderError` with the reason."""
+def load_file(path: Path, max_bytes: int | None = None) -> list[Document]:
+    """Load one file into its documents; raises :class:`LoaderError` with the reason. A file over
+    ``max_bytes`` (None: :attr:`IndexingSettings.max_file_bytes`) is refused."""
+    if max_bytes is None:
+        max_bytes = IndexingSettings().max_file_bytes
     if _SURROGATE.search(str(path)):
         # The store and every citation need the path as text; bytes that are not UTF-8
         # cannot be written there and the file could not be opened again from it.
@@ -209,8 +207,8 @@ def load_file(path: Path) -> list[Document]:
     if not stat.S_ISREG(info.st_mode):
         kind = next((kind for test, kind in _SPECIAL_KINDS if test(info.st_mode)), "a folder")
         raise LoaderError(f"{path}: not a regular file: {kind}")
-    if size > MAX_FILE_BYTES:
-        raise LoaderError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit per file")
+    if size > max_bytes:
+        raise LoaderError(f"{path}: {size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit per file")
     # A link's own name counts too: iter_files accepted "notes.txt" -> "/data/notes" by it.
     loader = loader_for(resolved) or LOADERS.get(path.suffix.lower())
     if loader is None:
@@ -247,8 +245,9 @@ def _without_surrogates(doc: Document) -> Document:
     return replace(doc, **fields) if fields else doc
 
 
-def load_files(files: Iterable[Path], skipped: list[Skipped]) -> Iterator[tuple[Path, list[Document]]]:
-    """Load each of ``files`` in turn, yielding ``(file, its documents)``.
+def load_files(files: Iterable[Path], skipped: list[Skipped],
+               max_bytes: int | None = None) -> Iterator[tuple[Path, list[Document]]]:
+    """Load each of ``files`` in turn, yielding ``(file, its documents)`` (``max_bytes``: :func:`load_file`).
 
     A file that cannot be read, or holds no text, yields no documents and is
     reported in ``skipped`` with the reason; any error in one file (a loader's
@@ -256,7 +255,7 @@ def load_files(files: Iterable[Path], skipped: list[Skipped]) -> Iterator[tuple[
     """
     for path in files:
         try:
-            loaded = load_file(path)
+            loaded = load_file(path, max_bytes)
         except Exception as exc:  # one bad file never stops a run
             skipped.append(Skipped(str(path), str(exc).removeprefix(f"{path}: ")))
             loaded = []

@@ -24,6 +24,7 @@ import numpy as np
 from .documents import Chunk, Document
 from .embedded_text import embed_key, embedded_text
 from .errors import CorpusError, IndexCorruptError, IndexFullError, IndexReadOnlyError
+from .settings import IndexingSettings
 
 __all__ = ["Store", "ChunkRow", "SearchFilter", "domain_error"]
 
@@ -194,23 +195,17 @@ def _match(terms: Sequence[str]) -> str:
     return " OR ".join(f'"{w}"' for w in terms)
 
 
-# BM25 frequent-term rule. FTS5 scores every passage that matches any query word before it can sort,
-# so a word found in a large share of a big corpus costs time in proportion to its posting list while
-# adding little to the ranking (its IDF is low). On 1M synthetic passages with Reuters word frequencies
-# BM25 took 319 ms p50 / 658 ms p95 with every word (docs/BENCHMARKS.md "Scale"). A word in more than
-# this many passages is left out of the query; when every word is, the query asks for passages holding
-# all of them (AND) instead. A corpus of at most this many passages never drops a word, so every
-# small-corpus result is unchanged. Measured with the rule (100 queries): 74.6 / 125.9 ms at 1M, 65.8 /
-# 139.0 ms at 3M (every word: 943 / 2,090 ms at 3M); 20,000 was faster at p50 but 1.5 s at p95 at 3M,
-# 100,000 was 150 / 268 ms at 1M (docs/decisions/2026-12-06-scale-bm25-nprobe.md).
-BM25_MAX_TERM_POSTINGS = 50_000
+# BM25 frequent-term rule (IndexingSettings.bm25_max_term_postings, index/settings.py: why that value). The
+# methods below take ``max_postings``; left out (``...``) it is the store's own setting.
+_SETTING = ...
 
 
 class Store:
     """Thread-safe access to one index database (one connection per thread)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, indexing: IndexingSettings | None = None) -> None:
         self.path = path
+        self.indexing = indexing or IndexingSettings()
         self._local = threading.local()
         self._write_lock = threading.Lock()
         # A read-only file or folder (mode 555) is opened read-only, so the index stays searchable;
@@ -466,16 +461,18 @@ class Store:
             except sqlite3.Error:
                 return None
 
-    def bm25_terms(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[str]:
+    def bm25_terms(self, query: str, max_postings=_SETTING) -> list[str]:
         """The words :meth:`lexical_search` searches for: without those found in more than ``max_postings``
-        passages (:data:`BM25_MAX_TERM_POSTINGS`), unless that is all of them. None keeps every word."""
+        passages (default: ``indexing.bm25_max_term_postings``), unless that is all of them. None keeps every word."""
         rare, frequent = self._split_terms(query, max_postings)
         return rare or frequent
 
-    def bm25_match(self, query: str, max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> str:
+    def bm25_match(self, query: str, max_postings=_SETTING) -> str:
         """The FTS5 MATCH expression :meth:`lexical_search` runs: its words OR-ed, without the frequent
         ones; when every word is frequent, all of them AND-ed (the passages holding every word: scoring
         any of them OR-ed would score most of a big corpus)."""
+        if max_postings is _SETTING:
+            max_postings = self.indexing.bm25_max_term_postings
         rare, frequent = self._split_terms(query, max_postings)
         if rare or len(frequent) < 2 or max_postings is None:
             return _match(rare or frequent)
@@ -485,6 +482,8 @@ class Store:
         """(words in at most ``max_postings`` passages, the others); all words are rare when the corpus
         holds at most ``max_postings`` passages or ``max_postings`` is None."""
         terms = fts_terms(query)
+        if max_postings is _SETTING:
+            max_postings = self.indexing.bm25_max_term_postings
         if max_postings is None or len(terms) < 2:
             return terms, []
         with self.connection() as conn:
@@ -499,10 +498,10 @@ class Store:
         return [t for t in terms if t in rare], [t for t in terms if t not in rare]
 
     def lexical_search(self, query: str, k: int, flt: SearchFilter | None = None,
-                       max_postings: int | None = BM25_MAX_TERM_POSTINGS) -> list[tuple[int, float]]:
+                       max_postings=_SETTING) -> list[tuple[int, float]]:
         """BM25 over chunk text and header; returns (rowid, score) with higher = better.
 
-        Words in more than ``max_postings`` passages are left out (:data:`BM25_MAX_TERM_POSTINGS`).
+        Words in more than ``max_postings`` passages are left out (default: ``indexing.bm25_max_term_postings``).
         """
         match = self.bm25_match(query, max_postings)
         if not match:

@@ -20,7 +20,7 @@ Which index, by size (numbers in docs/BENCHMARKS.md "Scale"; the limits are
 ``ivf-sq8`` the same inverted lists with each vector's 384 dimensions stored as one byte
           each (``IndexIVFScalarQuantizer``, 8-bit, per-dimension ranges trained with
           the lists) beyond it. Scores from the bytes are approximate, so a search
-          takes a shortlist of :data:`RERANK_FACTOR` x k from the lists and re-scores
+          takes a shortlist of ``rerank_factor`` x k from the lists and re-scores
           it exactly with the float32 vectors the caller reads from the store (a few
           dozen rows by rowid, well under a millisecond next to the list scan): the
           compressed codes are the only vectors in memory, and recall stays that of
@@ -55,7 +55,7 @@ bytes at 48 sub-quantisers x 8 bits) would go lower still; it is not implemented
 
 Filtered searches (``allowed`` ids, from metadata filters) on an approximate
 index are answered exactly over the allowed vectors when there are at most
-:data:`EXACT_FILTER_LIMIT` of them: an ANN search that skips most of the corpus
+:attr:`VectorLimits.exact_filter_limit` of them: an ANN search that skips most of the corpus
 would return too few hits.
 """
 
@@ -71,8 +71,7 @@ import numpy as np
 
 from .atomic import atomic_target
 
-__all__ = ["VectorIndex", "VectorLimits", "FLAT_LIMIT", "COMPRESS_LIMIT", "EXACT_FILTER_LIMIT", "MMAP_MIN_BYTES",
-           "RERANK_FACTOR", "MAX_NPROBE", "IVF_KINDS", "choose_kind", "default_limits", "ivf_params"]
+__all__ = ["VectorIndex", "VectorLimits", "FLAT_LIMIT", "COMPRESS_LIMIT", "IVF_KINDS", "choose_kind", "default_limits", "ivf_params"]
 
 # Exact search up to here: one query scans n x 384 floats. On the 2-core benchmark machine, idle,
 # p50 was 2.2 ms at 20k and 11.5 ms at 100k (52 ms at 100k while other jobs loaded it; see
@@ -84,10 +83,6 @@ FLAT_LIMIT = 100_000
 # at 1M-10M yet (docs/decisions/2026-12-05-big-files-and-dedup.md says what is measured).
 COMPRESS_LIMIT = 1_000_000
 _HYSTERESIS = 1.25
-# Filtered ANN searches with at most this many allowed ids are computed exactly instead.
-EXACT_FILTER_LIMIT = 50_000
-# Files at least this large are memory-mapped when loaded read-only (page cache shared across processes).
-MMAP_MIN_BYTES = 64 * 2**20
 # HNSW: tombstones beyond this share of the vectors make needs_rebuild() true.
 _TOMBSTONE_SHARE = 0.1
 # OpenMP threads for one query. One: on a loaded 2-core machine a second thread makes a single
@@ -95,20 +90,6 @@ _TOMBSTONE_SHARE = 0.1
 # 130-140 ms with 2, same run). The setting is per calling thread (OpenMP ICV), so bulk adds and
 # training in other threads keep every core.
 SEARCH_THREADS = 1
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-# Recall@10 vs exact at efSearch 128 / 256: 0.954 / 0.989 on synthetic 100k, 0.996 / 0.999 on real
-# SciFact vectors; 128 fell to 0.914 on synthetic 300k, so 256 (about 1 ms a query).
-HNSW_EF_SEARCH = 256
-# Lists an IVF search scans at most, by default (VectorLimits.nprobe overrides it). A query's time grows
-# with the vectors it scans, nprobe x n / nlist: a quarter of the lists is 256 at 1M vectors (1,024 lists)
-# but 1,024 at 10M (4,096 lists), 4x the scan of 256 there. Synthetic 1M, ivf-sq8: 19.9 ms p50 at 256
-# lists, 11.2 at 128, 6.3 at 64, recall@10 1.000 at each; synthetic 3M (2,048 lists): 27.0 ms at 256
-# against 48.9 ms at 512, recall 1.000 both (docs/SCALING.md). Indexes up to about 1.5M vectors
-# (1,024 lists) are unchanged by the cap.
-MAX_NPROBE = 256
-# ivf-sq8 scores a shortlist of this many times k from its codes, then re-scores it exactly.
-RERANK_FACTOR = 4
 IVF_KINDS = ("ivf", "ivf-sq8")
 
 
@@ -124,6 +105,32 @@ class VectorLimits:
     """Inverted lists an IVF search scans (None: :func:`ivf_params`' rule for the index's size). Latency grows
     with it (each list holds about n / nlist vectors) and recall approaches that of exact search; applied when
     an index is built or loaded, so a saved file's own setting is overridden."""
+    max_nprobe: int = 256
+    """Lists an IVF search scans at most when ``nprobe`` is None (:func:`ivf_params`). A query's time grows
+    with the vectors it scans, nprobe x n / nlist: a quarter of the lists is 256 at 1M vectors (1,024 lists)
+    but 1,024 at 10M (4,096 lists), 4x the scan of 256 there. Synthetic 1M, ivf-sq8: 19.9 ms p50 at 256
+    lists, 11.2 at 128, 6.3 at 64, recall@10 1.000 at each; synthetic 3M (2,048 lists): 27.0 ms at 256
+    against 48.9 ms at 512, recall 1.000 both (docs/SCALING.md). Indexes up to about 1.5M vectors
+    (1,024 lists) are unchanged by the cap."""
+    rerank_factor: int = 4
+    """``ivf-sq8`` scores a shortlist of this many times k from its 8-bit codes, then re-scores it exactly
+    with the store's float32 vectors (a few dozen rows, well under a millisecond), so recall stays IVF's."""
+    exact_filter_limit: int = 50_000
+    """A filtered search on an approximate index with at most this many allowed ids is computed exactly
+    over them instead: an ANN search that skips most of the corpus would return too few hits."""
+    mmap_min_bytes: int = 64 * 2**20
+    """Vector files at least this large are memory-mapped when loaded (read-only; the page cache is shared
+    across processes and a file is paged in as searches touch its lists, not read whole on opening)."""
+    hnsw_m: int = 32
+    """Links per node of an ``hnsw`` graph (``IndexHNSWFlat``'s M): 2 x 32 x 4 bytes of level-0 links a
+    passage (module docstring: memory per passage); 0.999 recall@10 on the real SciFact vectors."""
+    hnsw_ef_construction: int = 80
+    """Candidates kept while inserting into an ``hnsw`` graph (FAISS's efConstruction): build time against
+    graph quality; ``hnsw`` is on request only and this value has not been tuned."""
+    hnsw_ef_search: int = 256
+    """Candidates an ``hnsw`` search keeps (efSearch). Recall@10 vs exact at 128 / 256: 0.954 / 0.989 on
+    synthetic 100k, 0.996 / 0.999 on real SciFact vectors; 128 fell to 0.914 on synthetic 300k, so 256
+    (about 1 ms a query)."""
 
 
 def default_limits() -> VectorLimits:
@@ -147,16 +154,16 @@ def choose_kind(n: int, current: str | None = None, limits: VectorLimits | None 
     return "ivf" if n <= limits.compressed else "ivf-sq8"
 
 
-def ivf_params(n: int) -> tuple[int, int]:
+def ivf_params(n: int, limits: VectorLimits | None = None) -> tuple[int, int]:
     """(nlist, nprobe) for ``n`` vectors: about sqrt(n) lists, a power of two; probe a quarter of them,
-    at most :data:`MAX_NPROBE`.
+    at most :attr:`VectorLimits.max_nprobe` (of ``limits``, else the defaults).
 
     Measured (benchmarks/bench_scale.py): on real SciFact chunk vectors and queries, recall@10
     vs exact was 0.927 probing 16 of 128 lists and 0.974 probing 32; synthetic clusters reach
     1.000 with far fewer, so the real data sets the default up to 1,024 lists (about 1.5M vectors).
     """
     nlist = max(16, 2 ** round(math.log2(max(1, math.sqrt(n)))))
-    nprobe = min(nlist, max(16, nlist // 4), MAX_NPROBE)
+    nprobe = min(nlist, max(16, nlist // 4), (limits or default_limits()).max_nprobe)
     return nlist, nprobe
 
 
@@ -187,16 +194,17 @@ class VectorIndex:
                                                       faiss.METRIC_INNER_PRODUCT)
             index.own_fields = True
             quantizer.this.disown()
-            index.nprobe = nprobe or ivf_params(nlist * nlist)[1]
+            index.nprobe = nprobe or ivf_params(nlist * nlist, limits)[1]
             if limits is not None and limits.nprobe:
                 index.nprobe = min(nlist, limits.nprobe)
             # A hash table id -> list entry: remove_ids and reconstruct by chunk id both need it.
             index.set_direct_map_type(faiss.DirectMap.Hashtable)
             self._index = index
         elif kind == "hnsw":
-            hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            hnsw.hnsw.efSearch = HNSW_EF_SEARCH
+            knobs = limits or default_limits()
+            hnsw = faiss.IndexHNSWFlat(dim, knobs.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = knobs.hnsw_ef_construction
+            hnsw.hnsw.efSearch = knobs.hnsw_ef_search
             self._index = faiss.IndexIDMap2(hnsw)
         else:
             raise ValueError(f"unknown vector index kind {kind!r}; choose flat, ivf, ivf-sq8 or hnsw")
@@ -208,7 +216,7 @@ class VectorIndex:
         must be trained (:meth:`train`, on :meth:`training_positions`) before vectors are added."""
         kind = choose_kind(n, limits=limits) if kind == "auto" else kind
         if kind in IVF_KINDS:
-            nlist, nprobe = ivf_params(n)
+            nlist, nprobe = ivf_params(n, limits)
             return cls(dim, kind, nlist=nlist, nprobe=nprobe, limits=limits)
         return cls(dim, kind, limits=limits)
 
@@ -323,7 +331,7 @@ class VectorIndex:
             return True
         if self.kind in IVF_KINDS and self.trained_size and n > 4 * self.trained_size:
             return True
-        if self.kind in IVF_KINDS and not self.trained_size and ivf_params(n)[0] > 2 * self._index.nlist:
+        if self.kind in IVF_KINDS and not self.trained_size and ivf_params(n, self.limits)[0] > 2 * self._index.nlist:
             return True  # loaded from disk: judge by the list count
         return self.kind == "hnsw" and len(self._tombstones) > _TOMBSTONE_SHARE * max(1, int(self._index.ntotal))
 
@@ -332,13 +340,13 @@ class VectorIndex:
         """Top-k (id, score); ``allowed`` restricts the search to those ids (metadata filters).
 
         ``exact`` gives the float32 vectors of ids (the store's): with it, an index whose scores are
-        approximate (:attr:`approximate_scores`) takes a shortlist of :data:`RERANK_FACTOR` x k and
+        approximate (:attr:`approximate_scores`) takes a shortlist of ``limits.rerank_factor`` x k and
         returns its best k by exact score.
         """
         if len(self) == 0 or k <= 0:
             return []
         if exact is not None and self.approximate_scores:
-            shortlist = self.search(vector, RERANK_FACTOR * k, allowed)
+            shortlist = self.search(vector, (self.limits or default_limits()).rerank_factor * k, allowed)
             found = exact([i for i, _ in shortlist])
             query = np.asarray(vector, dtype=np.float32).reshape(-1)
             rescored = [(i, float(np.dot(found[i], query))) for i, _ in shortlist if i in found]
@@ -351,7 +359,7 @@ class VectorIndex:
             allowed = np.asarray(allowed, dtype=np.int64)
             if self._tombstones:
                 allowed = allowed[~np.isin(allowed, np.fromiter(self._tombstones, dtype=np.int64))]
-            if self.kind != "flat" and len(allowed) <= EXACT_FILTER_LIMIT:
+            if self.kind != "flat" and len(allowed) <= (self.limits or default_limits()).exact_filter_limit:
                 return self._exact_subset(query[0], k, allowed)
             selector = faiss.IDSelectorBatch(allowed)
         elif self._tombstones:  # HNSW: removed ids stay in the graph but never come back
@@ -431,7 +439,7 @@ class VectorIndex:
 
         path = Path(path)
         if mmap is None:
-            mmap = path.stat().st_size >= MMAP_MIN_BYTES
+            mmap = path.stat().st_size >= (limits or default_limits()).mmap_min_bytes
         flags = 0
         if mmap:
             # Flat codes map in place (MMAP_IFC); IVF lists map through FAISS's on-disk lists (MMAP).

@@ -81,7 +81,7 @@ class Assistant:
         with self._lock:
             if self._index is None:
                 self._index = CorpusIndex.open(self.settings.index_dir, embedder, create=create,
-                                               vector_limits=self.settings.vectors)
+                                               vector_limits=self.settings.vectors, indexing=self.settings.indexing)
                 self._embedder = self._index.embedder
 
     @property

@@ -2,7 +2,7 @@
 
 :class:`Settings` holds the knobs of the whole product in groups (``settings.retrieval.k``,
 ``settings.llm.n_ctx``, ``settings.serve.serve_queue``, ...); each knob's default is written once,
-here (the index's own knobs in ``index/``, held here as the ``vectors`` group), with a docstring
+here (the index's own knobs in ``index/``, held here as the ``vectors``, ``cluster`` and ``indexing`` groups), with a docstring
 saying what it does and why that value. ``rag settings`` prints them all.
 
 Knob names are unique across the groups, so a knob can also be named alone: ``Settings(k=8)``,
@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from index.cluster import ClusterSettings
+from index.settings import IndexingSettings
 from index.vectors import VectorLimits
 
 from .errors import SettingsError
@@ -330,8 +331,10 @@ GROUPS: dict[str, type] = {
     "vectors": VectorLimits,
     "verification": VerifierSettings,
     "cluster": ClusterSettings,
+    "indexing": IndexingSettings,
 }
-"""The groups of :class:`Settings`, by attribute name (``vectors`` is defined in index/vectors.py)."""
+"""The groups of :class:`Settings`, by attribute name (``vectors`` is defined in index/vectors.py, ``cluster``
+in index/cluster.py, ``indexing`` in index/settings.py)."""
 
 
 # ---- Settings -----------------------------------------------------------------------------------
@@ -354,6 +357,7 @@ class Settings:
     vectors: VectorLimits = field(default_factory=VectorLimits)
 
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    indexing: IndexingSettings = field(default_factory=IndexingSettings)
     verification: VerifierSettings = field(default_factory=VerifierSettings)
     """The sentence verifier's thresholds and switches (rag/verification/settings.py; docs/VERIFIER.md)."""
 

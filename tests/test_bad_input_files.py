@@ -26,7 +26,9 @@ from pathlib import Path
 import pytest
 
 from index import load_path
-from index.loaders import MAX_FILE_BYTES
+from index.settings import IndexingSettings
+
+MAX_FILE_BYTES = IndexingSettings().max_file_bytes
 
 RAG = str(Path(sys.executable).with_name("rag"))
 DEPTH = 60
@@ -215,6 +217,20 @@ def test_enormous_file_is_skipped_without_being_read(tmp_path):
     docs, skipped = load_path([tmp_path])
     assert docs == [] and [s.reason for s in skipped] == [f"{path.stat().st_size / 1e6:.0f} MB is over the "
                                                           f"{MAX_FILE_BYTES / 1e6:.0f} MB limit per file"]
+
+
+def test_the_file_size_limit_is_the_indexing_setting_the_index_was_opened_with(tmp_path):
+    from index import CorpusIndex
+    from tests.fakes import HashEmbedder
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "short.txt").write_text("Short note\nThe ferry leaves at nine.\n")
+    (folder / "long.txt").write_text("Long note\n" + "The ferry leaves at nine and returns at noon. " * 20 + "\n")
+    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(), create=True, indexing=IndexingSettings(max_file_bytes=200))
+    report = index.index_paths([folder])
+    assert [Path(s.path).name for s in report.skipped] == ["long.txt"] and "limit per file" in report.skipped[0].reason
+    assert len(report.added) == 1
 
 
 # ---- pathological content, in a separate process --------------------------------------------

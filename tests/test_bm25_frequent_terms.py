@@ -1,4 +1,4 @@
-"""BM25's frequent-term rule (index/store.py, BM25_MAX_TERM_POSTINGS): a word found in more passages
+"""BM25's frequent-term rule (index/store.py, IndexingSettings.bm25_max_term_postings): a word found in more passages
 than the limit is left out of the query, unless every word is; a corpus within the limit is untouched."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from index import Chunk, CorpusIndex, Document
-from index.store import BM25_MAX_TERM_POSTINGS
+from index.settings import IndexingSettings
 
 
 class LookupEmbedder:
@@ -16,8 +16,8 @@ class LookupEmbedder:
         raise AssertionError("not embedded")
 
 
-def build(tmp_path, n: int) -> CorpusIndex:
-    index = CorpusIndex.open(tmp_path / "idx", LookupEmbedder(), create=True)
+def build(tmp_path, n: int, indexing: IndexingSettings | None = None) -> CorpusIndex:
+    index = CorpusIndex.open(tmp_path / "idx", LookupEmbedder(), create=True, indexing=indexing)
     rng = np.random.default_rng(0)
     items = []
     for i in range(n):
@@ -51,7 +51,14 @@ def test_frequent_words_leave_the_query_unless_all_are_frequent(tmp_path):
 
 def test_a_corpus_within_the_limit_keeps_every_word(tmp_path):
     index = build(tmp_path, 200)
-    assert 200 <= BM25_MAX_TERM_POSTINGS
+    assert 200 <= IndexingSettings().bm25_max_term_postings
     query = "market harbour zeppelin"
     assert index.store.bm25_terms(query) == ["market", "harbour", "zeppelin"]
     assert index.lexical_search(query, 100) == index.lexical_search(query, 100, max_postings=None)
+
+
+def test_the_limit_is_the_indexing_setting_the_index_was_opened_with(tmp_path):
+    index = build(tmp_path, 200, IndexingSettings(bm25_max_term_postings=50))
+    assert index.store.bm25_terms("market harbour zeppelin") == ["harbour", "zeppelin"]
+    assert index.bm25_terms("market harbour zeppelin") == ["harbour", "zeppelin"]
+    assert len(index.lexical_search("market harbour zeppelin", 100)) == 21

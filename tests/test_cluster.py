@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-import index.corpus_index as corpus_index
 from index import CorpusIndex
 from index.cluster import ClusterSettings
+from index.settings import IndexingSettings
 from tests.conftest import SAMPLE
 from tests.fakes import HashEmbedder, KillOnceEmbedder
 
@@ -33,10 +33,7 @@ class Kill(Exception):
     """Stands for the driver process dying between two commits."""
 
 
-@pytest.fixture(autouse=True)
-def small_batches(monkeypatch):
-    monkeypatch.setattr(corpus_index, "COMMIT_CHUNKS", 8)
-    monkeypatch.setattr(corpus_index, "COMMIT_DOCS", 3)
+SMALL_BATCHES = IndexingSettings(commit_chunks=8, commit_docs=3)
 
 
 def paragraph(i: int) -> str:
@@ -71,7 +68,7 @@ def dump(index_dir: Path) -> dict:
 
 
 def build(path: Path, embedder, corpus: Path, cluster: str | None = None, **kwargs):
-    index = CorpusIndex.open(path, embedder, create=True)
+    index = CorpusIndex.open(path, embedder, create=True, indexing=SMALL_BATCHES)
     report = index.index_paths([corpus], cluster=cluster, cluster_settings=TWO_WORKERS, **kwargs)
     index.close()
     return report
@@ -122,7 +119,7 @@ def test_a_killed_driver_resumes_and_embeds_nothing_committed_twice(tmp_path, co
         if len(commits) == 3:
             raise Kill("driver killed")
 
-    index = CorpusIndex.open(tmp_path / "cluster", HashEmbedder(), create=True)
+    index = CorpusIndex.open(tmp_path / "cluster", HashEmbedder(), create=True, indexing=SMALL_BATCHES)
     with pytest.raises(Kill):
         index.index_paths([corpus], cluster="auto", cluster_settings=TWO_WORKERS, progress=die_after_three)
     index.close()

@@ -15,6 +15,7 @@ import pytest
 import index.corpus_index as corpus_index
 from index import CorpusIndex
 from index.embedded_text import embed_key, embedded_text
+from index.settings import IndexingSettings
 from tests.fakes import HashEmbedder
 
 BATCH = 8
@@ -53,9 +54,7 @@ def write_big(folder, name="big.txt", paragraphs=200, repeat_every=None):
     return path
 
 
-@pytest.fixture(autouse=True)
-def small_batches(monkeypatch):
-    monkeypatch.setattr(corpus_index, "COMMIT_CHUNKS", BATCH)
+SMALL_BATCHES = IndexingSettings(commit_chunks=BATCH)
 
 
 def content(index: CorpusIndex) -> tuple:
@@ -81,7 +80,7 @@ def test_a_kill_inside_a_big_document_resumes_without_embedding_twice(tmp_path):
     write_big(docs)
     (docs / "small.txt").write_text("Ferry timetable\n20240106\nhttps://port.example/ferry\nThe ferry runs hourly.\n")
 
-    reference = CorpusIndex.open(tmp_path / "reference", HashEmbedder(), create=True)
+    reference = CorpusIndex.open(tmp_path / "reference", HashEmbedder(), create=True, indexing=SMALL_BATCHES)
     reference.index_paths([docs])
     n_chunks = reference.stats()["chunks"]
     big_chunks = len(reference.chunks_of(reference.documents()[0]["doc_id"] if reference.documents()[0]["title"] == "Port report"
@@ -89,7 +88,7 @@ def test_a_kill_inside_a_big_document_resumes_without_embedding_twice(tmp_path):
     assert big_chunks > 4 * BATCH
 
     dying = DyingEmbedder(die_at=4)  # small.txt sorts after big.txt: the kill lands in the big document's 4th batch
-    index = CorpusIndex.open(tmp_path / "idx", dying, create=True)
+    index = CorpusIndex.open(tmp_path / "idx", dying, create=True, indexing=SMALL_BATCHES)
     with pytest.raises(Kill):
         index.index_paths([docs])
     # Nothing of the unfinished document is searchable, but three batches of its vectors are committed.
@@ -98,20 +97,20 @@ def test_a_kill_inside_a_big_document_resumes_without_embedding_twice(tmp_path):
     assert staged_rows(tmp_path / "idx") == 3 * BATCH
 
     counting = HashEmbedder()
-    resumed = CorpusIndex.open(tmp_path / "idx", counting)
+    resumed = CorpusIndex.open(tmp_path / "idx", counting, indexing=SMALL_BATCHES)
     report = resumed.index_paths([docs])
     assert counting.texts == n_chunks - 3 * BATCH  # only what the kill lost
     assert report.texts_embedded == counting.texts and report.chunks_added == n_chunks
     assert content(resumed) == content(reference)
     assert staged_rows(tmp_path / "idx") == 0
     # A fresh process sees the same, through the saved FAISS file.
-    assert content(CorpusIndex.open(tmp_path / "idx", HashEmbedder())) == content(reference)
+    assert content(CorpusIndex.open(tmp_path / "idx", HashEmbedder(), indexing=SMALL_BATCHES)) == content(reference)
 
 
 def test_a_search_during_a_big_document_sees_none_of_it(tmp_path):
     docs = tmp_path / "docs"
     write_big(docs)
-    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(), create=True)
+    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(), create=True, indexing=SMALL_BATCHES)
     seen = []
 
     def progress(state):
@@ -129,7 +128,7 @@ def test_repeated_paragraphs_are_embedded_once(tmp_path):
     docs = tmp_path / "docs"
     write_big(docs, paragraphs=400, repeat_every=4)  # 4 paragraphs, 100 times over
     embedder = HashEmbedder()
-    index = CorpusIndex.open(tmp_path / "idx", embedder, create=True)
+    index = CorpusIndex.open(tmp_path / "idx", embedder, create=True, indexing=SMALL_BATCHES)
     report = index.index_paths([docs])
     chunks = index.chunks_of(index.documents()[0]["doc_id"])
     distinct = {c.text for c in chunks}
@@ -148,7 +147,7 @@ def test_texts_are_reused_across_documents_and_runs(tmp_path):
     head = "Wire story\n20240107\nhttps://wire.example/story\n"
     (docs / "a.txt").write_text(head + shared + "\n" + " ".join(paragraph(i) for i in (4, 5, 6)) + "\n")
     embedder = HashEmbedder()
-    index = CorpusIndex.open(tmp_path / "idx", embedder, create=True)
+    index = CorpusIndex.open(tmp_path / "idx", embedder, create=True, indexing=SMALL_BATCHES)
     index.index_paths([docs])
     first = embedder.texts
     # Another file with the same header (title, date, site) and the same first chunk: that chunk is reused.
@@ -158,7 +157,7 @@ def test_texts_are_reused_across_documents_and_runs(tmp_path):
     assert embedder.texts - first == report.texts_embedded == 1
     # Two copies of that text in one batch are embedded once too.
     other = HashEmbedder()
-    fresh = CorpusIndex.open(tmp_path / "fresh", other, create=True)
+    fresh = CorpusIndex.open(tmp_path / "fresh", other, create=True, indexing=SMALL_BATCHES)
     fresh.index_paths([docs])
     assert other.texts == 3 and fresh.stats()["chunks"] == 4
 
@@ -166,20 +165,20 @@ def test_texts_are_reused_across_documents_and_runs(tmp_path):
 def test_staged_vectors_of_a_vanished_file_are_dropped(tmp_path):
     docs = tmp_path / "docs"
     big = write_big(docs)
-    index = CorpusIndex.open(tmp_path / "idx", DyingEmbedder(die_at=3), create=True)
+    index = CorpusIndex.open(tmp_path / "idx", DyingEmbedder(die_at=3), create=True, indexing=SMALL_BATCHES)
     with pytest.raises(Kill):
         index.index_paths([docs])
     assert staged_rows(tmp_path / "idx") == 2 * BATCH
     big.unlink()
     (docs / "other.txt").write_text("Other\n20240101\nhttps://x.example/o\nA short note.\n")
-    CorpusIndex.open(tmp_path / "idx", HashEmbedder()).index_paths([docs])
+    CorpusIndex.open(tmp_path / "idx", HashEmbedder(), indexing=SMALL_BATCHES).index_paths([docs])
     assert staged_rows(tmp_path / "idx") == 0
 
 
 def test_a_format_1_index_is_upgraded_in_place(tmp_path):
     docs = tmp_path / "docs"
     write_big(docs, paragraphs=30)
-    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(), create=True)
+    index = CorpusIndex.open(tmp_path / "idx", HashEmbedder(), create=True, indexing=SMALL_BATCHES)
     index.index_paths([docs])
     before = content(index)
     index.close()
@@ -192,7 +191,7 @@ def test_a_format_1_index_is_upgraded_in_place(tmp_path):
     manifest_path.write_text(json.dumps({**json.loads(manifest_path.read_text()), "format_version": 1}))
 
     embedder = HashEmbedder()
-    upgraded = CorpusIndex.open(tmp_path / "idx", embedder)
+    upgraded = CorpusIndex.open(tmp_path / "idx", embedder, indexing=SMALL_BATCHES)
     assert json.loads(manifest_path.read_text())["format_version"] == corpus_index.FORMAT_VERSION
     with sqlite3.connect(tmp_path / "idx" / "store.sqlite") as conn:
         assert dict(conn.execute("SELECT rowid, embed_hash FROM chunks")) == keys

@@ -186,7 +186,7 @@ def test_load_files_reports_every_failure_and_goes_on(tmp_path, monkeypatch):
                                                                  ("empty.md", "no text to index")]
     # Even a loader's own bug (not a LoaderError) costs only its file.
     real = loaders.load_file
-    monkeypatch.setattr(loaders, "load_file", lambda p: real(p) if p != empty else {}["boom"])
+    monkeypatch.setattr(loaders, "load_file", lambda p, *limit: real(p, *limit) if p != empty else {}["boom"])
     skipped.clear()
     got = list(loaders.load_files([empty, good], skipped))
     assert [len(docs) for _, docs in got] == [0, 1] and [s.reason for s in skipped] == ["'boom'"]

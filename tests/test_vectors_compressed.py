@@ -70,7 +70,7 @@ def test_compressed_recall_matches_ivf_once_re_ranked():
     re_ranked = recall(lambda q: compressed.search(q, 10, exact=exact))
     assert codes_only >= 0.93
     assert re_ranked >= 0.96 and re_ranked >= recall(lambda q: ivf.search(q, 10)) - 0.005
-    assert set(exact_calls) == {vectors.RERANK_FACTOR * 10}  # one shortlist of 4 x k a query
+    assert set(exact_calls) == {VectorLimits().rerank_factor * 10}  # one shortlist of 4 x k a query
     # Re-ranked scores are exact inner products, best first.
     hits = compressed.search(queries[0], 10, exact=exact)
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)

@@ -7,10 +7,11 @@ Small synthetic data with the thresholds lowered (:class:`VectorLimits`), so thi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-import index.vectors as vectors
 from index import Chunk, CorpusIndex, Document
 from index.vectors import VectorIndex, VectorLimits
 
@@ -116,11 +117,11 @@ def test_nprobe_knob_applies_on_build_and_on_load(tmp_path):
     assert recall(1) < recall(16) <= 1.0
 
 
-def test_a_large_vector_file_is_memory_mapped_by_the_product(tmp_path, monkeypatch):
+def test_a_large_vector_file_is_memory_mapped_by_the_product(tmp_path):
     index = CorpusIndex.open(tmp_path / "idx", LookupEmbedder(), create=True, vector_limits=LIMITS)
     index.add_embedded(items(0, 300))
-    monkeypatch.setattr(vectors, "MMAP_MIN_BYTES", 0)  # this file is small; the rule is "at least MMAP_MIN_BYTES"
-    reopened = CorpusIndex.open(tmp_path / "idx", LookupEmbedder(), vector_limits=LIMITS)
+    # this file is small; the rule is "at least mmap_min_bytes"
+    reopened = CorpusIndex.open(tmp_path / "idx", LookupEmbedder(), vector_limits=replace(LIMITS, mmap_min_bytes=0))
     query = unit_vectors(1, seed=5)[0]
     assert len(reopened.dense_search(query, 5)) == 5
     current = reopened._current_vectors()
