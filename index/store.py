@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(hash);
 CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
 CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
--- rag.attribution asks for the sources at every answer (who reported what): 150-200 ms a call at 100k
+-- rag.verification asks for the sources at every answer (who reported what): 150-200 ms a call at 100k
 -- documents without this index, ~6 ms with it (measured on a synthetic table, session 16).
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE TABLE IF NOT EXISTS chunks (

@@ -12,7 +12,7 @@ thehindubusinessline.com), when that end has at least eight letters.
 
 Why it matters: an answer sentence that says who reported something ("The BBC
 report mentions that Swift ...") is only supported by what that publication
-wrote; :func:`rag.attribution.attribute` does not let a passage from another
+wrote; :func:`rag.verification.attribute` does not let a passage from another
 site stand behind it.
 """
 
