@@ -40,11 +40,10 @@ from .verification import NOT_IN_PASSAGES_RULES, Attribution, Entails, attribute
 from .conflicts import describe, find_conflicts
 from .context import Evidence, build_evidence, mark_suspicious, passage_heading
 from .dates import period_from_question
-from .errors import SettingsError
 from .generator import Generator, loaded
 from .injection import echoed
 from .prompts import (CONFLICT_NOTE, ECHO_REASON, NO_ANSWER, NOW_HINT, PASSAGE_ORDERS, SUSPICIOUS_NOTE, VERDICT_HINT,
-                      answer_system, format_passages, user_message)
+                      answer_system, choice, format_passages, user_message)
 from .questions import asks_about_now, is_verdict_question, verdict_of
 from .retrieval import Retriever
 from .settings import Settings
@@ -135,9 +134,7 @@ class AnswerPipeline:
             evidence = build_evidence(evidence_passages, standalone, settings.context.context_tokens, embed=embedder.embed,
                                       injection_threshold=None,  # marked above
                                       term_weight=settings.context.term_weight)
-            if settings.context.passage_order not in PASSAGE_ORDERS:
-                raise SettingsError(f"unknown passage_order {settings.context.passage_order!r}: one of {', '.join(PASSAGE_ORDERS)}")
-            if settings.context.passage_order == "reversed":
+            if choice("passage_order", settings.context.passage_order, PASSAGE_ORDERS) == "reversed":
                 # The same evidence, best passage last; numbering (and so citations) follows the prompt order.
                 evidence = replace(evidence, passages=evidence.passages[::-1], texts=evidence.texts[::-1])
             blocks = [(i + 1, passage_heading(p), text) for i, (p, text) in enumerate(zip(evidence.passages, evidence.texts))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .errors import SettingsError
 
-__all__ = ["SYSTEM_PROMPT", "PLAIN_SYSTEM", "ANSWER_INSTRUCTIONS", "PASSAGE_FORMATS", "PASSAGE_ORDERS", "answer_system",
+__all__ = ["SYSTEM_PROMPT", "PLAIN_SYSTEM", "ANSWER_INSTRUCTIONS", "PASSAGE_FORMATS", "PASSAGE_ORDERS", "choice", "answer_system",
            "NO_ANSWER", "CONFLICT_NOTE", "SUSPICIOUS_NOTE", "ECHO_REASON", "REWRITE_SYSTEM", "VERDICT_HINT", "NOW_HINT",
            "PLAIN_PROMPT", "rewrite_messages", "format_passages", "user_message", "plain_messages"]
 
@@ -51,7 +51,8 @@ PASSAGE_ORDERS = ("rank", "reversed")
 """``Settings.passage_order``: best passage first, or best passage last (next to the question)."""
 
 
-def _choice(name: str, value: str, allowed) -> str:
+def choice(name: str, value: str, allowed) -> str:
+    """``value`` of the prompt setting ``name`` when it is one of ``allowed``, else :class:`SettingsError`."""
     if value not in allowed:
         raise SettingsError(f"unknown {name} {value!r}: one of {', '.join(allowed)}")
     return value
@@ -59,7 +60,7 @@ def _choice(name: str, value: str, allowed) -> str:
 
 def answer_system(instructions: str = "rules") -> str:
     """The answer's system prompt for ``Settings.answer_instructions``."""
-    return ANSWER_INSTRUCTIONS[_choice("answer_instructions", instructions, tuple(ANSWER_INSTRUCTIONS))]
+    return ANSWER_INSTRUCTIONS[choice("answer_instructions", instructions, tuple(ANSWER_INSTRUCTIONS))]
 
 
 REWRITE_SYSTEM = """You turn the user's follow-up question into one standalone question for a search engine.
@@ -92,7 +93,7 @@ def rewrite_messages(history: str, question: str) -> list[dict]:
 def format_passages(passages: list[tuple[int, str, str]], passage_format: str = "headed") -> str:
     """``[(n, heading, text)]`` as the numbered evidence block: ``[n] heading`` above each text
     (``headed``), or ``[n] text`` without the heading (``bare``)."""
-    if _choice("passage_format", passage_format, PASSAGE_FORMATS) == "bare":
+    if choice("passage_format", passage_format, PASSAGE_FORMATS) == "bare":
         return "\n\n".join(f"[{n}] {text}" for n, _, text in passages)
     return "\n\n".join(f"[{n}] {heading}\n{text}" for n, heading, text in passages)
 

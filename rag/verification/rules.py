@@ -33,7 +33,7 @@ from index import split_sentences
 from ..questions import asks_for_a_name
 from ..sources import named_sources
 from ..text import REPORTING_TERMS, VERDICT_TERMS, stemmed_terms
-from .claims import Candidate, Claim, numbers
+from .claims import YEAR, Candidate, Claim, numbers
 from .content import framing_terms, not_answered, publication_terms, question_names, unsupported_names
 from .state import Verification
 from .support import bearing, best_by_passage, body_missing_numbers, claim_support, cover, found, from_named
@@ -61,8 +61,7 @@ def question_framing(v: Verification) -> None:
     the conversations changes; the Kremlin spokesman question over the MultiHop excerpts and the seed
     article is answered only with it (docs/decisions/2026-12-06-claim-content-rules.md)."""
     if v.candidates and v.question:
-        windows = [found(set(v.question_terms), cand.window, cand.frame) for cand in v.candidates]
-        v.framing = framing_terms(v.question_terms, question_names(v.question), windows)
+        v.framing = framing_terms(v.question_terms, question_names(v.question), v.windows)
 
 
 # ---- answer: the whole answer ------------------------------------------------------------------
@@ -353,7 +352,7 @@ def names_in_passages(v: Verification, claim: Claim) -> None:
             chosen += more
     texts = {v.candidates[j].passage.chunk_id: f"{v.candidates[j].passage.text} {v.candidates[j].frame}" for j in chosen}
     given_texts = list(dict.fromkeys(f"{c.passage.text} {c.frame}" for c in v.candidates))
-    unchecked = frozenset(n for n in numbers(v.question) if len(n) == 4 and n[:2] in ("19", "20"))
+    unchecked = frozenset(n for n in numbers(v.question) if YEAR.fullmatch(n))
     unchecked |= publication_terms(v.question, v.publications)
     missing = unsupported_names(claim.body, list(texts.values()), unchecked, v.question_terms | numbers(v.question),
                                 given_texts)

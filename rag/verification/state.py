@@ -64,10 +64,15 @@ class Verification:
         return frozenset() if self.verdict_question else frozenset(numbers(self.question))
 
     @cached_property
+    def windows(self) -> list[set[str]]:
+        """For each candidate sentence, the question terms its window, title, source and date hold."""
+        return [found(set(self.question_terms), cand.window, cand.frame) for cand in self.candidates]
+
+    @cached_property
     def weights(self) -> dict[str, float]:
         """Each question term's rarity among the sentences' windows (a word no passage has weighs
         nothing: it tells no sentence from another)."""
-        return term_rarity([found(set(self.question_terms), cand.window, cand.frame) for cand in self.candidates])
+        return term_rarity(self.windows)
 
     def fill_mentions(self) -> None:
         """Fill each candidate's ``mentions`` (the publications its title and window name), once."""
