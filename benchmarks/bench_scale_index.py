@@ -294,7 +294,7 @@ def first(folder: Path, kind: str | None) -> dict:
     text, vector = "interest rates bundesbank march", _text_vector("cold")
     index = CorpusIndex.open(folder / "index", SyntheticEmbedder({text: vector}), vector_limits=_limits(kind, n))
     t2 = time.perf_counter()
-    result = Retriever.from_settings(index, Settings()).search(text, Settings().k)
+    result = Retriever.from_settings(index, Settings()).search(text, Settings().retrieval.k)
     t3 = time.perf_counter()
     return {"import_s": round(t1 - t0, 3), "open_s": round(t2 - t1, 3), "first_retrieval_s": round(t3 - t2, 3),
             "passages": len(result.passages), "rss": _rss()}
@@ -347,7 +347,7 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
     def run(nprobe: int | None, queries: int, full: bool = True) -> dict:
         index = CorpusIndex.open(folder / "index", embedder, vector_limits=_limits(kind, n, nprobe))
         retriever = Retriever.from_settings(index, Settings())
-        k = Settings().k
+        k = Settings().retrieval.k
         retriever.search(qtexts[0], k)  # warm-up: the index is loaded (memory-mapped) by the first search
         hybrid, dense, lexical, hits = [], [], [], 0
         for text, vector, want in zip(qtexts[:queries], qvectors[:queries], truth[:queries]):
@@ -358,7 +358,7 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
             got = index.dense_search(vector, 10)
             t2 = time.perf_counter()
             if full:
-                index.lexical_search(text, Settings().candidates)
+                index.lexical_search(text, Settings().retrieval.candidates)
             t3 = time.perf_counter()
             hybrid.append(t1 - t0)
             dense.append(t2 - t1)
@@ -381,7 +381,7 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
         """BM25 with the frequent-term limit at several values against every word kept (None), 100 queries."""
         from index.settings import IndexingSettings
 
-        depth = Settings().candidates
+        depth = Settings().retrieval.candidates
         full = {}
         rows = []
         for cap in (None, 20_000, IndexingSettings().bm25_max_term_postings, 100_000):

@@ -114,7 +114,7 @@ def _seed(cache: DraftCache, assistant: Assistant, plain_assistant: Assistant, s
     from rag.prompts import plain_messages
 
     seeded = skipped = 0
-    max_tokens = assistant.settings.max_answer_tokens
+    max_tokens = assistant.settings.llm.max_answer_tokens
     for path in paths:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data["models"]["llm"] != cache.id:
