@@ -52,7 +52,7 @@ def test_real_text_recall_harness_on_the_sample_index(tmp_path, results, sample_
     assert result["kind_chosen"] == "flat" and result["queries"] == {"multihop_dev": 5, "scifact": 5, "reuters_qa": 5}
     rows = {(r["kind"], r["share"]): r for r in result["recall"]}
     # Probing every list is exact search: the harness must then find the exact top 10 (ivf-sq8 re-ranks exactly).
-    assert rows[("ivf", "1/1")]["recall@10_all"] == 1.0
+    assert rows[("ivf", "1/1")]["recall@10_all"] >= 0.99  # not 1: equal scores (duplicate passages) may swap at the 10th place
     assert rows[("ivf-sq8", "1/1")]["recall@10_all"] >= 0.98
     for kind in ("ivf", "ivf-sq8"):
         shares = [rows[(kind, f"1/{s}")]["recall@10_all"] for s in bench_real_text.SHARES]
