@@ -18,6 +18,10 @@ from rag.generator import YesNo, YesNoReader
 from rag.judge import JUDGE_SYSTEM
 
 
+class MissingReading(Exception):
+    """A reading the cache lacks, with no live model to ask (the run stops: its numbers would be wrong)."""
+
+
 SAVE_EVERY = 20
 """New readings after which the file is written (runs are split to fit the shared lock's 15-minute holds)."""
 
@@ -47,7 +51,7 @@ class CachedReader:
             self.hits += 1
             return YesNo(cached["margin"], cached["text"], cached["how"])
         if self.live_factory is None:
-            raise SystemExit("a judge reading is not in the cache and no live model was given (--judge-live)")
+            raise MissingReading("a judge reading is not in the cache and no live model was given (--judge-live)")
         if self._live is None:
             self._live = self.live_factory()
         started = time.perf_counter()

@@ -112,9 +112,15 @@ def with_settings(settings: Settings, changes: Sequence[tuple[str, object]]) -> 
     return settings
 
 
-def _queries(record: dict) -> list[dict]:
+def _queries(record: dict, per_type: int | None = None) -> list[dict]:
+    """The record's queries; ``per_type``: only the first N of each question type among them, in file order."""
     wanted = {r["id"] for r in record["answers"]["answers"]}
-    return [q for q in load_queries(record["queries_file"]) if q["id"] in wanted]
+    rows = [q for q in load_queries(record["queries_file"]) if q["id"] in wanted]
+    if per_type:
+        counts: dict[str, int] = {}
+        rows = [q for q in rows if counts.setdefault(q["question_type"], 0) < per_type
+                and not counts.update({q["question_type"]: counts[q["question_type"]] + 1})]
+    return rows
 
 
 def _row(name: str, summary: dict) -> str:
@@ -158,6 +164,9 @@ def main() -> int:
                         help="also answer, with the real model (--model), the queries of the record's queries file "
                              "that it lacks (a --per-type record grown to the whole split); with --json, the "
                              "written record holds them all")
+    parser.add_argument("--per-type", type=int, metavar="N",
+                        help="replay only the first N recorded queries of each question type (a fixed stratified "
+                             "sample; the recorded row printed beside it is the whole record's)")
     parser.add_argument("--judge-cache", metavar="FILE",
                         help="with --set entailment_judge=llm: the LLM judge's readings by (premise, claim), read if "
                              "present and written back with the new ones (benchmarks/judge_cache.py)")
@@ -179,7 +188,7 @@ def main() -> int:
         index = CorpusIndex.open(record["index"]["index_dir"], None, create=False)
         settings = with_settings(Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"]),
                                  args.overrides)
-        queries = load_queries(record["queries_file"]) if args.all_queries else _queries(record)
+        queries = load_queries(record["queries_file"]) if args.all_queries else _queries(record, args.per_type)
         stale, live = frozenset(), None
         checks: list[str] = []
         if args.all_queries:

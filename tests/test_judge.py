@@ -314,19 +314,47 @@ def _pair(hypothesis: str) -> tuple[str, str]:
     return p["premise"], p["hypothesis"]
 
 
+CASES = [  # (case, wrong, right): the four errors the issue names, from tests/data/entailment_pairs.json
+    ("relation swap", "Kiln Batteries sued its former supplier Vestra Motors over a breach of contract.",
+     "Kiln Batteries was sued by Vestra Motors over a breach of contract."),
+    ("restated question, right name", "The Kremlin spokesman quoted in the coverage is Sergei Lavrov.",
+     "The Kremlin spokesman quoted in the coverage is Dmitry Peskov."),
+    ("neighbouring item's number", "The Civic Alliance won 14 seats in the district vote.",
+     "Labour took 6 seats in the district vote."),
+    ("negation", "The regulator did not approve the merger of Tellan Mobile and Ostra Networks.",
+     "The regulator approved the merger of Tellan Mobile and Ostra Networks on Thursday."),
+]
+"""Measured with the default model (benchmarks/results/entailment-llm-judge-20261206T044257Z.json, P(Yes)):
+relation swap 0.43 / 0.88, Lavrov 0.73 / Peskov 0.89, neighbour 0.69 / 0.83, negation 0.11 / 0.99."""
+
+
 @pytest.fixture(scope="module")
-def default_judge():
+def default_readings():
     from rag import Assistant
 
-    return LLMJudge(Assistant(Settings(model="default")).generator)
+    judge = LLMJudge(Assistant(Settings(model="default")).generator)
+    pairs = [_pair(h) for _, wrong, right in CASES for h in (wrong, right)]
+    return dict(zip([claim for _, claim in pairs], judge(pairs)))
 
 
-JUDGE_RIGHT_ORDERINGS = [
-    # filled in from benchmarks/results/entailment-llm-judge-*.json: (wrong, right) the judge orders right
-]
-JUDGE_WRONG_ORDERINGS = [
-    # (wrong, right) pairs the judge measurably orders wrong: strict xfail
-]
+@pytest.mark.slow
+@pytest.mark.parametrize("case, wrong, right", CASES, ids=[c[0] for c in CASES])
+def test_the_default_model_as_judge_orders_the_wrong_claim_below_the_right_one(default_readings, case, wrong, right):
+    assert default_readings[wrong] < default_readings[right]
+    assert default_readings[right] >= VerifierSettings().judge_reject  # the right claim is kept
+
+
+@pytest.mark.slow
+def test_the_default_model_as_judge_rejects_the_negation(default_readings):
+    assert default_readings[CASES[3][1]] < VerifierSettings().judge_reject
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="measured: the default model reads these wrong claims as stated (P(Yes) 0.43-0.73, "
+                                       "above judge_reject); docs/decisions/2026-12-06-llm-judge.md")
+@pytest.mark.parametrize("case", [c for c in CASES[:3]], ids=[c[0] for c in CASES[:3]])
+def test_known_failures_the_judge_accepts_the_wrong_claim(default_readings, case):
+    assert default_readings[case[1]] < VerifierSettings().judge_reject
 
 
 # ---- route (c) against the real llama_cpp.server (slow) -----------------------------------------
