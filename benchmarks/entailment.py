@@ -1,6 +1,12 @@
 """The shipped entailment model (rag/entailment.py) on pairs it was not trained on.
 
     flock /tmp/rag-heavy.lock .venv/bin/python benchmarks/entailment.py [--out benchmarks/results/entailment-TS.json]
+    flock /tmp/rag-heavy.lock .venv/bin/python benchmarks/entailment.py --judge llm [--llm-model default] \
+        [--judge-cache benchmarks/results/judge-readings-fixed-default.json] [--out ...]
+
+``--judge llm`` scores the fixed set (1.) with the answering LLM as the judge (rag/judge.py; the readings
+cached by pair, so other thresholds replay without it) instead of the shipped model, at
+``VerifierSettings.judge_reject``, with the seconds per pair it took; 2. and 3. are the model's only.
 
 1. the hand-written fixed set tests/data/entailment_pairs.json: accuracy at 0.5, AUC, per case;
 2. the session-18 reader-labelled citation pairs (benchmarks/data/citation-audit-*-session18.json):
@@ -38,16 +44,20 @@ FIXED = ROOT / "tests" / "data" / "entailment_pairs.json"
 AUDITS = sorted((ROOT / "benchmarks" / "data").glob("citation-audit-*-session18.json"))
 
 
-def fixed_set(model: EntailmentModel) -> dict:
+def fixed_set(model, threshold: float = 0.5) -> dict:
+    """Accuracy at ``threshold`` and AUC on the hand-written pairs; ``model``: anything with ``scores``, or an Entails."""
     pairs = json.loads(FIXED.read_text(encoding="utf-8"))["pairs"]
-    scores = model.scores([(p["premise"], p["hypothesis"]) for p in pairs])
-    right = [(s >= 0.5) == (p["label"] == 1) for s, p in zip(scores, pairs)]
+    score = getattr(model, "scores", model)
+    scores = list(score([(p["premise"], p["hypothesis"]) for p in pairs]))
+    right = [(s >= threshold) == (p["label"] == 1) for s, p in zip(scores, pairs)]
     cases: dict[str, list] = {}
     for p, s, ok in zip(pairs, scores, right):
         cases.setdefault(p["case"], []).append(ok)
     wrong = [{"case": p["case"], "label": p["label"], "score": round(s, 3), "hypothesis": p["hypothesis"]}
              for p, s, ok in zip(pairs, scores, right) if not ok]
-    return {"pairs": len(pairs), "accuracy_at_0.5": round(sum(right) / len(pairs), 4),
+    return {"pairs": len(pairs), "threshold": threshold, "accuracy_at_0.5" if threshold == 0.5 else "accuracy_at_threshold":
+            round(sum(right) / len(pairs), 4),
+            "scores": [round(s, 4) for s in scores],
             "auc": round(auc(scores, [p["label"] for p in pairs]), 4),
             "per_case": {c: f"{sum(v)}/{len(v)}" for c, v in sorted(cases.items())}, "wrong": wrong}
 
@@ -132,12 +142,48 @@ def _r(x):
     return None if x is None else round(x, 4)
 
 
+def llm_fixed_set(args) -> int:
+    from judge_cache import CachedReader
+
+    from rag import Assistant, Settings
+    from rag.judge import LLMJudge
+    from rag.verification import VerifierSettings
+
+    threshold = VerifierSettings().judge_reject
+    cached = CachedReader(args.judge_cache, lambda: Assistant(Settings(model=args.llm_model)).generator, model=args.llm_model)
+    if cached.live_factory is not None and not cached.readings:
+        cached._live = cached.live_factory()
+        cached._live.llm  # load before timing
+    judge = LLMJudge(cached)
+    try:
+        result = fixed_set(judge, threshold)
+    finally:
+        cached.save()
+    sweep = {}
+    pairs = json.loads(FIXED.read_text(encoding="utf-8"))["pairs"]
+    for t in (0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9):
+        sweep[str(t)] = round(sum((s >= t) == (p["label"] == 1) for s, p in zip(result["scores"], pairs)) / len(pairs), 4)
+    report = {"judge": "llm", "llm_model": args.llm_model, "fixed_set": result, "accuracy_by_threshold": sweep,
+              "speed": {**cached.stats(), "cpu": _cpu()}}
+    print(json.dumps({k: v for k, v in report.items()}, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--model", type=Path, default=None, help="a model folder (default: the shipped one)")
+    parser.add_argument("--judge", choices=["model", "llm"], default="model",
+                        help="llm: the fixed set read by the answering LLM (VerifierSettings.entailment_judge=llm)")
+    parser.add_argument("--llm-model", default="default", help="with --judge llm: default, small, or a GGUF path")
+    parser.add_argument("--judge-cache", type=Path, help="with --judge llm: readings by pair (read, and written back)")
     args = parser.parse_args()
+    if args.judge == "llm":
+        return llm_fixed_set(args)
     model = EntailmentModel(args.model, threads=args.threads) if args.model else EntailmentModel(threads=args.threads)
     report = {"model_meta": json.loads(model.folder.joinpath("meta.json").read_text())["heldout_metrics"],
               "fixed_set": fixed_set(model), "citation_audit_session18": audit(model), "speed": speed(model),

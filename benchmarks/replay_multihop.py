@@ -112,9 +112,15 @@ def with_settings(settings: Settings, changes: Sequence[tuple[str, object]]) -> 
     return settings
 
 
-def _queries(record: dict) -> list[dict]:
+def _queries(record: dict, per_type: int | None = None) -> list[dict]:
+    """The record's queries; ``per_type``: only the first N of each question type among them, in file order."""
     wanted = {r["id"] for r in record["answers"]["answers"]}
-    return [q for q in load_queries(record["queries_file"]) if q["id"] in wanted]
+    rows = [q for q in load_queries(record["queries_file"]) if q["id"] in wanted]
+    if per_type:
+        counts: dict[str, int] = {}
+        rows = [q for q in rows if counts.setdefault(q["question_type"], 0) < per_type
+                and not counts.update({q["question_type"]: counts[q["question_type"]] + 1})]
+    return rows
 
 
 def _row(name: str, summary: dict) -> str:
@@ -125,6 +131,17 @@ def _row(name: str, summary: dict) -> str:
             f"{fmt(summary['abstention_rate_null'])}  answerable abstained {fmt(summary['wrong_abstention_rate_answerable'])}"
             f"  cit. precision/recall (gold) {fmt(gold['precision'])}/{fmt(gold['recall'])}"
             f"  citations {summary['citations']['citations']}  sentences left out {summary['citations'].get('left_out', '-')}")
+
+
+def llm_judge(cache: str | None, live_model: str | None):
+    """The LLM entailment judge for a replay: readings from ``cache`` (benchmarks/judge_cache.py), the rest read
+    by the real model ``live_model`` (None: a reading the cache lacks is an error). Returns (judge, cache)."""
+    from benchmarks.judge_cache import CachedReader
+    from rag.judge import LLMJudge
+
+    live = (lambda: Assistant(Settings(model=live_model)).generator) if live_model else None
+    cached = CachedReader(cache, live, model=live_model or "")
+    return LLMJudge(cached), cached
 
 
 def main() -> int:
@@ -147,6 +164,15 @@ def main() -> int:
                         help="also answer, with the real model (--model), the queries of the record's queries file "
                              "that it lacks (a --per-type record grown to the whole split); with --json, the "
                              "written record holds them all")
+    parser.add_argument("--per-type", type=int, metavar="N",
+                        help="replay only the first N recorded queries of each question type (a fixed stratified "
+                             "sample; the recorded row printed beside it is the whole record's)")
+    parser.add_argument("--judge-cache", metavar="FILE",
+                        help="with --set entailment_judge=llm: the LLM judge's readings by (premise, claim), read if "
+                             "present and written back with the new ones (benchmarks/judge_cache.py)")
+    parser.add_argument("--judge-live", action="store_true",
+                        help="with --set entailment_judge=llm: read the pairs the cache lacks with the real model "
+                             "(--model); without it a missing reading is an error")
     parser.add_argument("--tables", action="store_true",
                         help="also print rag eval's answer tables for the replay (its times are the replay's, not generation)")
     args = parser.parse_args()
@@ -162,7 +188,7 @@ def main() -> int:
         index = CorpusIndex.open(record["index"]["index_dir"], None, create=False)
         settings = with_settings(Settings(context_tokens=record["config"]["answer_settings"]["context_tokens"]),
                                  args.overrides)
-        queries = load_queries(record["queries_file"]) if args.all_queries else _queries(record)
+        queries = load_queries(record["queries_file"]) if args.all_queries else _queries(record, args.per_type)
         stale, live = frozenset(), None
         checks: list[str] = []
         if args.all_queries:
@@ -174,12 +200,23 @@ def main() -> int:
             live = live or Assistant(settings.with_overrides(model=args.model)).generator
             print(f"{len(stale)} of {len(queries)} prompts changed")
         generator = RecordedDrafts(drafts, live, stale | frozenset(checks))
-        assistant = Assistant(settings, index=index, generator=generator)
-        replayed = evaluate_answers(assistant, queries)
+        judge = cached = None
+        if settings.verification.entailment_judge == "llm":
+            judge, cached = llm_judge(args.judge_cache, args.model if args.judge_live else None)
+        assistant = Assistant(settings, index=index, generator=generator, judge=judge)
+        try:
+            replayed = evaluate_answers(assistant, queries)
+        finally:
+            if cached is not None:
+                cached.save()
         print(f"{Path(path).name}: {len(answers)} queries ({generator.missing} prompts without a recorded draft, "
               f"{generator.regenerated} answered again by the model: {len(stale)} changed prompts, the rest checks)")
         print("  " + _row("recorded", record["answers"]["systems"]["verified"]))
         print("  " + _row("replayed", replayed["systems"]["verified"]))
+        if judge is not None:
+            verified = sum(1 for r in replayed["answers"] if r.get("draft"))
+            print(f"  judge: {judge.pairs} pairs asked over {len(replayed['answers'])} queries "
+                  f"({judge.pairs / max(1, len(replayed['answers'])):.2f} a query, {verified} drafts); {json.dumps(cached.stats())}")
         if checks:
             regenerated = {r["query"]: r["draft"] for r in replayed["answers"]}
             same = sum(regenerated[q] == drafts[q] for q in checks)

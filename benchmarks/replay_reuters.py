@@ -17,13 +17,18 @@ import glob
 import json
 
 from benchmarks.bench_common import ROOT
-from benchmarks.replay_multihop import RecordedDrafts
+from benchmarks.replay_multihop import RecordedDrafts, _setting, llm_judge, with_settings
 from rag import Assistant, Settings
 from rag.evaluation.metrics import judge_answer
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=["dev", "test"], action="append")
+    parser.add_argument("--set", type=_setting, action="append", default=[], metavar="NAME=VALUE", dest="overrides",
+                        help="a Settings field changed for the replay (as in benchmarks.replay_multihop)")
+    parser.add_argument("--judge-cache", metavar="FILE", help="with --set entailment_judge=llm: the judge's readings (read and written back)")
+    parser.add_argument("--judge-live", action="store_true", help="read the pairs the cache lacks with the real model (--model)")
+    parser.add_argument("--model", default="default", help="the live judge's model")
     args = parser.parse_args()
     questions = {q["id"]: q for q in json.loads((ROOT / "benchmarks/data/reuters_qa.json").read_text())["questions"]}
     for split in args.split or ["dev", "test"]:
@@ -36,7 +41,11 @@ def main() -> int:
         for path in files:
             record = json.loads(open(path).read())
             drafts = {questions[row["id"]]["question"]: row["draft"] for row in record["records"]}
-            assistant = Assistant(Settings(index_dir=record["index"]["index_dir"]), generator=RecordedDrafts(drafts))
+            settings = with_settings(Settings(index_dir=record["index"]["index_dir"]), args.overrides)
+            judge = cached = None
+            if settings.verification.entailment_judge == "llm":
+                judge, cached = llm_judge(args.judge_cache, args.model if args.judge_live else None)
+            assistant = Assistant(settings, generator=RecordedDrafts(drafts), judge=judge)
             for row in record["records"]:
                 q = questions[row["id"]]
                 answer = assistant.ask(q["question"])
@@ -51,6 +60,10 @@ def main() -> int:
                     tally["unanswerable_abstained"] += answer.abstained
                 if answer.abstained != row["abstained"]:
                     changed.append(f"{row['id']} abstained {row['abstained']} -> {answer.abstained} (right: {right})")
+            if cached is not None:
+                cached.save()
+                tally["judge_pairs"] = tally.get("judge_pairs", 0) + judge.pairs
+                tally["judge"] = cached.stats()
         print(f"{split}: {json.dumps(tally)}")
         for line in changed:
             print("   ", line)

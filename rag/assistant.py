@@ -27,6 +27,9 @@ from .errors import RagError
 from .generator import Generator, LazyGenerator, LlamaGenerator
 from .models import model_id, resolve_model
 from .entailment import EntailmentModel
+from .judge import ENTAILMENT_JUDGES, LLMJudge
+from .prompts import choice
+from .verification import Entails
 from .pipeline import AnswerPipeline, AnswerStream, is_refusal, with_page
 from .retrieval import Retriever
 from .settings import Settings
@@ -44,12 +47,16 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, index_dir: str | Path | None = None,
                  model: str | None = None, index: CorpusIndex | None = None, embedder: Embedder | None = None,
-                 generator: Generator | None = None, entailment: "EntailmentModel | None" = None) -> None:
+                 generator: Generator | None = None, entailment: "EntailmentModel | None" = None,
+                 judge: "LLMJudge | None" = None) -> None:
+        """``judge``: the LLM entailment judge (``entailment_judge = "llm"``); by default one that asks this
+        assistant's generator (the local model, or the ``llm_url`` server)."""
         self.settings = (settings or Settings()).with_overrides(index_dir=index_dir, model=model)
         self._index = index
         self._embedder = embedder
         self._generator = generator
         self._entailment = entailment
+        self._judge = judge
         self._lock = threading.Lock()
         # What answers (streams, conversations) generate with: the model is resolved on first use.
         self._answer_generator = LazyGenerator(lambda: self.generator, lambda: self.model_id)
@@ -91,8 +98,24 @@ class Assistant:
     @property
     def pipeline(self) -> AnswerPipeline:
         """The steps before and after generation (:mod:`rag.pipeline`) over this index and settings."""
-        return AnswerPipeline(self.index, self.settings,
-                              self.entailment.scores if self.settings.verification.verify_entailment else None)
+        return AnswerPipeline(self.index, self.settings, self._entails())
+
+    def _entails(self) -> Entails | None:
+        """The entailment rules' judge: none (``verify_entailment`` off), the shipped model, or the LLM."""
+        verification = self.settings.verification
+        if not verification.verify_entailment:
+            return None
+        if choice("entailment_judge", verification.entailment_judge, ENTAILMENT_JUDGES) == "llm":
+            return self.judge
+        return self.entailment.scores
+
+    @property
+    def judge(self) -> LLMJudge:
+        """The LLM judge of the entailment rules: the answering model asked Yes or No (made on first use)."""
+        with self._lock:
+            if self._judge is None:
+                self._judge = LLMJudge(lambda: self.generator)
+            return self._judge
 
     @property
     def entailment(self) -> EntailmentModel:

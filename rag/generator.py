@@ -13,17 +13,19 @@ message (:class:`KVSnapshots`) and restores it when the prompt switches.
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import re
 import resource
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence, runtime_checkable
 
 from .errors import ContextOverflowError, ModelLoadError
 
-__all__ = ["Generator", "LazyGenerator", "LlamaGenerator", "Message", "loaded"]
+__all__ = ["Generator", "LazyGenerator", "LlamaGenerator", "Message", "YesNo", "YesNoReader", "loaded"]
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 
@@ -162,6 +164,34 @@ class KVSnapshots:
                                     llama_state_size=written, seed=getattr(llm, "_seed", 0))
 
 
+@dataclass(frozen=True)
+class YesNo:
+    """How a model began its reply to a Yes/No question (:mod:`rag.judge`)."""
+
+    margin: float | None
+    """How much more it would begin with "Yes" than with "No": the difference of the two tokens' logits
+    (a local model) or log-probabilities (a server's ``top_logprobs``) at the first reply position;
+    None when only the reply's text was read."""
+    text: str = ""
+    """The reply (one token)."""
+    how: str = "logits"
+    """``logits``, ``logprobs`` or ``reply text`` (the server gave no log-probabilities: 1 or 0)."""
+
+    @property
+    def probability(self) -> float:
+        """P(Yes) against No: the logistic of ``margin``; from the text alone, 1.0 for a "Yes", else 0.0."""
+        if self.margin is None:
+            return 1.0 if self.text.strip().lower().startswith("yes") else 0.0
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, self.margin))))
+
+
+@runtime_checkable
+class YesNoReader(Protocol):
+    """A model that can be asked a Yes/No question and say how it began its reply."""
+
+    def yes_no(self, messages: Sequence[Message]) -> YesNo: ...
+
+
 @runtime_checkable
 class Generator(Protocol):
     """Streams the reply to a chat as text pieces."""
@@ -215,6 +245,7 @@ class LlamaGenerator:
         self._load_lock = threading.Lock()
         self.lock = threading.Lock()  # held for the whole of a generation
         self.snapshots = KVSnapshots()
+        self._yes_no_ids: tuple[int, int] | None = None
 
     @property
     def llm(self):
@@ -252,6 +283,43 @@ class LlamaGenerator:
     def count_tokens(self, text: str) -> int:
         # Document text is plain text: a "<|im_end|>" in it is characters, never a special token.
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def yes_no(self, messages: Sequence[Message]) -> YesNo:
+        """The model's first reply token to ``messages`` and the margin of "Yes" over "No" there: the
+        difference of the two tokens' logits, read by a logits processor (no ``logits_all``). Holds
+        :attr:`lock` like :meth:`stream`, so it never runs while an answer is generated, and switches
+        to the KV snapshot of its own system message, so the fixed judge prompt is evaluated once."""
+        from llama_cpp import LogitsProcessorList
+
+        llm = self.llm
+        if self._yes_no_ids is None:
+            self._yes_no_ids = tuple(llm.tokenize(word.encode("utf-8"), add_bos=False)[0] for word in ("Yes", "No"))
+        yes, no = self._yes_no_ids
+        margins: list[float] = []
+
+        def record(_input_ids, logits):
+            if not margins:  # the first reply position only
+                margins.append(float(logits[yes] - logits[no]))
+            return logits
+
+        with self.lock:
+            system = messages[0]["content"] if messages and messages[0].get("role") == "system" else ""
+            self.snapshots.switch(llm, system)
+            completed = False
+            try:
+                reply = llm.create_chat_completion(messages=plain_messages(messages), max_tokens=1, temperature=0.0,
+                                                   top_k=1, logits_processor=LogitsProcessorList([record]))
+                completed = True
+            except ValueError as exc:
+                if "context window" in str(exc) or "exceed" in str(exc):
+                    raise ContextOverflowError(f"the judge's prompt does not fit the model's {self.n_ctx}-token "
+                                               f"context ({exc})") from exc
+                raise
+            finally:
+                if not completed:
+                    self.snapshots.forget()
+        text = reply["choices"][0]["message"].get("content") or ""
+        return YesNo(margins[0] if margins else None, text, "logits" if margins else "reply text")
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 256) -> Iterator[str]:
         """Yield the reply piece by piece; closing the iterator stops generation."""

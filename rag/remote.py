@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .errors import ContextOverflowError, LLMAuthError, LLMServerError, LLMTimeoutError, LLMUnreachableError, SettingsError
-from .generator import Message, plain_messages
+from .generator import Message, YesNo, plain_messages
 from .settings import FIELD_ENVIRONMENT, LLMSettings, Settings, llm_url_problem
 
 __all__ = ["OpenAIGenerator"]
@@ -45,6 +45,10 @@ non-English text), and underestimating lets a prompt through that the server the
 MESSAGE_OVERHEAD_TOKENS = 8
 """Tokens a chat template adds per message (role header, end marker; ChatML takes 5, Llama 3 takes 7),
 counted once more for the header of the reply."""
+
+JUDGE_TOP_LOGPROBS = 5
+"""Alternatives asked for at the judge's one reply token (``top_logprobs``): "Yes" and "No" are among the
+first few whenever the model follows the Yes/No instruction."""
 
 ERROR_TEXT_CHARS = 200
 """The server's own error message is quoted up to this many characters: enough for its reason, one line."""
@@ -86,6 +90,8 @@ class OpenAIGenerator:
         self.n_ctx = n_ctx
         self.extra_sampling = dict(LLAMA_SAMPLING)
         self._tokenizer: tuple[str, str] | None | bool = False  # False: not probed yet; None: the server has none
+        self.logprobs = True
+        """Whether judge requests ask for ``logprobs`` (False once the server refused them)."""
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=min(connect_timeout, self.timeout)),
                                     follow_redirects=False, trust_env=False)  # no proxy or netrc from the environment
@@ -191,6 +197,42 @@ class OpenAIGenerator:
             raise LLMServerError(f"the LLM server at {self.where} answered JSON that is not a chat completion") from None
         if isinstance(text, str) and text:
             yield text
+
+    # ---- the judge (rag.judge) ---------------------------------------------------------
+    def yes_no(self, messages: Sequence[Message]) -> YesNo:
+        """The server's one-token reply to ``messages`` (a chat completion, ``max_tokens`` 1, greedy) and,
+        when it returns ``logprobs``/``top_logprobs`` (llama_cpp.server, llama-server, vLLM, OpenAI do), the
+        margin of "Yes" over "No" in log-probability. A server that gives none is read from the reply's text
+        (``how`` "reply text": 1 or 0). A server that refuses the fields (HTTP 4xx/5xx naming logprobs) is
+        asked again without them, and never again with them. Errors are those of :meth:`stream`."""
+        sent = plain_messages(messages)
+        for _ in range(3):
+            body = {"model": self.model_name(), "messages": sent, "max_tokens": 1, "temperature": 0.0, "stream": False,
+                    **self.extra_sampling}
+            if self.logprobs:
+                body.update(logprobs=True, top_logprobs=JUDGE_TOP_LOGPROBS)
+            response = self._send("POST", f"{self.url}/chat/completions", body)
+            if response.status_code < 300:
+                return self._yes_no_reply(response)
+            text = _error_text(response)
+            if response.status_code in (400, 422, 500) and self.logprobs and "logprob" in text.lower():
+                self.logprobs = False
+                continue
+            refused = [name for name in self.extra_sampling if name in text.lower()]
+            if response.status_code == 400 and refused:
+                self.extra_sampling = {}
+                continue
+            raise self._http_error(response, text, "chat/completions")
+        raise self._http_error(response, text, "chat/completions")
+
+    def _yes_no_reply(self, response: httpx.Response) -> YesNo:
+        try:
+            choice = json.loads(response.read())["choices"][0]
+            text = (choice.get("message") or {}).get("content") or ""
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise LLMServerError(f"the LLM server at {self.where} answered JSON that is not a chat completion") from None
+        margin = _yes_no_margin(choice.get("logprobs"))
+        return YesNo(margin, text, "reply text" if margin is None else "logprobs")
 
     # ---- the model --------------------------------------------------------------------
     def model_name(self) -> str:
@@ -310,6 +352,27 @@ class OpenAIGenerator:
             return LLMServerError(f"the LLM server at {self.where} has no {urlsplit(self.url).path}/{endpoint} "
                                   f"({quoted}); --llm-url should be the API base, e.g. http://127.0.0.1:8080/v1")
         return LLMServerError(f"the LLM server at {self.where} answered {quoted}")
+
+
+def _yes_no_margin(logprobs) -> float | None:
+    """log P("Yes") - log P("No") at the first reply token of a chat completion's ``logprobs``
+    (``{"content": [{"token", "logprob", "top_logprobs": [...]}]}``); a word missing from the
+    alternatives counts as likely as the least likely one listed (a bound). None without both bounds."""
+    try:
+        first = logprobs["content"][0]
+        listed = [(str(t["token"]), float(t["logprob"])) for t in first.get("top_logprobs") or []]
+        listed.append((str(first["token"]), float(first["logprob"])))
+    except (TypeError, KeyError, IndexError, ValueError):
+        return None
+    best: dict[str, float] = {}
+    for token, logprob in listed:
+        word = token.strip().lower()
+        if word in ("yes", "no"):
+            best[word] = max(logprob, best.get(word, -math.inf))
+    if not best:
+        return None
+    floor = min(logprob for _, logprob in listed)
+    return best.get("yes", floor) - best.get("no", floor)
 
 
 def _sse_data(response: httpx.Response) -> Iterator[str]:

@@ -23,9 +23,9 @@ what an answer must carry: the pure functions behind three rules). docs/VERIFIER
 from .claims import MARKER, split_claims, strip_markers
 from .rules import NOT_IN_PASSAGES_RULES, RULES, Rule
 from .settings import VerifierSettings
-from .state import Embed, Entails
+from .state import Embed, Entails, EntailsUnavailable, Readings
 from .support import claim_support, is_conclusion
 from .verify import Attribution, attribute, best_quotes
 
 __all__ = ["Attribution", "attribute", "best_quotes", "claim_support", "is_conclusion", "MARKER", "NOT_IN_PASSAGES_RULES", "RULES", "Rule",
-           "split_claims", "strip_markers", "VerifierSettings", "Embed", "Entails"]
+           "split_claims", "strip_markers", "VerifierSettings", "Embed", "Entails", "EntailsUnavailable", "Readings"]

@@ -211,6 +211,8 @@ class Claim:
     """Passage number -> candidate cited, as the decision rules propose it."""
     chosen_by: str = ""
     """The rule that proposed ``chosen``."""
+    judge_missed: bool = False
+    """The entailment judge should have read it but was unavailable (the word-overlap rules decided)."""
     rejection: str | None = None
     """Why the entailment model rejected the quotes chosen (rule ``quote_entails_claim``)."""
     verdict: str | None = None

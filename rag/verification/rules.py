@@ -28,8 +28,6 @@ from typing import Callable
 
 import numpy as np
 
-from index import split_sentences
-
 from ..questions import asks_for_a_name
 from ..sources import named_sources
 from ..text import REPORTING_TERMS, VERDICT_TERMS, stemmed_terms
@@ -38,7 +36,7 @@ from .content import framing_terms, not_answered, publication_terms, question_na
 from .state import Verification
 from .support import bearing, best_by_passage, body_missing_numbers, claim_support, cover, found, from_named
 
-__all__ = ["RULES", "Rule", "rules_of", "NAMES_NOTHING", "NO_PASSAGE", "NOT_IN_PASSAGES_RULES"]
+__all__ = ["RULES", "Rule", "rules_of", "NAMES_NOTHING", "NO_PASSAGE", "NOT_IN_PASSAGES_RULES", "entailment_candidates"]
 
 NO_PASSAGE = "no passage says this"
 NAMES_NOTHING = "it names no one and nothing the question does not: it does not answer who or which"
@@ -218,38 +216,47 @@ def best_passage(v: Verification, claim: Claim) -> None:
 
 
 def quote_entails_claim(v: Verification, claim: Claim) -> None:
-    """With an entailment model (``verify_entailment``), keeps of the proposed quotes only those the
-    model reads as stating the claim (probability >= ``entailment_reject``); when none does, the
-    claim is left out, unless ``passage_entails_claim`` finds another sentence. Facts only.
+    """With an entailment judge (``verify_entailment``; ``entailment_judge``: the shipped model or the
+    answering LLM), keeps of the proposed quotes only those the judge reads as stating the claim
+    (probability >= ``entailment_reject``, or ``judge_reject`` for the LLM); when none does, the claim
+    is left out, unless ``passage_entails_claim`` finds another sentence. Facts only. Only the proposed
+    quotes are read. A judge that is unavailable (its server failed) leaves the quotes as proposed.
 
     Example: "Daimler earned 1.2 billion" cited to "Daimler earned 4.1 billion; its truck unit earned
     1.2 billion" goes (the right article, the wrong subject).
 
-    Effect: on MultiHop-RAG dev (250 recorded drafts) strict 0.648 -> 0.396, gold citation precision 0.780
-    -> 0.834 (docs/decisions/2026-12-06-entailment-in-verification.md); off by default. Removed with
-    the model off (the default): no change on any set."""
-    if claim.verdict is None and v.entailment is not None and claim.fact:
-        stated = {n: j for n, j in claim.chosen.items() if v.entailment.get((claim.index, j), 0.0) >= v.settings.entailment_reject}
-        if claim.chosen and not stated:
-            p = max(v.entailment.get((claim.index, j), 0.0) for j in claim.chosen.values())
-            claim.rejection = f"the quoted sentence does not state this (entailment {p:.2f})"
+    Effect: on MultiHop-RAG dev (250 recorded drafts), with the model, strict 0.648 -> 0.396, gold
+    citation precision 0.780 -> 0.834 (docs/decisions/2026-12-06-entailment-in-verification.md); with
+    the LLM judge, docs/decisions/2026-12-06-llm-judge.md; off by default. Removed with the judge off
+    (the default): no change on any set."""
+    if claim.verdict is None and v.entails is not None and claim.fact and claim.chosen:
+        read = v.entailment_of(claim, list(claim.chosen.values()))
+        if read is None:
+            return  # the judge is unavailable: the word-overlap rules decide
+        stated = {n: j for n, j in claim.chosen.items() if read[j] >= v.settings.reject_threshold}
+        if not stated:
+            claim.rejection = f"the quoted sentence does not state this (entailment {max(read.values()):.2f})"
         claim.chosen = stated
 
 
 def passage_entails_claim(v: Verification, claim: Claim) -> None:
-    """With an entailment model, proposes for a fact claim with no quote the allowed passage sentence
-    the model reads as stating it with probability >= ``entailment_accept``.
+    """With an entailment judge, proposes for a fact claim with no quote the allowed passage sentence
+    the judge reads as stating it with probability >= ``entailment_accept`` (``judge_accept`` for the
+    LLM). It reads the sentences ``cited_passage`` could have kept and the ``entailment_candidates``
+    best-ranked allowed sentences (:func:`entailment_candidates`), and only for claims no quote holds.
 
     Example: "The Kremlin spokesman quoted in the coverage is Dmitry Peskov." against "... Kremlin
     spokesman Dmitry Peskov said." (a restated question the word overlap misses).
 
-    Effect: +4 sentences kept, no answer changed on MultiHop-RAG dev (same record); off by default. Removed
-    with the model off (the default): no change on any set."""
-    if claim.verdict is None and v.entailment is not None and claim.fact and not claim.chosen:
-        scored = [(p, j) for (i, j), p in v.entailment.items() if i == claim.index and claim.allowed[j]]
+    Effect: with the model, +4 sentences kept, no answer changed on MultiHop-RAG dev (same record); with
+    the LLM judge, docs/decisions/2026-12-06-llm-judge.md; off by default. Removed with the judge off
+    (the default): no change on any set."""
+    if claim.verdict is None and v.entails is not None and claim.fact and not claim.chosen:
+        read = v.entailment_of(claim, entailment_candidates(v, claim))
+        scored = [(p, j) for j, p in (read or {}).items() if claim.allowed[j]]
         if scored:
             p, j = max(scored)
-            if p >= v.settings.entailment_accept:
+            if p >= v.settings.accept_threshold:
                 claim.chosen, claim.chosen_by, claim.rejection = {v.candidates[j].passage_number: j}, "passage_entails_claim", None
 
 
@@ -491,31 +498,13 @@ def rules_of(stage: str, disabled: frozenset[str] = frozenset()) -> list[Rule]:
     return [r for r in RULES if r.stage == stage and (not r.switchable or r.name not in disabled)]
 
 
-# ---- the entailment model's readings (read once, in one batch, before the decide stage) ---------
+# ---- the sentences the entailment rules read ----------------------------------------------------
 
-def premise(cand: Candidate) -> str:
-    """What the entailment model reads as the passage's statement: the sentence with the one before it
-    ("It opens in June." needs its subject) and the article's title."""
-    before = split_sentences(cand.before)
-    previous = cand.before[before[-1].start:before[-1].end] if before else ""
-    return f"{cand.passage.title}. {previous} {cand.text}".strip()
-
-
-def read_entailment(v: Verification) -> dict[tuple[int, int], float] | None:
-    """P(sentence j states claim i) for the pairs the entailment rules need, in one batch: for each fact
-    claim, every sentence ``cited_passage`` could keep, and its ``entailment_candidates`` best-ranked
-    allowed sentences (the support blend before the lexical floor) that a rescue could cite."""
-    if v.entails is None:
-        return None
-    wanted: list[tuple[int, int]] = []
-    for claim in v.claims:
-        if not claim.fact:
-            continue
-        keepable = [j for j in claim.best.values() if claim.scores[j] >= v.settings.keep_threshold]
-        rank = np.where(claim.allowed, claim.blend, 0.0)
-        ranked = [int(j) for j in np.argsort(-rank)[: v.settings.entailment_candidates] if rank[j] > 0]
-        wanted += [(claim.index, j) for j in dict.fromkeys(keepable + ranked)]
-    if not wanted:
-        return {}
-    probabilities = v.entails([(premise(v.candidates[j]), v.claims[i].body) for i, j in wanted])
-    return {pair: float(p) for pair, p in zip(wanted, probabilities)}
+def entailment_candidates(v: Verification, claim: Claim) -> list[int]:
+    """The sentences ``passage_entails_claim`` reads for ``claim``: every sentence ``cited_passage`` could
+    keep (support >= ``keep_threshold``, best of its passage), then its ``entailment_candidates``
+    best-ranked allowed sentences (the support blend before the lexical floor)."""
+    keepable = [j for j in claim.best.values() if claim.scores[j] >= v.settings.keep_threshold]
+    rank = np.where(claim.allowed, claim.blend, 0.0)
+    ranked = [int(j) for j in np.argsort(-rank)[: v.settings.entailment_candidates] if rank[j] > 0]
+    return list(dict.fromkeys(keepable + ranked))

@@ -95,11 +95,31 @@ class VerifierSettings:
     0.548); the model misses exactly the relation errors it was meant for
     (docs/decisions/2026-12-06-entailment-in-verification.md)."""
 
+    entailment_judge: str = "model"
+    """Who reads the entailment rules' pairs when ``verify_entailment`` is on: ``model``, the shipped
+    cross-encoder (thresholds ``entailment_reject`` / ``entailment_accept``), or ``llm``, the answering
+    LLM asked Yes or No per pair (rag/judge.py; with ``llm_url``, the server; thresholds ``judge_reject`` /
+    ``judge_accept``). The LLM judge separates the hand-written pairs far better (AUC 0.95 against the
+    model's 0.73) but changed no answer on MultiHop-RAG dev (60 queries, 15 per type) or Reuters dev at
+    ``judge_reject`` 0.35, and costs about 3 s a pair with the default model on 2 cores
+    (docs/decisions/2026-12-06-llm-judge.md); ``verify_entailment`` stays off."""
+
     entailment_reject: float = 0.5
     """Probability below which the entailment model's reading of a quote does not support the sentence citing it."""
 
     entailment_accept: float = 0.9
     """Probability from which a passage sentence supports an answer sentence the word-overlap check left out."""
+
+    judge_reject: float = 0.35
+    """With ``entailment_judge = "llm"``: P(Yes) (the logistic of the Yes-minus-No margin at the first reply
+    position) below which the LLM's reading of a quote does not support the sentence citing it. 0.35 (a
+    margin of about -0.6) is the highest that withdrew no right answer on MultiHop-RAG dev and Reuters dev;
+    0.5 withdrew 2 and 1, 0.8 withdrew 16 and 6, and none of them withdrew a wrong answer but at 0.8 one
+    (docs/decisions/2026-12-06-llm-judge.md)."""
+
+    judge_accept: float = 0.9
+    """With ``entailment_judge = "llm"``: P(Yes) from which a passage sentence the LLM reads as stating an
+    answer sentence the word-overlap check left out supports it (rule ``passage_entails_claim``)."""
 
     entailment_candidates: int = 3
     """Sentences per claim the entailment model reads besides those the word-overlap pass keeps."""
@@ -128,7 +148,18 @@ class VerifierSettings:
         """Whether rule ``rule`` applies (not in ``disabled_rules``)."""
         return rule not in self.disabled_rules
 
+    @property
+    def reject_threshold(self) -> float:
+        """The entailment judge's reject threshold: ``judge_reject`` for the LLM, else ``entailment_reject``."""
+        return self.judge_reject if self.entailment_judge == "llm" else self.entailment_reject
+
+    @property
+    def accept_threshold(self) -> float:
+        """The entailment judge's accept threshold: ``judge_accept`` for the LLM, else ``entailment_accept``."""
+        return self.judge_accept if self.entailment_judge == "llm" else self.entailment_accept
+
     @classmethod
     def numeric_fields(cls) -> list[str]:
         """The thresholds: every field but the switches."""
-        return [f.name for f in fields(cls) if f.name not in ("verify_entailment", "check_question_names", "disabled_rules")]
+        return [f.name for f in fields(cls)
+                if f.name not in ("verify_entailment", "entailment_judge", "check_question_names", "disabled_rules")]

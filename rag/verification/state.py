@@ -8,6 +8,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from index import split_sentences
+
 from ..questions import is_verdict_question
 from ..sources import named_sources
 from ..text import stemmed_terms, term_rarity
@@ -16,11 +18,35 @@ from .claims import Candidate, Claim
 from .settings import VerifierSettings
 from .support import found
 
-__all__ = ["Embed", "Entails", "Verification"]
+__all__ = ["Embed", "Entails", "EntailsUnavailable", "Readings", "Verification", "premise"]
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 Entails = Callable[[Sequence[tuple[str, str]]], Sequence[float]]
-"""(premise, claim) pairs -> the probability that each premise states its claim (:class:`rag.entailment.EntailmentModel`)."""
+"""(premise, claim) pairs -> the probability that each premise states its claim: the shipped
+cross-encoder (:meth:`rag.entailment.EntailmentModel.scores`) or the LLM judge (:class:`rag.judge.LLMJudge`)."""
+
+
+class EntailsUnavailable(Exception):
+    """Raised by an :data:`Entails` that cannot read now (the judge's server failed or timed out): the
+    verification goes on without it, and the claims it would have read are decided by the word-overlap
+    rules (their trace says so)."""
+
+
+class Readings(list):
+    """Probabilities an :data:`Entails` may return with ``how`` each was read (``logits``, ``logprobs``,
+    ``reply text``); a plain list of floats says nothing about it."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.how: list[str] = []
+
+
+def premise(cand: Candidate) -> str:
+    """What the entailment rules read as the passage's statement: the sentence with the one before it
+    ("It opens in June." needs its subject) and the article's title."""
+    before = split_sentences(cand.before)
+    previous = cand.before[before[-1].start:before[-1].end] if before else ""
+    return f"{cand.passage.title}. {previous} {cand.text}".strip()
 
 
 @dataclass(eq=False)
@@ -35,7 +61,13 @@ class Verification:
     entails: Entails | None = None
     claims: list[Claim] = field(default_factory=list)
     entailment: dict[tuple[int, int], float] | None = None
-    """P(candidate j states claim i) for the pairs the entailment rules read; None without a model."""
+    """P(candidate j states claim i) for the pairs the entailment rules have read (:meth:`entailment_of`);
+    None without a model."""
+    entailment_how: dict[tuple[int, int], str] = field(default_factory=dict)
+    """How the judge read each pair, where it said (``reply text``: a server without log-probabilities)."""
+    entailment_unavailable: str | None = None
+    """Why the entailment judge could not read (its server failed); the rules then leave the claims to
+    the word-overlap rules."""
     citations: list[Citation] = field(default_factory=list)
     cited: list[Candidate] = field(default_factory=list)
     """The sentence behind each citation, by number - 1."""
@@ -45,6 +77,35 @@ class Verification:
     """Question terms that are its framing, not content (rule ``question_framing``)."""
     _by_quote: dict[tuple[str, int], int] = field(default_factory=dict)
     _mentions_filled: bool = False
+
+    def __post_init__(self) -> None:
+        if self.entails is not None and self.entailment is None:
+            self.entailment = {}
+
+    def entailment_of(self, claim: Claim, js: Sequence[int]) -> dict[int, float] | None:
+        """P(candidate j states ``claim``) for each of ``js``, reading those not read yet in one call (only
+        the pairs a rule needs are ever read: the LLM judge takes about a second a pair). None without a
+        judge, or when the judge is unavailable (:class:`EntailsUnavailable`): the caller then decides
+        without it, and ``claim.judge_missed`` marks the claim for the trace."""
+        if self.entails is None:
+            return None
+        if self.entailment_unavailable is None:
+            wanted = [j for j in dict.fromkeys(js) if (claim.index, j) not in self.entailment]
+            if wanted:
+                try:
+                    read = self.entails([(premise(self.candidates[j]), claim.body) for j in wanted])
+                except EntailsUnavailable as exc:
+                    self.entailment_unavailable = str(exc) or type(exc).__name__
+                else:
+                    how = getattr(read, "how", None) or [None] * len(wanted)
+                    for j, p, h in zip(wanted, read, how):
+                        self.entailment[(claim.index, j)] = float(p)
+                        if h:
+                            self.entailment_how[(claim.index, j)] = h
+        if self.entailment_unavailable is not None and any((claim.index, j) not in self.entailment for j in js):
+            claim.judge_missed = True
+            return None
+        return {j: self.entailment[(claim.index, j)] for j in js}
 
     @cached_property
     def question_terms(self) -> frozenset[str]:

@@ -37,7 +37,7 @@ def why_left_out(claim: str, conclusion: bool, named: Sequence[str], given: froz
 _KEPT_BECAUSE = {
     "cited_passage": "the passage it cites states it",
     "best_passage": "the passage the model cited does not state it; the cited one does",
-    "passage_entails_claim": "the entailment model reads the cited sentence as stating it",
+    "passage_entails_claim": "the entailment judge reads the cited sentence as stating it",
     "two_sources": "two passages state its parts together",
     "restated_question_alone": "it restates the question, whose parts the cited sentences hold together",
     "conclusion_rests_on_facts": "a verdict, resting on the supported facts of the answer it cites",
@@ -69,9 +69,20 @@ def sentence_checks(v) -> tuple[SentenceCheck, ...]:
             ranked = np.argsort(-_closeness(claim))[: CLOSEST] if v.candidates else []
             js = [int(j) for j in ranked if _closeness(claim)[j] > 0]
             cited = tuple(v.candidates[j].citation(0, float(_closeness(claim)[j])) for j in js)
+        reason += _judge_note(v, claim)
         out.append(SentenceCheck(sentence=claim.text, verdict=verdict, rule=claim.rule, reason=reason,
                                scores=_scores(v, claim, js[:1]), citations=cited))
     return tuple(out)
+
+
+def _judge_note(v, claim) -> str:
+    """What the trace says about the entailment judge for ``claim``: that it was unavailable (the word-overlap
+    rules decided), or that it was read from the server's reply text (no log-probabilities: 1 or 0)."""
+    if claim.judge_missed:
+        return f"; the entailment judge was unavailable ({v.entailment_unavailable}): decided by the word-overlap rules"
+    if any(how == "reply text" for (i, _), how in v.entailment_how.items() if i == claim.index):
+        return "; the judge's reading is its reply text (the server gave no log-probabilities: 1 for Yes, 0 for No)"
+    return ""
 
 
 def _closeness(claim) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 from ..sources import named_sources
 from ..types import Citation, Passage, SentenceCheck
 from .claims import Claim, candidates as candidates_of, claim_body, claims_and_breaks, names_of, relation_of, strip_markers
-from .rules import NO_PASSAGE, read_entailment, rules_of
+from .rules import NO_PASSAGE, rules_of
 from .settings import VerifierSettings
 from .state import Embed, Entails, Verification
 from .support import best_by_passage, body_word_share, claim_support, from_named, is_conclusion
@@ -65,7 +65,8 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
     """Verify and resolve the citations of ``answer`` against ``passages``: the rules of
     :data:`rag.verification.rules.RULES`, walked in order (see that module). ``publications``: the
     index's sources, so that a claim naming one is supported only by what it wrote; ``entails``: an
-    entailment model for the entailment rules; ``overrides``: VerifierSettings fields changed for
+    entailment judge for the entailment rules (the shipped model's ``scores`` or a
+    :class:`rag.judge.LLMJudge`; it reads only the pairs the rules ask for); ``overrides``: VerifierSettings fields changed for
     this call (``anchor_share=0.0``)."""
     settings = _settings(settings, overrides)
     triples = claims_and_breaks(answer)
@@ -117,7 +118,6 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         claim.scores = np.where(claim.allowed, claim.support_any, 0.0)
         claim.best = best_by_passage(claim.scores, v.candidates)
 
-    v.entailment = read_entailment(v)
     decide = rules_of("decide", disabled)
     for claim in v.claims:
         for rule in decide:
