@@ -17,7 +17,7 @@ turn (``VerifierSettings.disabled_rules``) and the recorded raw drafts of five s
   ``benchmarks.sample_qa`` judges them;
 - ``conversations``: the final turn of each conversation of ``tests/data/sample_conversations.json``
   (its standalone question as recorded), judged as ``benchmarks.conversations`` judges it;
-- ``rgb``: the first 50 questions of RGB ``en_fact`` (noise 0, correct rate 0.4, as ``rag eval rgb``),
+- ``rgb``: the first 30 questions of RGB ``en_fact`` (noise 0, correct rate 0.4, as ``rag eval rgb``),
   right when the answer holds the true answer (all answerable; "answered wrong" is every other answer,
   the planted one included).
 
@@ -53,7 +53,7 @@ from rag.verification import RULES
 RESULTS = ROOT / "benchmarks" / "results"
 MULTIHOP = RESULTS / "multihop-queries.dev-20261128T154616Z-all-queries-6c8a33c.json"
 DRAFTS = {
-    "sample": RESULTS / "drafts-sample-default-PENDING.json",
+    "sample": RESULTS / "drafts-sample-default-20261206T044734Z.json",
     "conversations": RESULTS / "drafts-conversations-default-PENDING.json",
     "rgb": RESULTS / "drafts-rgb-default-PENDING.json",
 }
@@ -237,6 +237,33 @@ def _cell(s: dict) -> str:
     return cell
 
 
+WORSE_WHEN = {"right": -1, "wrong_answered": +1, "answerable_abstained": +1, "unanswerable_abstained": -1,
+              "gold_citation_precision": -1, "gold_citation_recall": -1}
+"""How each number moves when removing a rule makes a set worse (docs/decisions/2026-12-06-verifier-rule-pruning.md)."""
+
+
+def changes(base: dict, without: dict) -> tuple[list[str], list[str]]:
+    """The sets that removing a rule makes worse (any number of ``WORSE_WHEN`` moves the wrong way) and
+    those it only makes better, from the "all rules" row ``base`` and the rule's row ``without``."""
+    worse, better = [], []
+    for name, numbers in base.items():
+        moves = [(without[name][key] - numbers[key]) * sign for key, sign in WORSE_WHEN.items()
+                 if numbers.get(key) is not None and without[name].get(key) is not None]
+        if any(m > 1e-12 for m in moves):
+            worse.append(name)
+        elif any(m < -1e-12 for m in moves):
+            better.append(name)
+    return worse, better
+
+
+def _print_changes(table: dict) -> None:
+    base = table["all rules"]
+    for label, row in table.items():
+        if label != "all rules":
+            worse, better = changes(base, row)
+            print(f"{label:<30} removal worse on: {', '.join(worse) or '-'}; only better on: {', '.join(better) or '-'}")
+
+
 def _merge(paths: list[str], out: str | None) -> int:
     parts = [json.loads(Path(p).read_text()) for p in paths]
     first = parts[0]
@@ -252,15 +279,22 @@ def _merge(paths: list[str], out: str | None) -> int:
         print(write_results("ablate-verifier", record))
     for label, row in table.items():
         print(f"{label:<30} " + " | ".join(_cell(row[name]) for name in record["sets"]))
+    _print_changes(table)
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
-    parser.add_argument("--rules", help="only these rules (comma-separated); default every switchable rule")
+    parser.add_argument("--rules", help="only these rules (comma-separated; 'none': the 'all rules' row alone); "
+                                        "default every switchable rule")
+    parser.add_argument("--together", action="append", default=[], metavar="NAME,NAME",
+                        help="also a variant with these rules off together (the rules a pruning removes)")
     parser.add_argument("--index", help="index of the sample corpus for sample/conversations (built in a temp dir when absent)")
     parser.add_argument("--json", help="write the numbers here (default benchmarks/results/ablate-verifier-<UTC>.json)")
+    parser.add_argument("--multihop-record", default=str(MULTIHOP), metavar="JSON",
+                        help="the MultiHop-RAG record replayed (default: the dev drafts; a test record only to report "
+                             "a decision taken on dev, never to tune)")
     parser.add_argument("--merge", nargs="+", metavar="JSON",
                         help="no replay: join the tables of runs over different --rules (each hold of the shared lock "
                              "short) into one results file, after checking their 'all rules' rows agree")
@@ -272,9 +306,11 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown sets: {', '.join(sorted(unknown))}")
     switchable = [r.name for r in RULES if r.switchable]
-    rules = args.rules.split(",") if args.rules else switchable
-    if set(rules) - set(switchable):
-        parser.error(f"not switchable rules: {', '.join(sorted(set(rules) - set(switchable)))}")
+    rules = [] if args.rules == "none" else args.rules.split(",") if args.rules else switchable
+    together = [frozenset(t.split(",")) for t in args.together]
+    named = set(rules).union(*together)
+    if named - set(switchable):
+        parser.error(f"not switchable rules: {', '.join(sorted(named - set(switchable)))}")
 
     t0 = time.perf_counter()
     replays: dict[str, list[Replay]] = {}
@@ -285,7 +321,7 @@ def main() -> int:
             if name in DRAFTS and not DRAFTS[name].is_file():
                 raise Skip(f"no recording {DRAFTS[name].relative_to(ROOT)} (python -m benchmarks.record_drafts --set {name})")
             if name == "multihop":
-                replays[name] = [_multihop(MULTIHOP)]
+                replays[name] = [_multihop(Path(args.multihop_record))]
             elif name == "reuters":
                 replays[name] = _reuters()
             elif name == "rgb":
@@ -302,6 +338,7 @@ def main() -> int:
 
     base = VerifierSettings()
     variants = [("all rules", base)] + [(f"- {rule}", replace(base, disabled_rules=frozenset({rule}))) for rule in rules]
+    variants += [("- " + " - ".join(sorted(t)), replace(base, disabled_rules=t)) for t in together]
     table: dict[str, dict[str, dict]] = {}
     print("per set: right/questions  answerable abstained  unanswerable abstained  answerable answered wrong"
           "  [MultiHop: gold citation precision/recall]")
@@ -309,7 +346,8 @@ def main() -> int:
     for label, verification in variants:
         table[label] = {name: _score(replays[name], verification) for name in sets}
         print(f"{label:<30} " + " | ".join(_cell(table[label][name]) for name in sets), flush=True)
-    records = {"multihop": str(MULTIHOP.relative_to(ROOT)),
+    _print_changes(table)
+    records = {"multihop": str(Path(args.multihop_record).resolve().relative_to(ROOT)),
                "reuters": "benchmarks/results/reuters-dev-product-default-*.json",
                **{name: str(path.relative_to(ROOT)) for name, path in DRAFTS.items()}}
     record = {"sets": sets, "skipped": skipped, "records": {name: records[name] for name in sets},

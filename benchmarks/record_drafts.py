@@ -16,7 +16,7 @@ draft of:
   asked with the standalone question the product's rewrite gave it in the recorded run
   ``benchmarks/results/conversations-default-20261128T114438Z.json`` (the answer prompt holds no
   history: ``rag.conversation``), so no earlier turn is generated again;
-- ``rgb``: the first ``--rgb-limit`` (default 50) questions of RGB ``en_fact``
+- ``rgb``: the first ``--rgb-limit`` (default 30) questions of RGB ``en_fact``
   (``/work/shared/data/rgb/en_fact.json``), each over its own five drawn passages exactly as
   ``rag eval rgb`` asks them (noise rate 0, correct rate 0.4).
 
@@ -43,7 +43,7 @@ from rag.pipeline import AnswerPipeline, AnswerStream, Prepared
 RESULTS = ROOT / "benchmarks" / "results"
 CONVERSATIONS = RESULTS / "conversations-default-20261128T114438Z.json"
 RGB_DATA = Path("/work/shared/data/rgb/en_fact.json")
-RGB_LIMIT = 50
+RGB_LIMIT = 30
 SETS = ("sample", "conversations", "rgb")
 
 
