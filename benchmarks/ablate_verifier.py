@@ -55,7 +55,7 @@ MULTIHOP = RESULTS / "multihop-queries.dev-20261128T154616Z-all-queries-6c8a33c.
 DRAFTS = {
     "sample": RESULTS / "drafts-sample-default-20261206T044734Z.json",
     "conversations": RESULTS / "drafts-conversations-default-PENDING.json",
-    "rgb": RESULTS / "drafts-rgb-default-PENDING.json",
+    "rgb": RESULTS / "drafts-rgb-default-20261206T054253Z.json",
 }
 """The raw drafts of the default model that ``benchmarks.record_drafts`` recorded for these sets."""
 SETS = ("multihop", "reuters", "sample", "conversations", "rgb")
@@ -265,21 +265,33 @@ def _print_changes(table: dict) -> None:
 
 
 def _merge(paths: list[str], out: str | None) -> int:
+    """Join runs over different rules or different sets; a set in several runs must agree on 'all rules'."""
     parts = [json.loads(Path(p).read_text()) for p in paths]
-    first = parts[0]
-    for part in parts[1:]:
-        if part["sets"] != first["sets"] or part["table"]["all rules"] != first["table"]["all rules"]:
-            print(f"cannot merge: the sets or the 'all rules' rows differ ({paths[0]} and another part)")
-            return 1
-    table = {label: row for part in parts for label, row in part["table"].items()}
-    record = {**first, "table": table, "seconds": round(sum(p["seconds"] for p in parts), 1), "merged_from": paths}
+    sets = [name for name in SETS if any(name in part["sets"] for part in parts)]
+    table: dict[str, dict[str, dict]] = {}
+    for path, part in zip(paths, parts):
+        for label, row in part["table"].items():
+            for name, numbers in row.items():
+                if label == "all rules" and name in table.get(label, {}) and table[label][name] != numbers:
+                    print(f"cannot merge: {path} has other 'all rules' numbers on {name}")
+                    return 1
+                table.setdefault(label, {})[name] = numbers
+    incomplete = [label for label, row in table.items() if set(row) != set(sets)]
+    if incomplete:
+        print(f"cannot merge: rows without every set: {', '.join(incomplete)}")
+        return 1
+    record = {"sets": sets, "skipped": {k: v for part in parts for k, v in part.get("skipped", {}).items() if k not in sets},
+              "records": {k: v for part in parts for k, v in part["records"].items()},
+              "stale_prompts": {k: v for part in parts for k, v in part["stale_prompts"].items()},
+              "table": {label: {name: row[name] for name in sets} for label, row in table.items()},
+              "seconds": round(sum(p["seconds"] for p in parts), 1), "merged_from": paths}
     if out:
         Path(out).write_text(json.dumps(record, indent=1))
     else:
         print(write_results("ablate-verifier", record))
-    for label, row in table.items():
-        print(f"{label:<30} " + " | ".join(_cell(row[name]) for name in record["sets"]))
-    _print_changes(table)
+    for label, row in record["table"].items():
+        print(f"{label:<30} " + " | ".join(_cell(row[name]) for name in sets))
+    _print_changes(record["table"])
     return 0
 
 
@@ -295,12 +307,19 @@ def main() -> int:
     parser.add_argument("--multihop-record", default=str(MULTIHOP), metavar="JSON",
                         help="the MultiHop-RAG record replayed (default: the dev drafts; a test record only to report "
                              "a decision taken on dev, never to tune)")
+    parser.add_argument("--drafts", action="append", default=[], metavar="SET=JSON",
+                        help="replay this recording of benchmarks.record_drafts instead of the one named in DRAFTS")
     parser.add_argument("--merge", nargs="+", metavar="JSON",
                         help="no replay: join the tables of runs over different --rules (each hold of the shared lock "
                              "short) into one results file, after checking their 'all rules' rows agree")
     args = parser.parse_args()
     if args.merge:
         return _merge(args.merge, args.json)
+    for item in args.drafts:
+        name, _, path = item.partition("=")
+        if name not in DRAFTS or not path:
+            parser.error(f"--drafts {item}: expected SET=JSON with SET one of {', '.join(DRAFTS)}")
+        DRAFTS[name] = Path(path).resolve()
     sets = [s for s in args.sets.split(",") if s]
     unknown = set(sets) - set(SETS)
     if unknown:
