@@ -54,7 +54,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 MULTIHOP = RESULTS / "multihop-queries.dev-20261128T154616Z-all-queries-6c8a33c.json"
 DRAFTS = {
     "sample": RESULTS / "drafts-sample-default-20261206T044734Z.json",
-    "conversations": RESULTS / "drafts-conversations-default-PENDING.json",
+    "conversations": RESULTS / "drafts-conversations-default-20261206T060159Z.json",
     "rgb": RESULTS / "drafts-rgb-default-20261206T054253Z.json",
 }
 """The raw drafts of the default model that ``benchmarks.record_drafts`` recorded for these sets."""
