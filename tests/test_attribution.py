@@ -546,12 +546,13 @@ WHICH = "Which company is portrayed as an antagonist in a legal trial by Epic Ga
 
 
 def test_an_answer_to_which_that_names_only_what_the_question_names_is_no_answer():
-    # Every word of the restatement is in the passage, so without this rule it would stand, cited.
+    # The restatement adds nothing a passage could state (answers_who_or_which, which rejected it
+    # whole, was removed: docs/decisions/2026-12-06-verifier-rule-pruning.md).
     result = attribute("Epic Games is portrayed as an antagonist in a legal trial by Epic Games [1].", [TRIAL],
                        question=WHICH)
     assert result.citations == () and result.unsupported == (
         "Epic Games is portrayed as an antagonist in a legal trial by Epic Games.",)
-    assert result.reasons == ("it names no one and nothing the question does not: it does not answer who or which",)
+    assert result.reasons == ("no passage says this",)
     # Naming someone the question does not is an answer, checked as any other.
     named = attribute("Google touted the superior architecture of its Gemini model [1].", [TRIAL], question=WHICH)
     assert named.unsupported == () and named.citations[0].quote.startswith("Google touted")
@@ -579,8 +580,10 @@ def test_the_assistant_abstains_on_a_restatement_that_names_no_one(sample_index)
     settings = Settings(index_dir=sample_index.path)
     empty = Assistant(settings, index=sample_index, generator=ScriptedGenerator(restated)).ask(question)
     assert empty.abstained and [c.sentence for c in empty.left_out] == [restated.replace(" [1]", "")]
-    assert [c.reason for c in empty.left_out] == ["it names no one and nothing the question does not: it does not answer who or which"]
-    assert empty.outcome == "answer_not_in_passages" and empty.left_out[0].rule == "answers_who_or_which"
+    # answers_who_or_which was removed (docs/decisions/2026-12-06-verifier-rule-pruning.md): the
+    # restatement names nothing beyond the question, so answer_carries_what_is_asked or, unsupported,
+    # the walk leaves it out.
+    assert empty.left_out[0].rule in ("answer_carries_what_is_asked", "unsupported")
     answer = Assistant(settings, index=sample_index, generator=ScriptedGenerator(named)).ask(question)
     assert not answer.abstained and "Kestrel and Moor Engineering" in answer.citations[0].quote
 

@@ -149,7 +149,7 @@ def test_not_answered_needs_the_asked_kind_in_a_kept_sentence():
 
 def test_a_supported_sentence_without_the_asked_figure_is_not_an_answer():
     question = "How close to Russia's borders did Putin say Western strategic bombers were flying?"
-    vague = "Putin complained that Western strategic bombers were flying near Russia's borders [1]."
+    vague = "Putin complained that Western strategic bombers were flying close to Russia's borders [1]."
     result = attribute(vague, [KREMLIN], question=question)
     assert result.citations == () and is_answer_not_in_passages(result.reasons[0])
     assert attribute(vague, [KREMLIN], question=question, disabled_rules=frozenset({"answer_carries_what_is_asked"})).citations
@@ -177,7 +177,7 @@ def test_the_pipeline_abstains_with_the_answer_not_in_passages_reason(tmp_path):
     index = CorpusIndex.open(settings.index_dir, HashEmbedder(), create=True)
     index.index_paths([folder])
     question = "How close to Russia's borders did Putin say Western strategic bombers were flying?"
-    vague = "Putin complained that Western strategic bombers were flying near Russia's borders [1]."
+    vague = "Putin complained that Western strategic bombers were flying close to Russia's borders [1]."
     answer = Assistant(settings, index=index, generator=ScriptedGenerator(vague)).ask(question)
     assert answer.abstained and NOT_IN_PASSAGES in answer.text
     assert is_answer_not_in_passages(answer.left_out[0].reason) and answer.outcome == "answer_not_in_passages"

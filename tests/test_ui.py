@@ -128,7 +128,7 @@ def test_left_out_sentences_listed_apart():
 
 def test_why_kept_or_left_out_is_listed_per_sentence():
     """The trace (Answer.verification) as a collapsed list under the answer: verdict, rule, reason, scores, quotes."""
-    kept = SentenceCheck("It cost 6.2 million pounds.", "kept", "cited_passage", "the passage it cites states it",
+    kept = SentenceCheck("It cost 6.2 million pounds.", "kept", "best_passage", "the passage it cites states it",
                          {"support": 0.81, "lexical": 1.0}, (citation(),))
     moved = SentenceCheck("It reopened <soon>.", "marker corrected", "best_passage",
                           "the passage the model cited does not state it; the cited one does", {"support": 0.6}, (citation(),))
@@ -137,7 +137,7 @@ def test_why_kept_or_left_out_is_listed_per_sentence():
     trace = html.split('<details class="rag-note rag-trace">')[1]
     assert "Why kept / why left out (3 sentences)" in trace
     assert [m for m in re.findall(r'rag-verdict rag-verdict-([a-z-]+)', trace)] == ["kept", "marker-corrected", "left-out"]
-    assert "rule <code>cited_passage</code>: the passage it cites states it (support 0.81, lexical 1.00)" in trace
+    assert "rule <code>best_passage</code>: the passage it cites states it (support 0.81, lexical 1.00)" in trace
     assert "It reopened &lt;soon&gt;." in trace and "<soon>" not in trace
     assert '<blockquote class="rag-trace-quote">[1] ' in trace and "no passage says this" in trace
     assert "rag-trace" not in render.answer_html(answer())  # no draft to explain

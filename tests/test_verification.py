@@ -65,9 +65,11 @@ def test_passages_found_but_the_model_declines():
 
 
 def test_a_restated_who_question_is_not_an_answer():
+    # No passage states the restatement (answers_who_or_which, which left it out whole as "passages
+    # found, answer not in them", was removed: docs/decisions/2026-12-06-verifier-rule-pruning.md).
     answer = _finish("The company will build the bridge [1].", question="Which company will build the bridge?")
-    assert answer.abstained and answer.outcome == "answer_not_in_passages"
-    assert [c.rule for c in answer.left_out] == ["answers_who_or_which"]
+    assert answer.abstained and answer.outcome == "unverified_draft"
+    assert [c.rule for c in answer.left_out] == ["unsupported"]
 
 
 def test_an_unconfirmed_draft_is_shown_labelled_with_its_closest_passages():
@@ -98,7 +100,7 @@ def test_the_trace_says_why_each_sentence_was_kept_corrected_or_left_out():
     corrected, kept, left = answer.verification
     assert (corrected.verdict, corrected.rule) == ("marker corrected", "best_passage")
     assert corrected.citations[0].quote == "The bridge will cost 48.5 million pounds."  # [2] was the storm
-    assert (kept.verdict, kept.rule, kept.reason) == ("kept", "cited_passage", "the passage it cites states it")
+    assert (kept.verdict, kept.rule, kept.reason) == ("kept", "best_passage", "the passage it cites states it")
     assert kept.citations[0].quote == "It opens in June 2027." and kept.citations[0].n >= 1
     assert (left.verdict, left.rule) == ("left out", "unsupported") and left.reason == "no passage says this"
     assert [c.sentence for c in answer.left_out] == ["The bridge was designed by elves."]
@@ -113,7 +115,7 @@ def test_the_answer_json_carries_outcome_trace_and_left_out():
     data = json.loads(json.dumps(_finish("It opens in June 2027 [1]. The bridge was designed by elves.").to_dict()))
     assert data["outcome"] == "answered" and data["abstained"] is False
     assert [c["verdict"] for c in data["verification"]] == ["kept", "left out"]
-    assert data["verification"][0]["rule"] == "cited_passage" and data["verification"][0]["citations"][0]["quote"]
+    assert data["verification"][0]["rule"] == "best_passage" and data["verification"][0]["citations"][0]["quote"]
     assert data["left_out"] == [{"sentence": "The bridge was designed by elves.", "reason": "no passage says this"}]
     assert "unsupported" not in data and "unsupported_reasons" not in data
     unverified = _finish("The bridge was designed by elves [1].").to_dict()
@@ -148,7 +150,7 @@ def test_a_disabled_rule_does_not_apply():
     assert attribute(claim, [strike], question=question).citations == ()
     off = attribute(claim, [strike], question=question,
                     settings=VerifierSettings(disabled_rules=frozenset({"number_about_subject"})))
-    assert off.citations and off.checks[0].rule == "cited_passage"
+    assert off.citations and off.checks[0].rule == "best_passage"
 
 
 def test_verifier_settings_are_one_documented_group_of_settings():

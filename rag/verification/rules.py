@@ -5,7 +5,8 @@
 - ``frame`` rules read the question and the passages before the claims are read (which of the
   question's words are its framing).
 - ``answer`` rules read the whole answer before any scoring; one that returns a reason leaves
-  every sentence out (the caller abstains).
+  every sentence out (the caller abstains). None at present: ``answers_who_or_which`` was removed
+  (docs/decisions/2026-12-06-verifier-rule-pruning.md); ``answer_carries_what_is_asked`` does its work.
 - ``pair`` rules give a factor on the support of one claim by one passage sentence (0 rejects the
   sentence); they multiply the word overlap (:func:`~rag.verification.support.word_share`).
 - ``support`` rules shape each claim's support row before any decision (which sentences may stand
@@ -28,7 +29,6 @@ from typing import Callable
 
 import numpy as np
 
-from ..questions import asks_for_a_name
 from ..sources import named_sources
 from ..text import REPORTING_TERMS, VERDICT_TERMS, stemmed_terms
 from .claims import YEAR, Candidate, Claim, numbers
@@ -36,10 +36,9 @@ from .content import framing_terms, not_answered, publication_terms, question_na
 from .state import Verification
 from .support import bearing, best_by_passage, body_missing_numbers, claim_support, cover, found, from_named
 
-__all__ = ["RULES", "Rule", "rules_of", "NAMES_NOTHING", "NO_PASSAGE", "NOT_IN_PASSAGES_RULES", "entailment_candidates"]
+__all__ = ["RULES", "Rule", "rules_of", "NO_PASSAGE", "NOT_IN_PASSAGES_RULES", "entailment_candidates"]
 
 NO_PASSAGE = "no passage says this"
-NAMES_NOTHING = "it names no one and nothing the question does not: it does not answer who or which"
 
 
 # ---- frame: the question's own words about the documents -------------------------------------
@@ -55,29 +54,12 @@ def question_framing(v: Verification) -> None:
     supported by "Kremlin spokesman Dmitry Peskov said" (before the rule, the rare "coverage" weighed
     most in the subject and the sentence was left out).
 
-    Effect: removed, no recorded answer of MultiHop dev/test, Reuters dev/test, the sample questions or
-    the conversations changes; the Kremlin spokesman question over the MultiHop excerpts and the seed
-    article is answered only with it (docs/decisions/2026-12-06-claim-content-rules.md)."""
+    Effect: removed, no change on any of the five ablation sets (raw drafts, docs/VERIFIER.md), nor
+    on MultiHop test or Reuters test; the Kremlin spokesman question over the MultiHop excerpts and
+    the seed article is answered only with it (docs/decisions/2026-12-06-claim-content-rules.md);
+    kept as issue #22 item 2 asks (docs/decisions/2026-12-06-verifier-rule-pruning.md)."""
     if v.candidates and v.question:
         v.framing = framing_terms(v.question_terms, question_names(v.question), v.windows)
-
-
-# ---- answer: the whole answer ------------------------------------------------------------------
-
-def answers_who_or_which(v: Verification) -> str | None:
-    """Rejects an answer to a who/which question that names no one and nothing the question does not
-    (no capitalised word and no number it lacks): it restates the question, which the passages about
-    its names support word for word, and gives no answer.
-
-    Example: "Which company is at the center of ... a legal trial by Epic Games?" answered "Epic
-    Games is at the center of ..." is left out whole.
-
-    Effect: removed, MultiHop dev answerable abstained 39 -> 36, answered wrong 49 -> 52; no change on the
-    other sets (docs/VERIFIER.md)."""
-    if asks_for_a_name(v.question) and not any(c.names for c in v.claims) and \
-            not any(numbers(c.body) - v.given_numbers for c in v.claims):
-        return NAMES_NOTHING
-    return None
 
 
 # ---- pair: one claim, one passage sentence -----------------------------------------------------
@@ -90,8 +72,10 @@ def number_stated(v: Verification, claim: Claim, cand: Candidate) -> float:
     Example: "The bridge will cost 60 million pounds" against "The bridge will cost 48.5 million
     pounds" scores half its word overlap, below every threshold.
 
-    Effect: removed, MultiHop dev right 162 -> 163, answerable abstained 39 -> 38; no change on the other
-    sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    right 162 -> 163, answerable abstained 39 -> 38, gold citation precision 0.780 -> 0.772, recall
+    0.831 -> 0.823; RGB en_fact answerable abstained 8 -> 7, answered wrong 13 -> 14; no change on
+    Reuters dev, sample, conversations (docs/VERIFIER.md)."""
     if body_missing_numbers(claim.body, cand.text, v.question_terms, cand.frame, v.given_numbers):
         return v.settings.missing_number_factor
     return 1.0
@@ -105,8 +89,11 @@ def number_about_subject(v: Verification, claim: Claim, cand: Candidate) -> floa
     Example: "A ferry ticket costs 1.9 million pounds" is not supported by "the strike cost the
     company 1.9 million pounds".
 
-    Effect: removed, MultiHop dev answerable abstained 39 -> 37, answered wrong 49 -> 51; Reuters dev right
-    25 -> 24, unanswerable abstained 5 -> 4; no change on the other sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    answerable abstained 39 -> 37, answered wrong 49 -> 51, gold citation precision 0.780 -> 0.767,
+    recall 0.831 -> 0.823; Reuters dev right 25 -> 24, unanswerable abstained 5 -> 4; sample right
+    20 -> 19, unanswerable abstained 3 -> 2; no change on conversations, RGB en_fact
+    (docs/VERIFIER.md)."""
     relation, share = claim.relation, v.settings.anchor_share
     if relation is None or not share or not relation.numbers:
         return 1.0
@@ -124,8 +111,11 @@ def name_about_subject(v: Verification, claim: Claim, cand: Candidate) -> float:
     Example: "Daniel Osei is the manager of Port Alder Rovers" is not supported by "Daniel Osei ...
     was elected mayor" ("Port Alder", in every sentence, barely counts; "manager" decides).
 
-    Effect: removed, MultiHop dev answerable abstained 39 -> 38, answered wrong 49 -> 50; Reuters dev right
-    25 -> 23, unanswerable abstained 5 -> 3; no change on the other sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    answerable abstained 39 -> 38, answered wrong 49 -> 50, gold citation precision 0.780 -> 0.775,
+    recall 0.831 -> 0.833; Reuters dev right 25 -> 23, unanswerable abstained 5 -> 3; sample
+    answerable abstained 1 -> 0, answered wrong 0 -> 1; RGB en_fact right 9 -> 12, answerable
+    abstained 8 -> 3, answered wrong 13 -> 15; no change on conversations (docs/VERIFIER.md)."""
     relation, s = claim.relation, v.settings
     if relation is None or not s.name_share or not relation.names or len(relation.subject) > s.name_subject_max:
         return 1.0
@@ -145,8 +135,10 @@ def name_stated(v: Verification, claim: Claim, cand: Candidate) -> float:
     Example: "Huang was compared to Warren Buffett" against "Bankman-Fried was even compared to
     Warren Buffett".
 
-    Effect: removed, MultiHop dev right 162 -> 163, answerable abstained 39 -> 38; no change on the other
-    sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    right 162 -> 163, answerable abstained 39 -> 38, gold citation precision 0.780 -> 0.785, recall
+    0.831 -> 0.832; RGB en_fact right 9 -> 11, answerable abstained 8 -> 4, answered wrong 13 -> 15;
+    no change on Reuters dev, sample, conversations (docs/VERIFIER.md)."""
     if claim.names and claim.names - found(claim.names, cand.window, cand.frame):
         return v.settings.missing_name_factor
     return 1.0
@@ -162,8 +154,10 @@ def publication_named(v: Verification, claim: Claim) -> None:
     Example: "The BBC reported that the strike ended" is not supported by a quote from The
     Independent saying so ("Wired removed the article", in another site's story, may stand for Wired).
 
-    Effect: removed, MultiHop dev right 162 -> 165, answerable abstained 39 -> 34, answered wrong 49 -> 51;
-    no change on the other sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    right 162 -> 165, answerable abstained 39 -> 34, answered wrong 49 -> 51, gold citation
+    precision 0.780 -> 0.751, recall 0.831 -> 0.812; no change on Reuters dev, sample,
+    conversations, RGB en_fact (docs/VERIFIER.md)."""
     claim.named = named_sources(claim.text, v.publications) if v.publications else []
     if claim.named:
         v.fill_mentions()
@@ -177,37 +171,31 @@ def lexical_floor(v: Verification, claim: Claim) -> None:
     Example: "The bridge was designed by elves" is not supported by "The bridge was designed by
     Halden Partners" (high cosine, two of three own words missing).
 
-    Effect: removed, MultiHop dev answerable abstained 39 -> 38, answered wrong 49 -> 50; no change on the
-    other sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    answerable abstained 39 -> 38, answered wrong 49 -> 50, gold citation precision 0.780 -> 0.785,
+    recall 0.831 -> 0.832; RGB en_fact right 9 -> 10, answerable abstained 8 -> 6, answered wrong 13
+    -> 14; no change on Reuters dev, sample, conversations (docs/VERIFIER.md)."""
     claim.support_any = np.where(claim.lexical_any >= v.settings.min_lexical, claim.blend, 0.0)
 
 
 # ---- decide: claim by claim --------------------------------------------------------------------
 
-def cited_passage(v: Verification, claim: Claim) -> None:
-    """Proposes the passages the model cited (``[n]``) whose best sentence supports the claim at least
-    ``keep_threshold``.
-
-    Example: "The bridge will cost 48.5 million pounds [1]." keeps [1] when passage 1 says "The
-    bridge will cost 48.5 million pounds".
-
-    Effect: removed, no change on any of the four sets (docs/VERIFIER.md)."""
-    if claim.verdict is None:
-        best, keep = claim.best, v.settings.keep_threshold
-        claim.chosen = {n: best[n] for n in dict.fromkeys(claim.markers) if n in best and claim.scores[best[n]] >= keep}
-        claim.chosen_by = "cited_passage"
-
-
 def best_passage(v: Verification, claim: Claim) -> None:
-    """Proposes the best supporting passage, when it reaches ``add_threshold``, for a claim none of
-    whose own markers holds (a marker to no given passage, to one that does not support it, or none).
+    """Proposes the best supporting passage, when it reaches ``add_threshold``, for a claim no earlier
+    rule decided. The model's own markers (``[n]``) do not choose the passage: the trace says whether
+    the passage cited is the one the model pointed at (``kept``) or another (``marker corrected``).
+    (``cited_passage``, which kept the model's cited passage from the lower ``keep_threshold``, was
+    removed: docs/decisions/2026-12-06-verifier-rule-pruning.md.)
 
     Example: "It opens in June 2027 [7]." with four passages cites the one that says so.
 
-    Effect: removed, MultiHop dev right 162 -> 83, answerable abstained 39 -> 136, answered wrong 49 -> 31;
-    Reuters dev right 25 -> 15, answerable abstained 0 -> 10, unanswerable abstained 5 -> 6,
-    answered wrong 0 -> 1; conversations right 15 -> 12, answerable abstained 0 -> 2, answered wrong
-    1 -> 2; no change on the other sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    right 162 -> 83, answerable abstained 39 -> 139, answered wrong 49 -> 28, gold citation
+    precision 0.780 -> 0.808, recall 0.831 -> 0.927; Reuters dev right 25 -> 15, answerable
+    abstained 0 -> 10, unanswerable abstained 5 -> 6, answered wrong 0 -> 1; sample right 20 -> 12,
+    answerable abstained 1 -> 11, unanswerable abstained 3 -> 5; conversations right 14 -> 4,
+    answerable abstained 1 -> 12, answered wrong 1 -> 0; RGB en_fact right 9 -> 5, answerable
+    abstained 8 -> 18, answered wrong 13 -> 7 (docs/VERIFIER.md)."""
     if claim.verdict is None and not claim.chosen:
         best = claim.best
         best_n = max(best, key=lambda n: claim.scores[best[n]])
@@ -242,7 +230,7 @@ def quote_entails_claim(v: Verification, claim: Claim) -> None:
 def passage_entails_claim(v: Verification, claim: Claim) -> None:
     """With an entailment judge, proposes for a fact claim with no quote the allowed passage sentence
     the judge reads as stating it with probability >= ``entailment_accept`` (``judge_accept`` for the
-    LLM). It reads the sentences ``cited_passage`` could have kept and the ``entailment_candidates``
+    LLM). It reads the best sentences of the cited passages that reach ``keep_threshold`` and the ``entailment_candidates``
     best-ranked allowed sentences (:func:`entailment_candidates`), and only for claims no quote holds.
 
     Example: "The Kremlin spokesman quoted in the coverage is Dmitry Peskov." against "... Kremlin
@@ -279,7 +267,9 @@ def restated_parts(v: Verification, claim: Claim) -> None:
     Example: "Valve is releasing ... on November 16th, featuring minor physical upgrades and ..."
     cites where the date and where the upgrades are stated.
 
-    Effect: removed, no change on any of the four sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev gold
+    citation precision 0.780 -> 0.768, recall 0.831 -> 0.801; no change on Reuters dev, sample,
+    conversations, RGB en_fact (docs/VERIFIER.md)."""
     relation = claim.relation
     if claim.verdict == "kept" and relation is not None and len(relation.subject) > v.settings.name_subject_max:
         chosen, coverage = cover(set(relation.subject), v.candidates, v.settings, about=relation.added, allowed=claim.allowed)
@@ -295,9 +285,11 @@ def two_sources(v: Verification, claim: Claim) -> None:
     Example: "The Verge reported a delay, while TechCrunch reported a price cut." cites one sentence
     of each.
 
-    Effect: removed, MultiHop dev right 162 -> 159, answerable abstained 39 -> 45, answered wrong 49 -> 46;
-    conversations right 15 -> 14, answerable abstained 0 -> 1; no change on the other sets
-    (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    right 162 -> 159, answerable abstained 39 -> 45, answered wrong 49 -> 46, gold citation
+    precision 0.780 -> 0.785, recall 0.831 -> 0.834; conversations right 14 -> 13, answerable
+    abstained 1 -> 2; RGB en_fact answerable abstained 8 -> 10, answered wrong 13 -> 11; no change
+    on Reuters dev, sample (docs/VERIFIER.md)."""
     if claim.verdict is not None:
         return
     s, lexical = v.settings, claim.lexical
@@ -330,8 +322,10 @@ def verdict_conclusion(v: Verification, claim: Claim) -> None:
 
     Example: "Yes." followed by a supported fact stands, citing that fact.
 
-    Effect: removed, MultiHop dev right 162 -> 93, answerable abstained 39 -> 50, answered wrong 49 -> 107;
-    no change on the other sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    right 162 -> 93, answerable abstained 39 -> 50, answered wrong 49 -> 107, gold citation
+    precision 0.780 -> 0.756, recall 0.831 -> 0.785; no change on Reuters dev, sample,
+    conversations, RGB en_fact (docs/VERIFIER.md)."""
     if claim.verdict is None and not claim.fact:
         claim.verdict, claim.rule, claim.conclusion = "conclusion", "verdict_conclusion", True
 
@@ -388,8 +382,10 @@ def restated_question_alone(v: Verification) -> None:
     Example: "Yes, Polygon and Engadget both reported the November 16th release featuring upgrades."
     cites the sentences that hold the date and the upgrades.
 
-    Effect: removed, MultiHop dev right 162 -> 153, answerable abstained 39 -> 50, answered wrong 49 -> 47;
-    no change on the other sets (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    right 162 -> 153, answerable abstained 39 -> 50, answered wrong 49 -> 47, gold citation
+    precision 0.780 -> 0.777, recall 0.831 -> 0.819; no change on Reuters dev, sample,
+    conversations, RGB en_fact (docs/VERIFIER.md)."""
     conclusions = [c for c in v.claims if c.verdict == "conclusion"]
     if not conclusions or any(c.numbers for c in v.claims if c.verdict == "kept"):
         return
@@ -409,8 +405,9 @@ def conclusion_rests_on_facts(v: Verification) -> None:
     Example: "Yes" to "Did the Age and TechCrunch agree on Google's market power?" cites the sentences
     about Google's market power, not a side fact the answer also gave.
 
-    Effect: removed, MultiHop dev right 162 -> 94, answered wrong 49 -> 117; no change on the other sets
-    (docs/VERIFIER.md)."""
+    Effect: removed (measured with every rule in, on the raw drafts of five sets), MultiHop dev
+    right 162 -> 94, answered wrong 49 -> 117, gold citation precision 0.780 -> 0.759, recall 0.831
+    -> 0.795; no change on Reuters dev, sample, conversations, RGB en_fact (docs/VERIFIER.md)."""
     facts = sorted({n for c in v.claims if c.verdict == "kept" for n in c.numbers})
     for claim in (c for c in v.claims if c.verdict == "conclusion"):
         own = [n for n in facts if from_named(v.cited[n - 1], claim.named)]
@@ -430,9 +427,10 @@ def answer_carries_what_is_asked(v: Verification) -> None:
     Example: "The contract covers tropical cloth for the army [1]." for "How many yards of cloth does
     the contract cover?" - supported, but no figure: not an answer.
 
-    Effect: removed, no recorded answer of MultiHop dev/test, Reuters dev/test, the sample questions or
-    the conversations changes (their kept sentences carry what was asked); it acts on the hand cases of
-    tests/test_claim_content.py (docs/decisions/2026-12-06-claim-content-rules.md)."""
+    Effect: removed, no change on any of the five ablation sets (raw drafts, docs/VERIFIER.md):
+    their kept sentences carry what was asked; it acts on the hand cases of
+    tests/test_claim_content.py (docs/decisions/2026-12-06-claim-content-rules.md); kept as issue
+    #22 item 3 asks (docs/decisions/2026-12-06-verifier-rule-pruning.md)."""
     kept = [c for c in v.claims if c.verdict == "kept"]
     reason = not_answered(v.question, [c.body for c in kept]) if kept and v.question else None
     if reason:
@@ -442,7 +440,7 @@ def answer_carries_what_is_asked(v: Verification) -> None:
         v.cited.clear()
 
 
-NOT_IN_PASSAGES_RULES = frozenset({"answers_who_or_which", "answer_carries_what_is_asked"})
+NOT_IN_PASSAGES_RULES = frozenset({"answer_carries_what_is_asked"})
 """Rules whose leaving out the whole answer means "passages found, answer not in them"
 (``Answer.outcome`` ``answer_not_in_passages``), not an unconfirmed draft."""
 
@@ -469,14 +467,12 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule("question_framing", "frame", question_framing),
-    Rule("answers_who_or_which", "answer", answers_who_or_which),
     Rule("number_stated", "pair", number_stated),
     Rule("number_about_subject", "pair", number_about_subject),
     Rule("name_about_subject", "pair", name_about_subject),
     Rule("name_stated", "pair", name_stated),
     Rule("publication_named", "support", publication_named),
     Rule("lexical_floor", "support", lexical_floor),
-    Rule("cited_passage", "decide", cited_passage),
     Rule("best_passage", "decide", best_passage),
     Rule("quote_entails_claim", "decide", quote_entails_claim),
     Rule("passage_entails_claim", "decide", passage_entails_claim),
@@ -501,8 +497,8 @@ def rules_of(stage: str, disabled: frozenset[str] = frozenset()) -> list[Rule]:
 # ---- the sentences the entailment rules read ----------------------------------------------------
 
 def entailment_candidates(v: Verification, claim: Claim) -> list[int]:
-    """The sentences ``passage_entails_claim`` reads for ``claim``: every sentence ``cited_passage`` could
-    keep (support >= ``keep_threshold``, best of its passage), then its ``entailment_candidates``
+    """The sentences ``passage_entails_claim`` reads for ``claim``: every sentence of a passage the claim
+    cites that reaches ``keep_threshold`` (the best of its passage), then its ``entailment_candidates``
     best-ranked allowed sentences (the support blend before the lexical floor)."""
     keepable = [j for j in claim.best.values() if claim.scores[j] >= v.settings.keep_threshold]
     rank = np.where(claim.allowed, claim.blend, 0.0)

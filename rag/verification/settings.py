@@ -16,8 +16,10 @@ class VerifierSettings:
     """
 
     keep_threshold: float = 0.45
-    """Support from which a passage the model cited (``[n]``) is kept as the sentence's citation
-    (rule ``cited_passage``)."""
+    """Support from which a passage sentence is among those the entailment model reads for a claim
+    (:func:`rag.verification.rules.read_entailment`). It was also the support from which the rule
+    ``cited_passage`` kept the passage the model cited; that rule was removed
+    (docs/decisions/2026-12-06-verifier-rule-pruning.md)."""
 
     add_threshold: float = 0.55
     """Support from which the best passage is cited for a sentence whose own markers do not hold

@@ -35,7 +35,6 @@ def why_left_out(claim: str, conclusion: bool, named: Sequence[str], given: froz
 # ---- the per-sentence trace (Answer.verification) ------------------------------------------------
 
 _KEPT_BECAUSE = {
-    "cited_passage": "the passage it cites states it",
     "best_passage": "the passage the model cited does not state it; the cited one does",
     "passage_entails_claim": "the entailment judge reads the cited sentence as stating it",
     "two_sources": "two passages state its parts together",
@@ -58,8 +57,8 @@ def sentence_checks(v) -> tuple[SentenceCheck, ...]:
             cited = tuple(v.citations[n - 1] for n in dict.fromkeys(claim.numbers))
             js = [v.candidates.index(v.cited[n - 1]) for n in dict.fromkeys(claim.primary)]
             reason = _KEPT_BECAUSE.get(claim.rule, claim.rule)
-            if claim.markers and verdict == "marker corrected" and claim.rule == "cited_passage":
-                reason = "of the passages the model cited, only those that state it stay"
+            if claim.rule == "best_passage" and verdict == "kept":
+                reason = "the passage it cites states it"
             elif not claim.markers and claim.rule == "best_passage":
                 reason = "the model cited no passage; the cited one states it"
             if len(claim.numbers) > len(claim.primary):
