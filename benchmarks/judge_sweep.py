@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 from benchmarks.bench_common import ROOT, RESULTS, git_commit, machine
 from benchmarks.judge_cache import CachedReader, MissingReading
 from benchmarks.replay_multihop import RecordedDrafts, _queries, with_settings
+from benchmarks.replay_reuters import count, new_tally, replayed
 from index import CorpusIndex
 from rag import Assistant, Settings
-from rag.evaluation.metrics import judge_answer
 from rag.evaluation.multihop import evaluate_answers
 from rag.judge import LLMJudge
 
@@ -79,8 +79,7 @@ def reuters(split: str, variants: list[str]) -> list[dict]:
     cache = CachedReader(RESULTS / f"judge-readings-reuters-{split}-default.json")
     rows = []
     for text in variants:
-        tally = dict(answerable=0, right=0, answerable_abstained=0, answered_wrong=0, unanswerable=0,
-                     unanswerable_abstained=0)
+        tally = new_tally()
         judge = LLMJudge(cache)
         try:
             _reuters_variant(files, questions, text, judge, tally)
@@ -98,21 +97,9 @@ def reuters(split: str, variants: list[str]) -> list[dict]:
 def _reuters_variant(files, questions, text, judge, tally) -> None:
     for path in files:
         record = json.loads(open(path).read())
-        drafts = {questions[row["id"]]["question"]: row["draft"] for row in record["records"]}
         settings = with_settings(Settings(index_dir=record["index"]["index_dir"]), _variant(text))
-        assistant = Assistant(settings, generator=RecordedDrafts(drafts), judge=judge)
-        for row in record["records"]:
-            q = questions[row["id"]]
-            answer = assistant.ask(q["question"])
-            right = judge_answer(answer.text, answer.abstained, q["answers"], q["answerable"])
-            if q["answerable"]:
-                tally["answerable"] += 1
-                tally["right"] += right
-                tally["answerable_abstained"] += answer.abstained
-                tally["answered_wrong"] += not answer.abstained and not right
-            else:
-                tally["unanswerable"] += 1
-                tally["unanswerable_abstained"] += answer.abstained
+        for row, answer, right in replayed(record, questions, settings, judge):
+            count(tally, questions[row["id"]], answer, right)
 
 
 def _r(x):

@@ -21,6 +21,35 @@ from benchmarks.replay_multihop import RecordedDrafts, _setting, llm_judge, with
 from rag import Assistant, Settings
 from rag.evaluation.metrics import judge_answer
 
+def new_tally() -> dict:
+    """The counts :func:`replayed` answers are added to (:func:`count`)."""
+    return dict(answerable=0, right=0, answerable_abstained=0, answered_wrong=0, unanswerable=0,
+                unanswerable_abstained=0)
+
+
+def replayed(record: dict, questions: dict, settings: Settings, judge=None):
+    """(recorded row, answer, right) for each question of one recorded Reuters run, re-verified under
+    ``settings`` with the recorded draft as the model's output."""
+    drafts = {questions[row["id"]]["question"]: row["draft"] for row in record["records"]}
+    assistant = Assistant(settings, generator=RecordedDrafts(drafts), judge=judge)
+    for row in record["records"]:
+        q = questions[row["id"]]
+        answer = assistant.ask(q["question"])
+        yield row, answer, judge_answer(answer.text, answer.abstained, q["answers"], q["answerable"])
+
+
+def count(tally: dict, question: dict, answer, right: bool) -> None:
+    """Add one judged answer to ``tally`` (:func:`new_tally`)."""
+    if question["answerable"]:
+        tally["answerable"] += 1
+        tally["right"] += right
+        tally["answerable_abstained"] += answer.abstained
+        tally["answered_wrong"] += not answer.abstained and not right
+    else:
+        tally["unanswerable"] += 1
+        tally["unanswerable_abstained"] += answer.abstained
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=["dev", "test"], action="append")
@@ -36,28 +65,16 @@ def main() -> int:
         if not files:
             print(f"{split}: no recorded product run")
             continue
-        tally = dict(answerable=0, right=0, abstained=0, wrong_answered=0, unanswerable=0, unanswerable_abstained=0)
+        tally = new_tally()
         changed = []
         for path in files:
             record = json.loads(open(path).read())
-            drafts = {questions[row["id"]]["question"]: row["draft"] for row in record["records"]}
             settings = with_settings(Settings(index_dir=record["index"]["index_dir"]), args.overrides)
             judge = cached = None
             if settings.verification.entailment_judge == "llm":
                 judge, cached = llm_judge(args.judge_cache, args.model if args.judge_live else None)
-            assistant = Assistant(settings, generator=RecordedDrafts(drafts), judge=judge)
-            for row in record["records"]:
-                q = questions[row["id"]]
-                answer = assistant.ask(q["question"])
-                right = judge_answer(answer.text, answer.abstained, q["answers"], q["answerable"])
-                if q["answerable"]:
-                    tally["answerable"] += 1
-                    tally["right"] += right
-                    tally["abstained"] += answer.abstained
-                    tally["wrong_answered"] += not answer.abstained and not right
-                else:
-                    tally["unanswerable"] += 1
-                    tally["unanswerable_abstained"] += answer.abstained
+            for row, answer, right in replayed(record, questions, settings, judge):
+                count(tally, questions[row["id"]], answer, right)
                 if answer.abstained != row["abstained"]:
                     changed.append(f"{row['id']} abstained {row['abstained']} -> {answer.abstained} (right: {right})")
             if cached is not None:
