@@ -204,3 +204,15 @@ class ScriptedConversation:
 
     def reset(self) -> None:
         self.resets += 1
+
+
+def send_json(handler, status: int, data) -> None:
+    """Reply from a fake HTTP server's request handler (``BaseHTTPRequestHandler``) with a JSON body."""
+    import json
+
+    raw = json.dumps(data).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)

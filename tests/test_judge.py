@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes import send_json
 from rag import Settings, SettingsError, VerifierSettings
 from rag.errors import LLMServerError
 from rag.generator import LlamaGenerator, YesNo
@@ -227,12 +228,7 @@ class _JudgeHandler(BaseHTTPRequestHandler):
         self._json(200, {"id": "x", "object": "chat.completion", "choices": [choice]})
 
     def _json(self, status: int, data) -> None:
-        raw = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        send_json(self, status, data)
 
 
 @pytest.fixture()

@@ -23,6 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fakes import send_json
+
 from fakes import CopyingGenerator, HashEmbedder
 from rag.settings import LLMSettings
 
@@ -139,12 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.finished.set()
 
     def _json(self, status: int, data) -> None:
-        raw = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        send_json(self, status, data)
 
     def _start_stream(self) -> None:
         self.send_response(200)
