@@ -450,13 +450,17 @@ class Store:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def fts_bytes(self) -> int | None:
-        """Bytes of the BM25 (FTS5) index: its shadow tables' pages, by SQLite's dbstat (None without it)."""
+        """Bytes of the BM25 (FTS5) index: its shadow tables' pages, by SQLite's dbstat (None without it).
+
+        Pages times the page size: dbstat's aggregated ``pgsize`` is a 32-bit sum and wrapped past 4 GiB
+        (the 10M-passage series' 5.2 GB index read as 0.9 GB); its aggregated ``pageno`` is the page count."""
         with self.connection() as conn:
             try:
+                page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
                 total = 0
                 for table in ("chunks_fts_data", "chunks_fts_idx", "chunks_fts_docsize", "chunks_fts_config"):
-                    row = conn.execute("SELECT sum(pgsize) FROM dbstat(?, 1) WHERE name = ?", ("main", table)).fetchone()
-                    total += int(row[0] or 0)
+                    row = conn.execute("SELECT pageno FROM dbstat(?, 1) WHERE name = ?", ("main", table)).fetchone()
+                    total += int(row[0] or 0) * page_size if row else 0
                 return total
             except sqlite3.Error:
                 return None

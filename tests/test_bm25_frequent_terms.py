@@ -62,3 +62,14 @@ def test_the_limit_is_the_indexing_setting_the_index_was_opened_with(tmp_path):
     assert index.store.bm25_terms("market harbour zeppelin") == ["harbour", "zeppelin"]
     assert index.bm25_terms("market harbour zeppelin") == ["harbour", "zeppelin"]
     assert len(index.lexical_search("market harbour zeppelin", 100)) == 21
+
+
+def test_the_bm25_index_size_counts_pages_not_a_wrapping_sum(tmp_path):
+    """disk_usage()['fts'] is pages x page size of the FTS5 shadow tables: dbstat's aggregated pgsize is a
+    32-bit sum that wrapped past 4 GiB on the 10M series, so it must agree with the per-page rows here."""
+    index = build(tmp_path, 200)
+    with index.store.connection() as conn:
+        per_page = sum(int(r[0]) for r in conn.execute(
+            "SELECT pgsize FROM dbstat('main') WHERE name IN "
+            "('chunks_fts_data', 'chunks_fts_idx', 'chunks_fts_docsize', 'chunks_fts_config')"))
+    assert per_page > 0 and index.disk_usage()["fts"] == per_page
