@@ -136,12 +136,18 @@ class OpenAIGenerator:
             if response.status_code < 300:
                 return response
             text = _error_text(response)
-            refused = [name for name in self.extra_sampling if name in text.lower()]
-            if response.status_code == 400 and refused:
-                self.extra_sampling = {}  # this server takes only the OpenAI fields: never send the others again
+            if self._refused_sampling(response.status_code, text):
                 continue
             raise self._http_error(response, text, "chat/completions")
         raise self._http_error(response, text, "chat/completions")  # pragma: no cover - refused twice is caught above
+
+    def _refused_sampling(self, status: int, text: str) -> bool:
+        """Whether the server refused llama.cpp's sampling fields (HTTP 400 naming one of them); if so
+        they are dropped: this server takes only the OpenAI fields, so they are never sent again."""
+        if status == 400 and any(name in text.lower() for name in self.extra_sampling):
+            self.extra_sampling = {}
+            return True
+        return False
 
     def _pieces(self, response: httpx.Response) -> Iterator[str]:
         """The text deltas of an SSE stream; an error if it breaks off before ``[DONE]`` or a finish reason."""
@@ -207,8 +213,7 @@ class OpenAIGenerator:
         asked again without them, and never again with them. Errors are those of :meth:`stream`."""
         sent = plain_messages(messages)
         for _ in range(3):
-            body = {"model": self.model_name(), "messages": sent, "max_tokens": 1, "temperature": 0.0, "stream": False,
-                    **self.extra_sampling}
+            body = self._body(sent, 1) | {"stream": False}
             if self.logprobs:
                 body.update(logprobs=True, top_logprobs=JUDGE_TOP_LOGPROBS)
             response = self._send("POST", f"{self.url}/chat/completions", body)
@@ -218,9 +223,7 @@ class OpenAIGenerator:
             if response.status_code in (400, 422, 500) and self.logprobs and "logprob" in text.lower():
                 self.logprobs = False
                 continue
-            refused = [name for name in self.extra_sampling if name in text.lower()]
-            if response.status_code == 400 and refused:
-                self.extra_sampling = {}
+            if self._refused_sampling(response.status_code, text):
                 continue
             raise self._http_error(response, text, "chat/completions")
         raise self._http_error(response, text, "chat/completions")

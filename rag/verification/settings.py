@@ -17,7 +17,7 @@ class VerifierSettings:
 
     keep_threshold: float = 0.45
     """Support from which a passage sentence is among those the entailment model reads for a claim
-    (:func:`rag.verification.rules.read_entailment`). It was also the support from which the rule
+    (:func:`rag.verification.rules.entailment_candidates`). It was also the support from which the rule
     ``cited_passage`` kept the passage the model cited; that rule was removed
     (docs/decisions/2026-12-06-verifier-rule-pruning.md)."""
 
