@@ -90,10 +90,15 @@ def test_a_person_the_passages_never_mention_is_not_given_their_words():
     attributed to them, and the verifier accepted it because the name came from the question."""
     question = "What did Anna Kowalczyk say about preparation for high-level contact?"
     draft = "Anna Kowalczyk said this was all in the framework of preparation for high-level contact [1]."
-    # (check_given is off by default: it did not pay on the evaluation sets, see the decision record)
-    result = attribute(draft, [KREMLIN, COVERAGE], question=question, check_question_names=True)
+    # The default catches it with the pair rule speaker_named (she is given words no sentence gives her);
+    # names_in_passages (check_question_names, off by default: it did not pay on the evaluation sets)
+    # catches it without that rule.
+    assert attribute(draft, [KREMLIN, COVERAGE], question=question).citations == ()
+    result = attribute(draft, [KREMLIN, COVERAGE], question=question, check_question_names=True,
+                       disabled_rules=frozenset({"speaker_named"}))
     assert result.citations == () and result.reasons == ("the passages do not name Anna Kowalczyk",)
-    assert attribute(draft, [KREMLIN, COVERAGE], question=question).citations  # the default accepts it
+    assert attribute(draft, [KREMLIN, COVERAGE], question=question,
+                     disabled_rules=frozenset({"speaker_named"})).citations  # neither rule: accepted
 
 
 def test_a_restated_question_with_a_correct_name_is_kept():

@@ -116,6 +116,13 @@ class Verification:
         return bool(self.question) and is_verdict_question(self.question)
 
     @cached_property
+    def asks_for_a_name(self) -> bool:
+        """The question asks who or which ("Who is the Kremlin spokesman?"): its answer is a name."""
+        from .content import asked_kind
+
+        return bool(self.question) and asked_kind(self.question) == "name"
+
+    @cached_property
     def given_numbers(self) -> frozenset[str]:
         """A question that asks for an entity gives its numbers as premises ("the individual under 30
         ... accused of misusing $14 billion"): an answer restating them is not stating them anew. A

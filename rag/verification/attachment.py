@@ -1,0 +1,246 @@
+"""Inside one passage sentence: which name a figure belongs to, what a negation denies, who spoke.
+
+Word overlap scores a claim against a whole passage sentence, so a sentence that names two
+companies and two figures supports every pairing of them. News sentences pack exactly that: "X
+reported revenue of 4.2 billion, of which its subsidiary Y contributed 1.1 billion"; "the Green List
+won 14 seats, the Civic Alliance 9 and Labour 6". These functions read the sentence's own structure
+(its clauses and list items, :func:`segments`) to tell which pairing it states. They are the text
+side of three pair rules in :mod:`rag.verification.rules` (``figure_with_its_name``,
+``negation_agrees``, ``speaker_named``); each rule's docstring gives its measured effect.
+
+Names are runs of capitalised words (:func:`name_runs`); months and weekdays are dates, not names.
+Terms are :func:`rag.text.stemmed_terms`, as everywhere in the verifier.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from ..sources import named_sources
+from ..text import key_terms, stemmed_terms
+
+__all__ = ["segments", "name_runs", "figure_held_by_another", "answer_held_by_another", "negation_denied", "speakers", "unnamed_speakers"]
+
+# Where one clause or list item of a news sentence ends and the next begins.
+_BOUNDARY = re.compile(r"\s*[,;:()—–]\s*|\s+-\s+|\s+(?:and|while|whereas|but|before|after|of which|as well as|then)\s+", re.I)
+_CAPITALISED = re.compile(r"(?<![\w.-])[A-Z][\w'’&-]*(?:\.(?=\w)[\w'’-]*)*")
+_JOINER = re.compile(r"\s*(?:of|de|van|von|der|la|le|du|the|and|&)?\s*", re.I)
+_DATE_WORDS = frozenset(stemmed_terms(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday"))
+_SPELLED = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+            "sixteen seventeen eighteen nineteen twenty").split()
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*|\b(?:" + "|".join(_SPELLED) + r")\b", re.I)
+_REPORTING = r"(?:said|says|say|told|tells|stated|states|announced|announces|added|adds|claimed|claims|argued|warned|wrote|writes|insisted|confirmed)"
+_SPEAKER_AFTER = re.compile(rf"^[\s,]*(?:\w+\s+){{0,1}}{_REPORTING}\b", re.I)
+_REPORTED = re.compile(rf"{_REPORTING}\b", re.I)
+_SPEAKER_BEFORE = re.compile(r"\baccording\s+to\s*$", re.I)
+# "not only ... but also" asserts both parts; "No. 1" is a rank.
+_NEGATOR = re.compile(r"\b(?:not(?!\s+only\b)|never|no longer|neither|nor|cannot|no(?!\.\s*\d))\b|n['’]t\b", re.I)
+# A name joined by "and", "of", "&" is an organisation or a publication ("Life and Style"), not a person.
+_JOINED = re.compile(r"\s(?:and|of|&)\s", re.I)
+_TITLES = frozenset(stemmed_terms("mr mrs ms miss dr prof sir dame"))
+
+
+# A day of the month or a year is a date, not a figure a name holds ("SUNNYVALE, Calif., March 2 -").
+_DATE_FIGURE = re.compile(r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}\s+"
+                          r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|\b(?:19|20)\d\d\b)", re.I)
+
+
+def _figure(text: str) -> str:
+    text = text.lower().replace(",", "")
+    return str(_SPELLED.index(text) + 1) if text in _SPELLED else text
+
+
+def segments(sentence: str) -> list[tuple[int, int]]:
+    """The clauses and list items of ``sentence`` as (start, end) offsets: split at commas,
+    semicolons, colons, brackets and the words that join clauses ("and", "while", "of which",
+    "before"). "the Green List won 14 seats, the Civic Alliance 9 and Labour 6" -> three."""
+    spans, start = [], 0
+    for match in _BOUNDARY.finditer(sentence):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < len(sentence):
+        spans.append((start, len(sentence)))
+    return spans
+
+
+def name_runs(text: str) -> list[tuple[int, int, frozenset[str]]]:
+    """The names of ``text``: runs of capitalised words (joined by "of", "&", "de" ...), as (start,
+    end, terms). A run that is only the sentence's first word ("The", "Officials") is no name, nor
+    one of dates ("October", "Thursday") or titles ("Mr")."""
+    runs: list[list] = []
+    for match in _CAPITALISED.finditer(text):
+        if runs and _JOINER.fullmatch(text[runs[-1][1]:match.start()]) and "\n" not in text[runs[-1][1]:match.start()]:
+            runs[-1][1] = match.end()
+            runs[-1][3] += 1
+        else:
+            runs.append([match.start(), match.end(), match.start(), 1])
+    out = []
+    for start, end, first, words in runs:
+        before = text[:first].rstrip(" \t\n\"“”'‘’([")
+        opening = not before or before[-1] in ".!?:;"
+        terms = frozenset(stemmed_terms(text[start:end])) - _DATE_WORDS - _TITLES
+        if terms and not (opening and words == 1):
+            out.append((start, end, terms))
+    return out
+
+
+def _is_speaker(sentence: str, start: int, end: int) -> bool:
+    """The name at ``start:end`` speaks in ``sentence`` ("X said", "X, the chief executive, said" is
+    not read; "according to X")."""
+    return bool(_SPEAKER_AFTER.match(sentence[end:]) or _SPEAKER_BEFORE.search(sentence[:start]))
+
+
+def figure_held_by_another(claim: str, sentence: str) -> str | None:
+    """Rule *a figure belongs to the name of its own clause*: the figure of ``claim`` that
+    ``sentence`` gives to another name than the one the claim gives it to, or None.
+
+    A figure of the sentence belongs to the names of its segment (:func:`segments`), or, when that
+    segment names nobody, of the segment just before it ("Castell Holdings, would invest 300
+    million"). The claim pairs the figure with the sentence's names it repeats, leaving out those
+    that only speak ("X said ..."). When every place the sentence gives the figure belongs to names
+    the claim does not repeat, while the claim repeats another name of the sentence, the claim moves
+    the figure to that name.
+
+    Rejects "Halvorsen Group reported revenue of 1.1 billion dollars" against "Halvorsen Group
+    reported revenue of 4.2 billion dollars, of which its subsidiary Nordlane contributed 1.1 billion
+    dollars" (returns "1.1"); accepts "Nordlane contributed 1.1 billion dollars" and "Halvorsen Group
+    reported revenue of 4.2 billion dollars"."""
+    claim_terms = stemmed_terms(claim)
+    names = name_runs(sentence)
+    used = [terms for start, end, terms in names if terms & claim_terms and not _is_speaker(sentence, start, end)]
+    if not used:
+        return None
+    spans = segments(sentence)
+    dates = {_figure(m.group(0)) for d in _DATE_FIGURE.finditer(claim) for m in _FIGURE.finditer(d.group(0))}
+    wanted = {_figure(m.group(0)) for m in _FIGURE.finditer(claim)} - dates
+    for figure in wanted:
+        places = [m for m in _FIGURE.finditer(sentence) if _figure(m.group(0)) == figure]
+        if not places:
+            continue
+        holders = [_holders(m.start(), spans, names, sentence) for m in places]
+        if all(h and not any(terms & claim_terms for terms in h) for h in holders):
+            return figure
+    return None
+
+
+def _holders(at: int, spans: list[tuple[int, int]], names, sentence: str) -> list[frozenset[str]]:
+    """The names a figure at offset ``at`` belongs to: those of its segment, else, when that segment
+    names nobody, of the segment before it ("Castell Holdings, would invest 300 million"). A segment
+    that opens with a reporting verb ("..., said it will boost imports of U.S. goods to 200 mln dlrs")
+    is what the sentence's speaker said: the names in it are what the speaker talks about, so it
+    assigns the figure to nobody."""
+    index = next((i for i, (s, e) in enumerate(spans) if s <= at < e), None)
+    if index is None or _REPORTED.match(sentence[spans[index][0]:]):
+        return []
+    for i in (index, index - 1):
+        if i < 0:
+            break
+        s, e = spans[i]
+        held = [terms for start, end, terms in names if s <= start < e and not _is_speaker(sentence, start, end)]
+        if held:
+            return held
+    return []
+
+
+def answer_held_by_another(answer: frozenset[str], subject: frozenset[str], sentence: str) -> str | None:
+    """Rule *a name answers for the clause it stands in*: for a claim that gives a name (``answer``,
+    its terms) for what the question asks about (``subject``: the question's words the claim
+    repeats), the name of ``sentence`` that the subject belongs to instead, or None.
+
+    The subject belongs to the names of the segment (:func:`segments`) that holds most of its words,
+    other than the subject's own, or, when that segment names nobody else, to those of the segment
+    just before it ("Priya Raman, the new chief executive of Solvik Foods"). When the answer's own
+    segment holds none of the subject's words and the subject belongs to other names, the claim gives
+    the role to the wrong name.
+
+    Rejects "The Kremlin spokesman quoted is Sergei Lavrov" against "Kremlin spokesman Dmitry Peskov
+    said the talks would continue, after Foreign Minister Sergei Lavrov met his Turkish counterpart"
+    (returns "Dmitry Peskov"); accepts "... is Dmitry Peskov"."""
+    if not answer or not subject:
+        return None
+    names = name_runs(sentence)
+    spans = segments(sentence)
+    words = [stemmed_terms(sentence[s:e]) for s, e in spans]
+    own = [i for i, (s, e) in enumerate(spans) for start, _, terms in names if s <= start < e and terms & answer]
+    if not own or any(words[i] & subject for i in own):
+        return None
+    best = max(range(len(spans)), key=lambda i: len(words[i] & subject))
+    if not words[best] & subject:
+        return None
+    for i in (best, best - 1):
+        if i < 0:
+            break
+        s, e = spans[i]
+        holders = [(start, end, terms) for start, end, terms in names
+                   if s <= start < e and not terms & subject and not terms & answer]
+        if holders:
+            return sentence[holders[0][0]:holders[0][1]]
+        if any(s <= start < e and terms & answer for start, _, terms in names):
+            return None
+    return None
+
+
+# How many content words after "not" it denies: "did not approve the merger of Tellan Mobile" denies the
+# approval of the merger, not every word to the end of the clause ("with no minimum purchase amount or
+# Two-Day Delivery through December 22nd" does not deny the delivery).
+_NEGATION_SCOPE = 3
+
+
+def _negations(text: str) -> tuple[list[set[str]], set[str]]:
+    """What ``text`` denies and what it states: for each negated segment, the first
+    :data:`_NEGATION_SCOPE` terms after its negator that the text states nowhere outside a negation, and the set of those plain terms ("will not
+    open before March" -> [{"open"}], {"march", ...}; "the prosecution said he committed fraud, the
+    defence that he never meant to commit fraud" -> [{"meant"}], ...)."""
+    denied: list[set[str]] = []
+    plain: set[str] = set()
+    for s, e in segments(text):
+        part = text[s:e]
+        match = _NEGATOR.search(part)
+        if match is None:
+            plain |= stemmed_terms(part)
+            continue
+        plain |= stemmed_terms(part[:match.start()])
+        after = [t for word in key_terms(part[match.end():]) for t in stemmed_terms(word)]
+        denied.append(set(after[:_NEGATION_SCOPE]))
+        plain |= set(after[_NEGATION_SCOPE:])
+    return [d - plain for d in denied if d - plain], plain
+
+
+def negation_denied(claim: str, sentence: str) -> bool:
+    """Rule *a claim keeps the passage's negation*: whether ``sentence`` denies all that a negated
+    segment of the claim would have to deny while stating it plainly, or the reverse: the claim
+    states plainly every word of something the sentence denies (:func:`_negations`).
+
+    Rejects "The regulator did not approve the merger" against "The regulator approved the merger",
+    and "The airline has paid a dividend" against "The airline has never paid a dividend"; accepts
+    "The regulator approved the merger" against "The regulator, which did not comment on timing,
+    approved the merger" (what is denied, "comment on timing", the claim does not state), and "It
+    released a lite version of the model" against "It didn't release the full model, only a lite
+    version" (the claim does not state "full")."""
+    claim_denied, claim_plain = _negations(claim)
+    sentence_denied, sentence_plain = _negations(sentence)
+    return (any(d <= sentence_plain for d in claim_denied)
+            or any(d <= claim_plain for d in sentence_denied))
+
+
+def speakers(claim: str) -> list[tuple[str, frozenset[str]]]:
+    """The names ``claim`` gives words to: "X said", "X told", "according to X"."""
+    return [(claim[start:end], terms) for start, end, terms in name_runs(claim)
+            if _is_speaker(claim, start, end) and not _JOINED.search(claim[start:end])]
+
+
+def unnamed_speakers(claim: str, text: str, publications: Sequence[str] = ()) -> list[str]:
+    """Rule *who said it must be named where it is said*: the speakers of ``claim`` (:func:`speakers`)
+    none of whose words ``text`` (the passage sentence, its neighbours, its title and source) holds.
+    A speaker that names one of ``publications`` (the index's sources: "according to The Verge")
+    is left to the publications rule.
+
+    Returns ["Anna Kowalczyk"] for "Anna Kowalczyk said this was all preparation" against "...,"
+    Kremlin spokesman Dmitry Peskov said"; [] for "Peskov said this was all preparation"."""
+    held = stemmed_terms(text)
+    return [name for name, terms in speakers(claim)
+            if not terms & held and not (publications and named_sources(name, publications))]
