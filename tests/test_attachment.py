@@ -175,3 +175,29 @@ def test_the_hand_written_pairs_through_the_verifier():
             lost.append(pair["hypothesis"])
     assert lost == []
     assert right >= 33
+
+
+# ---- bare answers and the prompt's own words -------------------------------------------------------
+def test_a_bare_value_is_checked_against_the_question():
+    """"3-1" repeats no word of the question: the sentence supporting it must be about the match asked."""
+    question = "What was the score of Port Alder Rovers' county cup semi-final against Eastwick Town?"
+    other_match = _passage("Port Alder Rovers beat Kelby Athletic 3-1 in the league on Saturday.")
+    the_match = _passage("Port Alder Rovers beat Eastwick Town 3-1 in the county cup semi-final.")
+    assert attribute("3-1 [1]", [other_match], question=question).citations == ()
+    assert attribute("3-1 [1]", [the_match], question=question).citations
+    assert attribute("3-1 [1]", [other_match], question=question,
+                     disabled_rules=frozenset({"bare_answer_reads_the_question"})).citations
+
+
+def test_words_about_the_prompt_are_not_part_of_the_claim():
+    from rag.verification.claims import claim_body
+
+    assert claim_body("52.4% from passage [1]") == "52.4%"
+    assert claim_body("According to passage 2, the bridge costs 5 million.") == "the bridge costs 5 million."
+    assert claim_body("He moved from Passage Street.") == "He moved from Passage Street."
+    question = "What share of the vote did Daniel Osei win in the mayoral election?"
+    passage = Passage(chunk_id="o-0", doc_id="o", title="Former harbourmaster Daniel Osei elected mayor", date=None,
+                      url=None, path="", source=None, score=1.0, start=0, end=97,
+                      text="Osei, standing for the Harbour First group, won 52.4 percent of the vote against 41.8 percent.")
+    kept = attribute("52.4% from passage [1]", [passage], question=question)
+    assert kept.citations and "52.4 percent" in kept.citations[0].quote

@@ -20,7 +20,7 @@ from typing import Sequence
 from ..sources import named_sources
 from ..text import key_terms, stemmed_terms
 
-__all__ = ["segments", "name_runs", "figure_held_by_another", "answer_held_by_another", "negation_denied", "speakers", "unnamed_speakers"]
+__all__ = ["segments", "name_runs", "question_parts", "is_bare_value", "figure_held_by_another", "answer_held_by_another", "negation_denied", "speakers", "unnamed_speakers"]
 
 # Where one clause or list item of a news sentence ends and the next begins.
 _BOUNDARY = re.compile(r"\s*[,;:()—–]\s*|\s+-\s+|\s+(?:and|while|whereas|but|before|after|of which|as well as|then)\s+", re.I)
@@ -125,6 +125,35 @@ def figure_held_by_another(claim: str, sentence: str) -> str | None:
         if all(h and not any(terms & claim_terms for terms in h) for h in holders):
             return figure
     return None
+
+
+_UNITS = frozenset(stemmed_terms(
+    "percent per cent pct million billion trillion thousand mln bln dollars dlrs dlr pounds euros yen francs marks "
+    "cents pence tonnes tons barrels shares points goals runs seats votes km miles metres kg"))
+
+
+def is_bare_value(body: str) -> bool:
+    """Whether a claim is only a value: figures, units and capitalised words ("52.4%", "3-1", "48.5
+    million pounds", "Alameda Research"), no word that states something of its own ("It opens in
+    June 2027" is a sentence)."""
+    for word in re.findall(r"[A-Za-z][A-Za-z'’-]*", body):
+        if word[0].isupper():
+            continue
+        terms = stemmed_terms(word)
+        if terms and not terms <= _UNITS:
+            return False
+    return True
+
+
+def question_parts(question: str, ignore: frozenset[str] = frozenset()) -> list[frozenset[str]]:
+    """The name terms of each part (segment, :func:`segments`) of ``question``, less ``ignore`` (the
+    publications it names): "What was the score of Port Alder Rovers' semi-final against Eastwick
+    Town?" is one part ({port, alder, rover, eastwick, town}); "Which company, discussed by The
+    Verge, ... clean image for FTX ..., held "unlocked FTT" ...?" several, each answered perhaps by
+    another article."""
+    names = name_runs(question)
+    return [frozenset().union(*(terms for start, _, terms in names if s <= start < e)) - ignore
+            for s, e in segments(question)]
 
 
 def _holders(at: int, spans: list[tuple[int, int]], names, sentence: str) -> list[frozenset[str]]:

@@ -37,10 +37,21 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in NUMBER.findall(text)}
 
 
+# The model pointing at its prompt ("52.4% from passage [1]", "According to passage 2, ..."): words about
+# the numbered passages it was shown, not about the world, which no passage sentence holds.
+_PROMPT_REFERENCE = re.compile(
+    r"^\s*(?:according\s+to|as\s+stated\s+in|in|from)\s+(?:the\s+)?(?:passage|document|context)s?\s*\[?\d{0,3}\]?\s*,\s*"
+    r"|\s*\(?\b(?:from|in|see|per|according\s+to|as\s+stated\s+in)\s+(?:the\s+)?(?:passage|document|context)s?"
+    r"\s*\[?\d{0,3}\]?\)?(?=\s*[.!]?\s*$)"
+    r"|\s*\((?:the\s+)?(?:passage|document)s?\s*\[?\d{1,3}\]?\)", re.I)
+
+
 def claim_body(claim: str) -> str:
     """What a claim asserts: without a leading list number ("1.") or verdict word ("Yes, ..."), nor
-    an ordinal frame ("the second article")."""
-    return ORDINAL_FRAME.sub("", verdict_of(_LIST_MARKER_START.sub("", claim))[1])
+    an ordinal frame ("the second article"), nor a reference to the prompt's passages ("52.4% from
+    passage [1]" asserts "52.4%")."""
+    body = ORDINAL_FRAME.sub("", verdict_of(_LIST_MARKER_START.sub("", claim))[1])
+    return _PROMPT_REFERENCE.sub("", body)
 
 
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
@@ -227,5 +238,10 @@ class Claim:
     """Why it was left out, when a rule said so."""
     primary: list[int] = field(default_factory=list)
     """The citation numbers the deciding rule gave (before ``restated_parts`` adds its own)."""
+    bare: tuple[frozenset[str], ...] | None = None
+    """For a claim that repeats none of the question's words: the names of each part of the question,
+    one of which the supporting sentence must hold whole (rule ``bare_answer_reads_the_question``)."""
+    bare_content: frozenset[str] | None = None
+    """The same for a question that names nothing: its content words, ``anchor_share`` of them."""
     conclusion: bool = False
     """Rule ``verdict_conclusion`` took it for a verdict resting on the answer's facts."""

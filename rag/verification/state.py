@@ -116,6 +116,13 @@ class Verification:
         return bool(self.question) and is_verdict_question(self.question)
 
     @cached_property
+    def publication_words(self) -> frozenset[str]:
+        """The terms of the question's words that name one of the index's publications ("The Verge")."""
+        from .content import publication_terms
+
+        return publication_terms(self.question, self.publications)
+
+    @cached_property
     def asks_for_a_name(self) -> bool:
         """The question asks who or which ("Who is the Kremlin spokesman?"): its answer is a name."""
         from .content import asked_kind
