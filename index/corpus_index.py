@@ -695,6 +695,10 @@ class CorpusIndex:
         """chunk rowid -> id of its document, for the whole index (one query)."""
         return self.store.chunk_documents()
 
+    def read_bm25_index(self) -> int:
+        """Read the BM25 (FTS5) index once into the OS page cache (see :meth:`Store.read_bm25_index`); its bytes."""
+        return self.store.read_bm25_index()
+
     def checkpoint(self) -> None:
         """Settle the store on disk (SQLite's write-ahead log folded in), so file sizes are the lasting ones."""
         self.store.checkpoint()
