@@ -353,16 +353,18 @@ class Store:
         text becomes their last column. One transaction: the tables are copied, the old ones dropped and the
         copies renamed, so a crash (or a full disk) at any point leaves the format 2 store as it was.
 
-        It rewrites the store once, so it needs free disk about the store's size (the copies, in the WAL
-        until the checkpoint); without it, it stops before writing anything, with IndexFullError."""
+        It rewrites the store once: the copies go to the WAL, then into the file, while the old tables' pages stay
+        in the file as free pages that later writes reuse (a 1.11 GB store of 200k passages became 1.86 GB, in
+        17.7 s). So it asks for free disk of twice the store's size; without it, it stops before writing
+        anything, with IndexFullError. The WAL is truncated once the upgrade is committed."""
         if not self._has_vector_column(conn):
             return
         size = self.path.stat().st_size
         free = shutil.disk_usage(self.path.parent).free
-        if free < size:
+        if free < 2 * size:
             raise IndexFullError(
                 f"the index store {self.path} ({size / 1e9:.1f} GB) is of an older format (vectors inside the chunk "
-                f"rows) and is upgraded once when opened for writing; that needs about {size / 1e9:.1f} GB free disk, "
+                f"rows) and is upgraded once when opened for writing; that needs about {2 * size / 1e9:.1f} GB free disk, "
                 f"and {free / 1e9:.1f} GB is free. Free some space and open it again; the index is unchanged "
                 "(it can still be searched read-only)")
         print(f"rag: upgrading the index store {self.path} to format 3 (vectors in their own table), once; "
@@ -385,6 +387,7 @@ class Store:
                                     "with rag index --index NEW_DIR") from None
         finally:
             conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # ---- meta -------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
