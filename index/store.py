@@ -273,6 +273,7 @@ class Store:
         self.read_only = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         self._immutable = False
         self._vectors = "chunk_vectors"  # the table holding the vectors: "chunks" in a read-only store of format 1 or 2
+        self._upgrade_pending: str | None = None  # why writes refuse: an old store the disk has no room to upgrade
         try:
             with self.connection() as conn:
                 if self.read_only:
@@ -342,13 +343,13 @@ class Store:
                                          [(embed_key(embedded_text(h, t)), r) for r, h, t in rows])
                         last = rows[-1][0]
         conn.executescript(SCHEMA_REUSE)
-        self._upgrade_vectors(conn)
-        conn.executescript(SCHEMA_VECTORS)
+        if self._upgrade_vectors(conn):
+            conn.executescript(SCHEMA_VECTORS)
 
     def _has_vector_column(self, conn: sqlite3.Connection) -> bool:
         return "vector" in {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}
 
-    def _upgrade_vectors(self, conn: sqlite3.Connection) -> None:
+    def _upgrade_vectors(self, conn: sqlite3.Connection) -> bool:
         """Format 2 -> 3: the vectors move from the chunk rows into ``chunk_vectors`` and the documents'
         text becomes their last column. One transaction: the tables are copied, the old ones dropped and the
         copies renamed, so a crash (or a full disk) at any point leaves the format 2 store as it was.
@@ -356,17 +357,23 @@ class Store:
         It rewrites the store once: the copies go to the WAL, then into the file, while the old tables' pages stay
         in the file as free pages that later writes reuse (a 1.11 GB store of 200k passages became 1.86 GB, in
         17.7 s). So it asks for free disk of twice the store's size; without it, it stops before writing
-        anything, with IndexFullError. The WAL is truncated once the upgrade is committed."""
+        anything, leaves the store searchable in its old format and makes every write raise IndexFullError
+        (returns False). The WAL is truncated once the upgrade is committed."""
         if not self._has_vector_column(conn):
-            return
+            return True
         size = self.path.stat().st_size
         free = shutil.disk_usage(self.path.parent).free
         if free < 2 * size:
-            raise IndexFullError(
+            # Searching must not depend on free disk: the store stays in its old format, read as it is
+            # (vectors in the chunk rows), and only a write refuses, with this message (_transaction).
+            self._vectors = "chunks"
+            self._upgrade_pending = (
                 f"the index store {self.path} ({size / 1e9:.1f} GB) is of an older format (vectors inside the chunk "
-                f"rows) and is upgraded once when opened for writing; that needs about {2 * size / 1e9:.1f} GB free disk, "
-                f"and {free / 1e9:.1f} GB is free. Free some space and open it again; the index is unchanged "
-                "(it can still be searched read-only)")
+                f"rows) and must be upgraded once before it is written to; that needs about {2 * size / 1e9:.1f} GB "
+                f"free disk, and {free / 1e9:.1f} GB is free. Free some space and run the command again; the index "
+                "is unchanged and can still be searched")
+            print(f"rag: warning: {self._upgrade_pending}", file=sys.stderr, flush=True)
+            return False
         print(f"rag: upgrading the index store {self.path} to format 3 (vectors in their own table), once; "
               f"{size / 1e9:.1f} GB to rewrite", file=sys.stderr, flush=True)
         # Dropping the old documents table with foreign keys on would delete every chunk (ON DELETE CASCADE);
@@ -388,6 +395,7 @@ class Store:
         finally:
             conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
 
     # ---- meta -------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -403,6 +411,8 @@ class Store:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed when the block ends, rolled back on any error, with an
         SQLite error turned into the index error it stands for (full disk, read-only, corrupt)."""
+        if self._upgrade_pending:
+            raise IndexFullError(self._upgrade_pending)
         with self._write_lock, self.connection() as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -489,6 +499,8 @@ class Store:
     def vectors_by_key(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
         """embed key -> stored float32 vector bytes, for the keys already embedded: in a chunk, or
         staged for a document not finished yet. Keys never seen are absent."""
+        if self._upgrade_pending:  # only indexing asks: it writes what it finds
+            raise IndexFullError(self._upgrade_pending)
         keys = list(dict.fromkeys(keys))
         found: dict[bytes, bytes] = {}
         with self.connection() as conn:

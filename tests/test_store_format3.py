@@ -145,13 +145,24 @@ def test_an_upgrade_that_fails_half_way_leaves_the_format_2_store(format2, monke
     index.close()
 
 
-def test_an_upgrade_without_the_disk_it_needs_stops_before_writing(format2, monkeypatch):
+def test_an_old_store_without_the_disk_to_upgrade_stays_searchable_and_refuses_writes(format2, tmp_path, monkeypatch,
+                                                                                        capsys):
+    """Searching must not depend on free disk: the upgrade stops before writing, the old store is searched
+    as it is, and only a write fails, with the message saying how much disk the upgrade needs."""
     store = format2 / "store.sqlite"
     before = snapshot(store, "chunks")
     monkeypatch.setattr(store_module.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9 - 10, 10))
-    with pytest.raises(IndexFullError, match="upgraded once when opened for writing; that needs about"):
-        CorpusIndex.open(format2, HashEmbedder())
+    index = CorpusIndex.open(format2, HashEmbedder())
+    assert "must be upgraded once before it is written to; that needs about" in capsys.readouterr().err
+    assert all(searches(index))  # lexical and dense searches answer from the old rows
+    doc = tmp_path / "new"
+    doc.mkdir()
+    (doc / "new.txt").write_text("A new article about the harbour bridge.", encoding="utf-8")
+    with pytest.raises(IndexFullError, match="must be upgraded once before it is written to"):
+        index.index_paths([doc])
+    index.close()
     assert snapshot(store, "chunks") == before
+    assert "vector" in columns(store, "chunks")
 
 
 def test_vectors_of_the_upgraded_store_match_the_old_rows(format2):
