@@ -36,7 +36,9 @@ file as that kind first and times the rebuild):
 - recall@10 of ``CorpusIndex.dense_search`` against exact search over every vector (the exact
   top-10 is computed while the data is generated);
 - RSS after the queries (anonymous and file-backed: a memory-mapped FAISS file counts as it is
-  paged in), and the nprobe sweep (``VectorLimits.nprobe``).
+  paged in), and the nprobe sweep (``VectorLimits.nprobe``);
+- for ``ivf-sq8``, the exact re-scoring rule (``VectorLimits.rerank_limit``) against re-scoring every hit:
+  the dense route's latency at hybrid depth and how far the two agree.
 """
 
 from __future__ import annotations
@@ -402,9 +404,52 @@ def measure(folder: Path, kind: str | None, sweep: list[int]) -> dict:
             print(f"    bm25 {rows[-1]}", flush=True)
         return rows
 
+    def rerank_rule() -> dict:
+        """VectorLimits.rerank_limit against re-scoring every hit (None): the dense route at hybrid depth
+        (``candidates``), timed on fresh query vectors (100 each, disjoint, so neither warms the other's
+        store pages), and the agreement of the two on the benchmark's queries (dense top 100, hybrid top k)."""
+        from dataclasses import replace
+
+        from index.vectors import VectorLimits
+
+        depth, k = Settings().retrieval.candidates, Settings().retrieval.k
+        base = _limits(kind, n) or VectorLimits()
+        if index_kind(base) != "ivf-sq8":
+            return {"applies": False}
+        fresh = data.vectors(200, 10**9 + 1)
+        out: dict = {"rerank_limit": base.rerank_limit, "depth": depth}
+        indexes = {}
+        for label, limits, queries in (("every_hit", replace(base, rerank_limit=None), fresh[:100]),
+                                       ("limited", base, fresh[100:])):
+            index = indexes[label] = CorpusIndex.open(folder / "index", embedder, vector_limits=limits)
+            index.dense_search(queries[0], depth)
+            seconds = []
+            for vector in queries:
+                t0 = time.perf_counter()
+                index.dense_search(vector, depth)
+                seconds.append(time.perf_counter() - t0)
+            out[f"dense{depth}_{label}_p50_ms"] = round(1000 * percentile(seconds, 50), 1)
+            out[f"dense{depth}_{label}_p95_ms"] = round(1000 * percentile(seconds, 95), 1)
+        same_dense = same_top = same_hybrid = 0
+        retrievers = {label: Retriever.from_settings(ix, Settings()) for label, ix in indexes.items()}
+        for text, vector in zip(qtexts[:100], qvectors[:100]):
+            a, b = (indexes[label].dense_search(vector, depth) for label in ("every_hit", "limited"))
+            same_dense += len({i for i, _ in a} & {i for i, _ in b})
+            same_top += [i for i, _ in a[:base.rerank_limit]] == [i for i, _ in b[:base.rerank_limit]]
+            ha, hb = (retrievers[label].search(text, k) for label in ("every_hit", "limited"))
+            same_hybrid += [p.chunk_id for p in ha.passages] == [p.chunk_id for p in hb.passages]
+        out |= {"dense_top100_overlap": round(same_dense / (100 * depth), 4), "queries_same_exact_head": same_top,
+                "queries_same_hybrid_top_k": same_hybrid}
+        print(f"  rerank rule {out}", flush=True)
+        return out
+
+    def index_kind(limits) -> str:
+        index = CorpusIndex.open(folder / "index", embedder, vector_limits=limits)
+        return index._current_vectors().kind
+
     main_row = run(None, QUERIES)
     rows = [run(p, 100, full=False) for p in sweep if p != main_row["nprobe"]]  # dense only: recall and latency
-    return {"n": n, "main": main_row, "rss_before_mib": rss_start, "sweep": rows}
+    return {"n": n, "main": main_row, "rss_before_mib": rss_start, "sweep": rows, "rerank_rule": rerank_rule()}
 
 
 def query(folder: Path, kind: str | None, sweep: list[int]) -> dict:

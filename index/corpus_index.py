@@ -4,7 +4,7 @@ Layout of an index directory::
 
     manifest.json   what built it: format version, embedder id and dimension,
                     chunker settings, tokenizer, package version
-    store.sqlite    documents, chunks, vectors, BM25 (FTS5) - the source of truth
+    store.sqlite    documents, chunks, vectors (their own table), BM25 (FTS5) - the source of truth
     vectors.faiss   FAISS cache of the vectors, valid for the generation in
     vectors.gen     this file; rebuilt from the store when it is stale
 
@@ -54,9 +54,10 @@ if TYPE_CHECKING:
 __all__ = ["CorpusIndex", "IndexReport", "Progress", "FORMAT_VERSION", "embedding_header"]
 
 # 2: chunks carry the key of their embedded text, and big documents stage their vectors (index/store.py).
-# A format 1 index is still read, and upgraded in place (store and manifest) when opened writable.
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)
+# 3: the vectors sit in their own table, chunk_vectors, out of the chunk rows; documents' text is their last column.
+# An index of format 1 or 2 is still read, and upgraded in place (store and manifest) when opened writable.
+FORMAT_VERSION = 3
+READABLE_FORMATS = (1, 2, 3)
 
 # Batches per transaction, the rebuild's read step, the file-size limit and BM25's frequent-term rule are
 # IndexingSettings (index/settings.py), given to CorpusIndex.open.
@@ -263,7 +264,7 @@ class CorpusIndex:
         except Exception as exc:
             raise IndexCorruptError(f"{path / STORE} cannot be opened ({exc}); rebuild the index") from None
         if manifest["format_version"] != FORMAT_VERSION and not store.read_only:
-            # Store() has upgraded the database in place; the manifest follows (index/store.py, "format 1").
+            # Store() has upgraded the database in place; the manifest follows (index/store.py, module docstring).
             manifest = {**manifest, "format_version": FORMAT_VERSION, "upgraded_from": manifest["format_version"]}
             write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         return cls(path, store, embedder, manifest, vector_limits, indexing)
@@ -693,6 +694,10 @@ class CorpusIndex:
     def chunk_documents(self) -> dict[int, str]:
         """chunk rowid -> id of its document, for the whole index (one query)."""
         return self.store.chunk_documents()
+
+    def read_bm25_index(self) -> int:
+        """Read the BM25 (FTS5) index once into the OS page cache (see :meth:`Store.read_bm25_index`); its bytes."""
+        return self.store.read_bm25_index()
 
     def checkpoint(self) -> None:
         """Settle the store on disk (SQLite's write-ahead log folded in), so file sizes are the lasting ones."""

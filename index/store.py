@@ -2,9 +2,22 @@
 
 SQLite is the single source of truth: a write is one transaction, so a crash
 (even SIGKILL) leaves either the old or the new state, and WAL mode lets
-readers keep reading while one writer updates. Vectors are stored with their
-chunks; the FAISS file next to the database is a cache keyed by the store's
-``generation`` counter (see ``corpus_index.py``).
+readers keep reading while one writer updates. The FAISS file next to the
+database is a cache keyed by the store's ``generation`` counter (see ``corpus_index.py``).
+
+Format 3 keeps each chunk's float32 vector in its own table, ``chunk_vectors`` (same rowid),
+written in the same transaction as the chunk and removed with it by a trigger. The pages that
+every query reads, the FTS5 index and the chunk rows, then hold no vectors: at 10M passages the
+vectors are 1,536 of the 5,556 bytes a passage and made the chunks table too large to stay in
+the page cache (docs/SCALING.md, "The store's hot set"). Vectors are read by rowid only: to
+re-score a compressed index's shortlist, to rebuild the FAISS file, to find a reusable vector.
+The documents table keeps its full ``text`` last, so reading a row's metadata (title, pages)
+does not walk the overflow pages of a long text.
+
+Format 1 -> 2 added ``chunks.embed_hash``; format 2 -> 3 moves the vectors out and puts
+``documents.text`` last. Both upgrades run when a store is opened writable, each as one
+transaction (a crash leaves the old format, upgraded again at the next open); a read-only
+store of an older format is read as it is.
 """
 
 from __future__ import annotations
@@ -12,7 +25,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,10 +68,10 @@ CREATE TABLE IF NOT EXISTS documents (
     source TEXT,
     body_start INTEGER NOT NULL,
     hash TEXT NOT NULL,
-    text TEXT NOT NULL,
     metadata TEXT NOT NULL,
     pages TEXT NOT NULL,
-    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    text TEXT NOT NULL  -- last: reading the columns before it does not walk a long text's overflow pages
 );
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(hash);
 CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
@@ -74,7 +89,6 @@ CREATE TABLE IF NOT EXISTS chunks (
     n_tokens INTEGER NOT NULL,
     header TEXT NOT NULL,
     text TEXT NOT NULL,
-    vector BLOB NOT NULL,
     embed_hash BLOB  -- embed_key(header + newline + text); NULL only while a format 1 store is upgraded
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
@@ -89,6 +103,14 @@ CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
 END;
 """
 
+# Format 3: the chunks' float32 vectors, by the chunk's rowid (see the module docstring).
+SCHEMA_VECTORS = """
+CREATE TABLE IF NOT EXISTS chunk_vectors (rowid INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS chunks_vector_delete AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunk_vectors WHERE rowid = old.rowid;
+END;
+"""
+
 # Format 2 additions, created after the upgrade of a format 1 store gave chunks its embed_hash column.
 SCHEMA_REUSE = """
 CREATE INDEX IF NOT EXISTS chunks_embed_hash ON chunks(embed_hash);
@@ -99,6 +121,44 @@ CREATE TABLE IF NOT EXISTS staged_vectors (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS staged_vectors_doc ON staged_vectors(doc_id);
+"""
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a schema script, one by one: ``executescript`` would commit an open transaction."""
+    out, part = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        part += line
+        if sqlite3.complete_statement(part):
+            out.append(part.strip())
+            part = ""
+    return out
+
+
+# Format 2 -> 3 (Store._upgrade_vectors): the new tables are filled from the old ones, then take their names.
+_UPGRADE_3 = """
+CREATE TABLE documents_3 (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, path TEXT NOT NULL, date TEXT, url TEXT, source TEXT,
+    body_start INTEGER NOT NULL, hash TEXT NOT NULL, metadata TEXT NOT NULL, pages TEXT NOT NULL,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), text TEXT NOT NULL
+);
+INSERT INTO documents_3 (rowid, id, title, path, date, url, source, body_start, hash, metadata, pages, added_at, text)
+    SELECT rowid, id, title, path, date, url, source, body_start, hash, metadata, pages, added_at, text FROM documents;
+CREATE TABLE chunks_3 (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, n_tokens INTEGER NOT NULL,
+    header TEXT NOT NULL, text TEXT NOT NULL, embed_hash BLOB
+);
+INSERT INTO chunks_3 (rowid, id, doc_id, ordinal, start, end, n_tokens, header, text, embed_hash)
+    SELECT rowid, id, doc_id, ordinal, start, end, n_tokens, header, text, embed_hash FROM chunks;
+CREATE TABLE chunk_vectors (rowid INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+INSERT INTO chunk_vectors (rowid, vector) SELECT rowid, vector FROM chunks;
+DROP TABLE chunks;
+DROP TABLE documents;
+ALTER TABLE documents_3 RENAME TO documents;
+ALTER TABLE chunks_3 RENAME TO chunks;
 """
 
 # Keys per lookup query: well under SQLite's oldest bound-parameter limit (999).
@@ -212,10 +272,12 @@ class Store:
         # rag index then fails with IndexReadOnlyError instead of "cannot be opened".
         self.read_only = path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         self._immutable = False
+        self._vectors = "chunk_vectors"  # the table holding the vectors: "chunks" in a read-only store of format 1 or 2
+        self._upgrade_pending: str | None = None  # why writes refuse: an old store the disk has no room to upgrade
         try:
             with self.connection() as conn:
                 if self.read_only:
-                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                    self._vectors = self._vector_table(conn)
                 else:
                     conn.executescript(SCHEMA)
                     self._upgrade(conn)
@@ -226,7 +288,7 @@ class Store:
                 self.close()
                 self._immutable = True
                 with self.connection() as conn:
-                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                    self._vectors = self._vector_table(conn)
             else:
                 raise domain_error(exc, path) or exc from None
 
@@ -256,8 +318,14 @@ class Store:
             conn.close()
             self._local.conn = None
 
+    @staticmethod
+    def _vector_table(conn: sqlite3.Connection) -> str:
+        """``chunk_vectors`` (format 3), or ``chunks`` in a store of format 1 or 2 (its rows hold the vector)."""
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunk_vectors'").fetchone()
+        return "chunk_vectors" if found else "chunks"
+
     def _upgrade(self, conn: sqlite3.Connection) -> None:
-        """Bring a format 1 store to format 2 in one transaction (a no-op on a current one)."""
+        """Bring a store of format 1 or 2 to format 3, each step one transaction (a no-op on a current one)."""
         def has_key_column() -> bool:
             return "embed_hash" in {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}
 
@@ -275,6 +343,59 @@ class Store:
                                          [(embed_key(embedded_text(h, t)), r) for r, h, t in rows])
                         last = rows[-1][0]
         conn.executescript(SCHEMA_REUSE)
+        if self._upgrade_vectors(conn):
+            conn.executescript(SCHEMA_VECTORS)
+
+    def _has_vector_column(self, conn: sqlite3.Connection) -> bool:
+        return "vector" in {r[1] for r in conn.execute("PRAGMA table_info(chunks)")}
+
+    def _upgrade_vectors(self, conn: sqlite3.Connection) -> bool:
+        """Format 2 -> 3: the vectors move from the chunk rows into ``chunk_vectors`` and the documents'
+        text becomes their last column. One transaction: the tables are copied, the old ones dropped and the
+        copies renamed, so a crash (or a full disk) at any point leaves the format 2 store as it was.
+
+        It rewrites the store once: the copies go to the WAL, then into the file, while the old tables' pages stay
+        in the file as free pages that later writes reuse (a 1.11 GB store of 200k passages became 1.86 GB, in
+        17.7 s). So it asks for free disk of twice the store's size; without it, it stops before writing
+        anything, leaves the store searchable in its old format and makes every write raise IndexFullError
+        (returns False). The WAL is truncated once the upgrade is committed."""
+        if not self._has_vector_column(conn):
+            return True
+        size = self.path.stat().st_size
+        free = shutil.disk_usage(self.path.parent).free
+        if free < 2 * size:
+            # Searching must not depend on free disk: the store stays in its old format, read as it is
+            # (vectors in the chunk rows), and only a write refuses, with this message (_transaction).
+            self._vectors = "chunks"
+            self._upgrade_pending = (
+                f"the index store {self.path} ({size / 1e9:.1f} GB) is of an older format (vectors inside the chunk "
+                f"rows) and must be upgraded once before it is written to; that needs about {2 * size / 1e9:.1f} GB "
+                f"free disk, and {free / 1e9:.1f} GB is free. Free some space and run the command again; the index "
+                "is unchanged and can still be searched")
+            print(f"rag: warning: {self._upgrade_pending}", file=sys.stderr, flush=True)
+            return False
+        print(f"rag: upgrading the index store {self.path} to format 3 (vectors in their own table), once; "
+              f"{size / 1e9:.1f} GB to rewrite", file=sys.stderr, flush=True)
+        # Dropping the old documents table with foreign keys on would delete every chunk (ON DELETE CASCADE);
+        # the pragma cannot change inside a transaction, so it is switched off around it and checked before COMMIT.
+        conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with self._transaction():
+                if not self._has_vector_column(conn):  # another process upgraded it meanwhile
+                    return
+                for statement in _statements(_UPGRADE_3 + SCHEMA + SCHEMA_REUSE + SCHEMA_VECTORS):
+                    conn.execute(statement)
+                if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise IndexCorruptError(f"{self.path} holds a chunk without its document; the upgrade to format 3 "
+                                            "was rolled back. Rebuild the index with rag index --index NEW_DIR")
+        except sqlite3.Error as exc:  # not a full disk, a read-only or corrupt file: those are CorpusErrors already
+            raise IndexCorruptError(f"upgrading {self.path} to format 3 failed ({exc}) and was rolled back: the store is "
+                                    "unchanged, in its old format, and can be searched read-only. Rebuild the index "
+                                    "with rag index --index NEW_DIR") from None
+        finally:
+            conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
 
     # ---- meta -------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -290,6 +411,8 @@ class Store:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed when the block ends, rolled back on any error, with an
         SQLite error turned into the index error it stands for (full disk, read-only, corrupt)."""
+        if self._upgrade_pending:
+            raise IndexFullError(self._upgrade_pending)
         with self._write_lock, self.connection() as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -327,19 +450,20 @@ class Store:
                 conn.execute("DELETE FROM staged_vectors WHERE doc_id = ?", (doc_id,))
             for doc, chunks, header, vectors in upserts:
                 conn.execute(
-                    "INSERT INTO documents (id, title, path, date, url, source, body_start, hash, text, metadata, pages)"
+                    "INSERT INTO documents (id, title, path, date, url, source, body_start, hash, metadata, pages, text)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (doc.id, doc.title, doc.path, doc.date, doc.url, doc.source, doc.body_start, doc.hash,
-                     doc.text, json.dumps(dict(doc.metadata), default=str), json.dumps(list(doc.pages))),
+                     json.dumps(dict(doc.metadata), default=str), json.dumps(list(doc.pages)), doc.text),
                 )
                 for chunk, vector in zip(chunks, vectors):
                     cur = conn.execute(
-                        "INSERT INTO chunks (id, doc_id, ordinal, start, end, n_tokens, header, text, vector, embed_hash)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO chunks (id, doc_id, ordinal, start, end, n_tokens, header, text, embed_hash)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (chunk.id, chunk.doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.n_tokens, header,
-                         chunk.text, np.asarray(vector, dtype=np.float32).tobytes(),
-                         embed_key(embedded_text(header, chunk.text))),
+                         chunk.text, embed_key(embedded_text(header, chunk.text))),
                     )
+                    conn.execute("INSERT INTO chunk_vectors (rowid, vector) VALUES (?, ?)",
+                                 (cur.lastrowid, np.asarray(vector, dtype=np.float32).tobytes()))
                     added.append((int(cur.lastrowid), chunk.id))
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('generation', '1')"
@@ -375,6 +499,8 @@ class Store:
     def vectors_by_key(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
         """embed key -> stored float32 vector bytes, for the keys already embedded: in a chunk, or
         staged for a document not finished yet. Keys never seen are absent."""
+        if self._upgrade_pending:  # only indexing asks: it writes what it finds
+            raise IndexFullError(self._upgrade_pending)
         keys = list(dict.fromkeys(keys))
         found: dict[bytes, bytes] = {}
         with self.connection() as conn:
@@ -385,7 +511,7 @@ class Store:
                 # a batch of 256 against 0.4 ms this way, measured on such an index).
                 rows = conn.execute(
                     f"WITH k(key) AS (VALUES {','.join(['(?)'] * len(part))}) SELECT key, COALESCE("
-                    "(SELECT vector FROM chunks WHERE embed_hash = k.key LIMIT 1),"
+                    "(SELECT v.vector FROM chunks c JOIN chunk_vectors v ON v.rowid = c.rowid WHERE c.embed_hash = k.key LIMIT 1),"
                     " (SELECT vector FROM staged_vectors WHERE embed_hash = k.key)) FROM k", part)
                 found.update((key, vector) for key, vector in rows if vector is not None)
         return found
@@ -415,7 +541,7 @@ class Store:
 
     def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         with self.connection() as conn:
-            rows = conn.execute("SELECT rowid, vector FROM chunks ORDER BY rowid").fetchall()
+            rows = conn.execute(f"SELECT rowid, vector FROM {self._vectors} ORDER BY rowid").fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim) if rows else np.zeros((0, dim), np.float32)
         return ids, vectors
@@ -425,7 +551,7 @@ class Store:
         last = -1
         while True:
             with self.connection() as conn:
-                rows = conn.execute("SELECT rowid, vector FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                rows = conn.execute(f"SELECT rowid, vector FROM {self._vectors} WHERE rowid > ? ORDER BY rowid LIMIT ?",
                                     (last, batch)).fetchall()
             if not rows:
                 return
@@ -440,7 +566,8 @@ class Store:
         with self.connection() as conn:
             for i in range(0, len(rowids), _KEYS_PER_QUERY):  # a training sample asks for tens of thousands
                 part = rowids[i:i + _KEYS_PER_QUERY]
-                found += conn.execute(f"SELECT rowid, vector FROM chunks WHERE rowid IN ({','.join('?' * len(part))})", part).fetchall()
+                found += conn.execute(f"SELECT rowid, vector FROM {self._vectors} WHERE rowid IN ({','.join('?' * len(part))})",
+                                      part).fetchall()
         return {r: np.frombuffer(v, dtype=np.float32) for r, v in found}
 
     def allowed_rowids(self, flt: SearchFilter) -> np.ndarray:
@@ -464,6 +591,15 @@ class Store:
                 return total
             except sqlite3.Error:
                 return None
+
+    def read_bm25_index(self) -> int:
+        """Read every page of the FTS5 index once, so the OS page cache holds it; returns its bytes.
+
+        The posting lists are what a BM25 query reads; read from disk the first time each is needed,
+        they made hybrid retrieval at 10M passages 154.8 / 1,054 ms p50/p95, against 87.0 / 149.6 ms once
+        read (5.0 GB in 44 s; docs/decisions/2026-12-06-store-hot-set.md)."""
+        with self.connection() as conn:
+            return int(conn.execute("SELECT sum(length(block)) FROM chunks_fts_data").fetchone()[0] or 0)
 
     def bm25_terms(self, query: str, max_postings=_SETTING) -> list[str]:
         """The words :meth:`lexical_search` searches for: without those found in more than ``max_postings``

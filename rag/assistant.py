@@ -91,6 +91,10 @@ class Assistant:
                                                vector_limits=self.settings.vectors, indexing=self.settings.indexing)
                 self._embedder = self._index.embedder
 
+    def read_bm25_index(self) -> int:
+        """Read the index's BM25 postings into the OS page cache (``ServeSettings.warm_bm25_index``); their bytes."""
+        return self.index.read_bm25_index()
+
     @property
     def retriever(self) -> Retriever:
         return Retriever.from_settings(self.index, self.settings)

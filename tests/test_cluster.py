@@ -59,6 +59,7 @@ def dump(index_dir: Path) -> dict:
             "documents": conn.execute("SELECT id, title, path, date, url, source, body_start, hash, text, metadata, pages"
                                       " FROM documents ORDER BY rowid").fetchall(),
             "chunks": conn.execute("SELECT rowid, * FROM chunks ORDER BY rowid").fetchall(),
+            "vectors": conn.execute("SELECT rowid, vector FROM chunk_vectors ORDER BY rowid").fetchall(),
             "fts": conn.execute("SELECT * FROM chunks_fts_data ORDER BY id").fetchall(),
             "meta": conn.execute("SELECT * FROM meta ORDER BY key").fetchall(),
             "staged": conn.execute("SELECT * FROM staged_vectors ORDER BY embed_hash").fetchall(),

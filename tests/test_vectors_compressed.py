@@ -81,6 +81,40 @@ def test_compressed_recall_matches_ivf_once_re_ranked():
     assert len(got) == 10 and {i for i, _ in got} <= set(allowed.tolist())
 
 
+def test_the_rerank_limit_re_scores_the_head_exactly_and_keeps_code_scores_below_it():
+    dim = 64
+    x = clustered(5000, dim)
+    ids = np.arange(len(x), dtype=np.int64) + 10
+    limits = VectorLimits(flat=100, compressed=1000, rerank_limit=5)
+    compressed = VectorIndex.build(dim, ids, x, limits=limits)
+    assert compressed.kind == "ivf-sq8"
+    asked = []
+
+    def exact(wanted):
+        asked.append(len(wanted))
+        return {i: x[i - 10] for i in wanted if i != gone}
+
+    q = clustered(1, dim, seed=3)[0]
+    gone = None
+    hits = compressed.search(q, 40, exact=exact)
+    assert asked == [4 * 5] and len(hits) == 40  # 20 reads, not 160
+    exact_top5 = sorted(((i, float(x[i - 10] @ q)) for i, _ in compressed.search(q, 20)), key=lambda h: -h[1])[:5]
+    assert [i for i, _ in hits[:5]] == [i for i, _ in exact_top5]
+    assert all(abs(s - float(x[i - 10] @ q)) < 1e-5 for i, s in hits[:5])
+    assert len({i for i, _ in hits}) == 40 and max(s for _, s in hits[5:]) <= hits[4][1]
+    # At most rerank_limit hits asked for: unchanged (4 x k re-scored, all exact).
+    asked.clear()
+    assert compressed.search(q, 5, exact=exact) == hits[:5] and asked == [20]
+    # An id the store no longer has stays out of the tail too.
+    gone = hits[0][0]
+    assert gone not in {i for i, _ in compressed.search(q, 40, exact=exact)}
+    # None re-scores every hit.
+    every = VectorIndex.build(dim, ids, x, limits=VectorLimits(flat=100, compressed=1000, rerank_limit=None))
+    asked.clear()
+    gone = None
+    assert all(abs(s - float(x[i - 10] @ q)) < 1e-5 for i, s in every.search(q, 40, exact=exact)) and asked == [160]
+
+
 def test_compressed_file_is_a_quarter_and_memory_maps(tmp_path):
     x = clustered(4000, 384)
     ids = np.arange(len(x), dtype=np.int64)
