@@ -15,6 +15,7 @@ from ..context import is_instruction_like
 from ..questions import verdict_of
 from ..text import ORDINAL_FRAME, REPORTING_TERMS, VERDICT_TERMS, spelled_date, stemmed_terms
 from ..types import Citation, Passage
+from .attachment import is_bare_value
 
 __all__ = ["MARKER", "Candidate", "Claim", "Relation", "candidates", "claim_body", "numbers", "split_claims",
            "strip_markers"]
@@ -48,10 +49,14 @@ _PROMPT_REFERENCE = re.compile(
 
 def claim_body(claim: str) -> str:
     """What a claim asserts: without a leading list number ("1.") or verdict word ("Yes, ..."), nor
-    an ordinal frame ("the second article"), nor a reference to the prompt's passages ("52.4% from
-    passage [1]" asserts "52.4%")."""
+    an ordinal frame ("the second article"), nor, for a bare value, a reference to the prompt's
+    passages ("52.4% from passage [1]" asserts "52.4%")."""
     body = ORDINAL_FRAME.sub("", verdict_of(_LIST_MARKER_START.sub("", claim))[1])
-    return _PROMPT_REFERENCE.sub("", body)
+    value = _PROMPT_REFERENCE.sub("", body)
+    # Only a bare value loses the reference: in a sentence, "according to the passage" has kept the
+    # claim's words apart from a heading that shares them (a planted notice's title was cited for
+    # "The notice states that the project was cancelled" once the reference went; tests/test_injection.py).
+    return value if value != body and value.strip() and is_bare_value(value) else body
 
 
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
