@@ -382,7 +382,7 @@ class Store:
         try:
             with self._transaction():
                 if not self._has_vector_column(conn):  # another process upgraded it meanwhile
-                    return
+                    return True
                 for statement in _statements(_UPGRADE_3 + SCHEMA + SCHEMA_REUSE + SCHEMA_VECTORS):
                     conn.execute(statement)
                 if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:

@@ -13,7 +13,7 @@ import re
 from typing import Sequence
 
 __all__ = ["key_terms", "stemmed_terms", "term_rarity", "REPORTING_TERMS", "VERDICT_TERMS", "CONNECTIVE_TERMS",
-           "ORDINAL_FRAME", "spelled_date"]
+           "ORDINAL_FRAME", "TITLE_TERMS", "spelled_date"]
 
 _STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it
@@ -110,6 +110,9 @@ VERDICT_TERMS = frozenset(stemmed_terms(
     "yes no not both neither either consistent consistency inconsistent same similar different differ change changed "
     "agree agrees disagree true false before after"
 ))  # (reporting words, "article", "suggests", are in REPORTING_TERMS, which both users subtract as well)
+
+# Titles before a name ("Mr", "Dr"): no part of the name a check looks for.
+TITLE_TERMS = frozenset(stemmed_terms("mr mrs ms miss dr prof sir dame"))
 
 # Words that join the parts of a restated question ("the first article discusses X, while the
 # second details Y") without adding a fact.

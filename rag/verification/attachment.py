@@ -5,8 +5,9 @@ companies and two figures supports every pairing of them. News sentences pack ex
 reported revenue of 4.2 billion, of which its subsidiary Y contributed 1.1 billion"; "the Green List
 won 14 seats, the Civic Alliance 9 and Labour 6". These functions read the sentence's own structure
 (its clauses and list items, :func:`segments`) to tell which pairing it states. They are the text
-side of three pair rules in :mod:`rag.verification.rules` (``figure_with_its_name``,
-``negation_agrees``, ``speaker_named``); each rule's docstring gives its measured effect.
+side of rules in :mod:`rag.verification.rules` (``figure_with_its_name``, ``name_with_its_role``,
+``negation_agrees``, ``speaker_named``, ``bare_answer_reads_the_question``); each rule's docstring
+gives its measured effect.
 
 Names are runs of capitalised words (:func:`name_runs`); months and weekdays are dates, not names.
 Terms are :func:`rag.text.stemmed_terms`, as everywhere in the verifier.
@@ -18,7 +19,7 @@ import re
 from typing import Sequence
 
 from ..sources import named_sources
-from ..text import key_terms, stemmed_terms
+from ..text import TITLE_TERMS, key_terms, stemmed_terms
 
 __all__ = ["segments", "name_runs", "question_parts", "is_bare_value", "figure_held_by_another", "answer_held_by_another", "negation_denied", "speakers", "unnamed_speakers"]
 
@@ -40,7 +41,6 @@ _SPEAKER_BEFORE = re.compile(r"\baccording\s+to\s*$", re.I)
 _NEGATOR = re.compile(r"\b(?:not(?!\s+only\b)|never|no longer|neither|nor|cannot|no(?!\.\s*\d))\b|n['’]t\b", re.I)
 # A name joined by "and", "of", "&" is an organisation or a publication ("Life and Style"), not a person.
 _JOINED = re.compile(r"\s(?:and|of|&)\s", re.I)
-_TITLES = frozenset(stemmed_terms("mr mrs ms miss dr prof sir dame"))
 
 
 # A day of the month or a year is a date, not a figure a name holds ("SUNNYVALE, Calif., March 2 -").
@@ -82,7 +82,7 @@ def name_runs(text: str) -> list[tuple[int, int, frozenset[str]]]:
     for start, end, first, words in runs:
         before = text[:first].rstrip(" \t\n\"“”'‘’([")
         opening = not before or before[-1] in ".!?:;"
-        terms = frozenset(stemmed_terms(text[start:end])) - _DATE_WORDS - _TITLES
+        terms = frozenset(stemmed_terms(text[start:end])) - _DATE_WORDS - TITLE_TERMS
         if terms and not (opening and words == 1):
             out.append((start, end, terms))
     return out

@@ -25,7 +25,7 @@ from typing import Iterable, Sequence
 
 from ..questions import asked_part, asks_for_a_name, is_verdict_question
 from ..sources import named_sources
-from ..text import stemmed_terms
+from ..text import TITLE_TERMS, stemmed_terms
 
 __all__ = ["framing_terms", "question_names", "claim_names", "unsupported_names", "publication_terms", "asked_kind", "not_answered",
            "NOT_IN_PASSAGES", "is_answer_not_in_passages"]
@@ -145,7 +145,7 @@ def unsupported_names(body: str, cited_texts: Sequence[str], ignore: Iterable[st
     sample and conversations unchanged. Asking the question's names of the cited passages
     (a variant measured on its branch, not kept) is worse: dev 0.592, test 0.608.
     """
-    ignore = set(ignore) | _TITLES
+    ignore = set(ignore) | TITLE_TERMS
     given = set(given)
     body = _MARKER.sub("", body)
 
@@ -194,8 +194,6 @@ def publication_terms(question: str, publications: Sequence[str]) -> frozenset[s
             terms |= stemmed_terms(span)
     return frozenset(terms)
 
-
-_TITLES = frozenset(stemmed_terms("mr mrs ms miss dr prof sir dame"))
 
 
 # ---- an answer must answer ---------------------------------------------------------------------

@@ -34,7 +34,7 @@ from ..sources import named_sources
 from ..text import REPORTING_TERMS, VERDICT_TERMS, stemmed_terms
 from .claims import NUMBER, YEAR, Candidate, Claim, numbers
 from .attachment import answer_held_by_another, figure_held_by_another, is_bare_value, question_parts, negation_denied, unnamed_speakers
-from .content import framing_terms, not_answered, publication_terms, question_names, unsupported_names
+from .content import framing_terms, not_answered, question_names, unsupported_names
 from .state import Verification
 from .support import bearing, best_by_passage, body_missing_numbers, claim_support, cover, found, from_named
 
@@ -466,7 +466,7 @@ def names_in_passages(v: Verification, claim: Claim) -> None:
     texts = {v.candidates[j].passage.chunk_id: f"{v.candidates[j].passage.text} {v.candidates[j].frame}" for j in chosen}
     given_texts = list(dict.fromkeys(f"{c.passage.text} {c.frame}" for c in v.candidates))
     unchecked = frozenset(n for n in numbers(v.question) if YEAR.fullmatch(n))
-    unchecked |= publication_terms(v.question, v.publications)
+    unchecked |= v.publication_words
     missing = unsupported_names(claim.body, list(texts.values()), unchecked, v.question_terms | numbers(v.question),
                                 given_texts)
     if missing:
