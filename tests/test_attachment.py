@@ -11,7 +11,7 @@ import pytest
 
 from rag.text import stemmed_terms
 from rag.types import Passage
-from rag.verification import attribute
+from rag.verification import VerifierSettings, attribute
 from rag.verification.attachment import (answer_held_by_another, figure_held_by_another, name_runs, negation_denied,
                                          segments, unnamed_speakers)
 
@@ -113,7 +113,7 @@ def test_a_wrong_name_for_the_asked_role_is_left_out_by_attribute():
      "The prosecution said he committed fraud, while the defence said he never meant to commit fraud.", False),
 ])
 def test_negation(claim, sentence, denied):
-    assert negation_denied(claim, sentence) is denied
+    assert negation_denied(claim, sentence, VerifierSettings().negation_scope) is denied
 
 
 # ---- speaker_named ---------------------------------------------------------------------------------

@@ -213,15 +213,9 @@ def answer_held_by_another(answer: frozenset[str], subject: frozenset[str], sent
     return None
 
 
-# How many content words after "not" it denies: "did not approve the merger of Tellan Mobile" denies the
-# approval of the merger, not every word to the end of the clause ("with no minimum purchase amount or
-# Two-Day Delivery through December 22nd" does not deny the delivery).
-_NEGATION_SCOPE = 3
-
-
-def _negations(text: str) -> tuple[list[set[str]], set[str]]:
-    """What ``text`` denies and what it states: for each negated segment, the first
-    :data:`_NEGATION_SCOPE` terms after its negator that the text states nowhere outside a negation, and the set of those plain terms ("will not
+def _negations(text: str, scope: int) -> tuple[list[set[str]], set[str]]:
+    """What ``text`` denies and what it states: for each negated segment, the first ``scope`` terms after
+    its negator that the text states nowhere outside a negation, and the set of those plain terms ("will not
     open before March" -> [{"open"}], {"march", ...}; "the prosecution said he committed fraud, the
     defence that he never meant to commit fraud" -> [{"meant"}], ...)."""
     denied: list[set[str]] = []
@@ -234,15 +228,16 @@ def _negations(text: str) -> tuple[list[set[str]], set[str]]:
             continue
         plain |= stemmed_terms(part[:match.start()])
         after = [t for word in key_terms(part[match.end():]) for t in stemmed_terms(word)]
-        denied.append(set(after[:_NEGATION_SCOPE]))
-        plain |= set(after[_NEGATION_SCOPE:])
+        denied.append(set(after[:scope]))
+        plain |= set(after[scope:])
     return [d - plain for d in denied if d - plain], plain
 
 
-def negation_denied(claim: str, sentence: str) -> bool:
+def negation_denied(claim: str, sentence: str, scope: int) -> bool:
     """Rule *a claim keeps the passage's negation*: whether ``sentence`` denies all that a negated
     segment of the claim would have to deny while stating it plainly, or the reverse: the claim
-    states plainly every word of something the sentence denies (:func:`_negations`).
+    states plainly every word of something the sentence denies (:func:`_negations`; ``scope``: the
+    content words a negation denies, ``VerifierSettings.negation_scope``).
 
     Rejects "The regulator did not approve the merger" against "The regulator approved the merger",
     and "The airline has paid a dividend" against "The airline has never paid a dividend"; accepts
@@ -250,8 +245,8 @@ def negation_denied(claim: str, sentence: str) -> bool:
     approved the merger" (what is denied, "comment on timing", the claim does not state), and "It
     released a lite version of the model" against "It didn't release the full model, only a lite
     version" (the claim does not state "full")."""
-    claim_denied, claim_plain = _negations(claim)
-    sentence_denied, sentence_plain = _negations(sentence)
+    claim_denied, claim_plain = _negations(claim, scope)
+    sentence_denied, sentence_plain = _negations(sentence, scope)
     return (any(d <= sentence_plain for d in claim_denied)
             or any(d <= claim_plain for d in sentence_denied))
 

@@ -240,7 +240,7 @@ def negation_agrees(v: Verification, claim: Claim, cand: Candidate) -> float:
     Effect: removed (raw drafts of five sets, docs/VERIFIER.md), MultiHop dev gold citation precision
     0.780 -> 0.784; no answer changes. Kept as the negation guard #22 asks for
     (docs/decisions/2026-12-06-relations-inside-a-sentence.md)."""
-    return 0.0 if negation_denied(claim.body, cand.text) else 1.0
+    return 0.0 if negation_denied(claim.body, cand.text, v.settings.negation_scope) else 1.0
 
 
 def speaker_named(v: Verification, claim: Claim, cand: Candidate) -> float:

@@ -87,6 +87,12 @@ class VerifierSettings:
     cover_gain_words: int = 2
     """Words of a restated question a passage sentence must add to be one of its cover sentences."""
 
+    negation_scope: int = 3
+    """Content words after "not" (or "never", "no longer" ...) that it denies, for rule ``negation_agrees``:
+    "did not approve the merger of Tellan Mobile" denies approving the merger, not every word to the end
+    of the clause ("with no minimum purchase amount or Two-Day Delivery through December 22nd" does not
+    deny the delivery; to the clause's end, a MultiHop dev yes/no answer lost a right citation)."""
+
     verify_entailment: bool = False
     """Verification also reads each answer sentence against its quote with the shipped entailment model
     (rag/entailment.py, rag/data/entailment): a sentence stays only where its quote states it
