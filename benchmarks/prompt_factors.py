@@ -52,6 +52,7 @@ VARIANTS: dict[str, dict | None] = {
     "format": {"passage_format": "bare"},
     "order": {"passage_order": "reversed"},
     "whole": {"context_tokens": 2000},
+    "verdict_last": {"verdict_position": "last"},
 }
 """Variant name -> the Settings fields it changes (None: the plain-prompt baseline)."""
 

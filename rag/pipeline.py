@@ -43,8 +43,9 @@ from .dates import period_from_question
 from .generator import Generator, loaded
 from .injection import echoed
 from .prompts import (CONFLICT_NOTE, ECHO_REASON, NO_ANSWER, NOW_HINT, PASSAGE_ORDERS, SUSPICIOUS_NOTE, VERDICT_HINT,
+                      VERDICT_LAST_HINT, VERDICT_POSITIONS,
                       answer_system, choice, format_passages, user_message)
-from .questions import asks_about_now, is_verdict_question, verdict_of
+from .questions import asks_about_now, is_verdict_question, verdict_of, verdict_to_front
 from .retrieval import Retriever
 from .settings import Settings
 from .text import key_terms
@@ -126,7 +127,8 @@ class AnswerPipeline:
         if abstain_reason is None:
             evidence_passages, hints = passages, []
             if is_verdict_question(standalone):
-                hints.append(VERDICT_HINT)
+                last = choice("verdict_position", settings.context.verdict_position, VERDICT_POSITIONS) == "last"
+                hints.append(VERDICT_LAST_HINT if last else VERDICT_HINT)
             if asks_about_now(standalone) and len({p.date for p in result.passages if p.date}) > 1:
                 # "What is the budget now?": the newest report first (undated last, ties by rank).
                 evidence_passages = tuple(sorted(passages, key=lambda p: p.date or "", reverse=True))
@@ -184,6 +186,8 @@ class AnswerPipeline:
         if prepared.abstain_reason is not None:
             return abstention("no_relevant_passages", prepared.abstain_reason)
         raw = raw_text.strip()
+        if is_verdict_question(question) and self.settings.context.verdict_position == "last":
+            raw = verdict_to_front(raw)
         if not raw or is_refusal(raw):
             return abstention("answer_not_in_passages", "the passages found do not contain the answer")
         copied = _copied_instruction(raw, prepared)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .errors import SettingsError
 
 __all__ = ["SYSTEM_PROMPT", "PLAIN_SYSTEM", "ANSWER_INSTRUCTIONS", "PASSAGE_FORMATS", "PASSAGE_ORDERS", "choice", "answer_system",
-           "NO_ANSWER", "CONFLICT_NOTE", "SUSPICIOUS_NOTE", "ECHO_REASON", "REWRITE_SYSTEM", "VERDICT_HINT", "NOW_HINT",
+           "NO_ANSWER", "CONFLICT_NOTE", "SUSPICIOUS_NOTE", "ECHO_REASON", "REWRITE_SYSTEM", "VERDICT_HINT", "VERDICT_LAST_HINT", "VERDICT_POSITIONS", "NOW_HINT",
            "PLAIN_PROMPT", "rewrite_messages", "format_passages", "user_message", "plain_messages"]
 
 NO_ANSWER = "The documents do not answer this question."
@@ -102,6 +102,16 @@ VERDICT_HINT = ("Begin your answer with Yes or No (or with the option you choose
                 "Then state the fact from each passage that decides it, one sentence per passage, with its number.")
 """Follows a yes/no question (:func:`rag.questions.is_verdict_question`): without it small models restate
 the question ("The article suggests that X, while the other suggests Y") instead of answering it."""
+
+
+VERDICT_LAST_HINT = ("First state the fact from each passage that decides the question, one sentence per passage, "
+                     "with its number. Then give your verdict in a last sentence that begins with Yes or No (or with "
+                     "the option you choose, if the question offers options).")
+"""The alternative to :data:`VERDICT_HINT` (``Settings.verdict_position`` ``last``): a model that must open with
+its verdict decides before it has read out the facts; small models then answer Yes to most questions."""
+
+VERDICT_POSITIONS = ("first", "last")
+"""``Settings.verdict_position``."""
 
 
 NOW_HINT = "The passages are ordered newest first. If they give different figures, the newest one is the current one."

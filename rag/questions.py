@@ -57,6 +57,23 @@ def verdict_of(sentence: str) -> tuple[str, str]:
     return match.group(1).lower(), sentence[match.end():]
 
 
+def verdict_to_front(text: str) -> str:
+    """``text`` with its last sentence moved to the front when that sentence, alone of all, opens with a
+    verdict ("... [2]. Yes, both reported it." -> "Yes, both reported it. ... [2]."): the answer to a yes/no
+    question shows its verdict first, however the model was asked to order it. Anything else is returned
+    unchanged."""
+    from index import split_sentences
+
+    spans = split_sentences(text)
+    if len(spans) < 2:
+        return text
+    sentences = [text[span.start:span.end].strip() for span in spans]
+    last = sentences[-1]
+    if not verdict_of(last)[0] or any(verdict_of(s)[0] for s in sentences[:-1]):
+        return text
+    return last + "\n" + text[:spans[-1].start].strip()
+
+
 def asks_about_now(question: str) -> bool:
     """Whether ``question`` asks for the present state ("now", "currently", "latest"): then the most
     recent of several dated reports is the answer, and the passages are ordered newest first."""

@@ -190,6 +190,13 @@ class ContextSettings:
     about the present) or ``reversed`` (best last, next to the question). Numbering follows the
     prompt order, so citations stay right either way. Measured alone in the same decision record."""
 
+    verdict_position: str = "first"
+    """Where the hint after a yes/no question asks for the verdict: ``first`` (:data:`rag.prompts.VERDICT_HINT`:
+    "Begin your answer with Yes or No", then the deciding facts) or ``last`` (:data:`rag.prompts.VERDICT_LAST_HINT`:
+    the deciding fact of each passage first, then the verdict, which the answer then shows first, as
+    :func:`rag.questions.verdict_to_front` moves it). Measured in
+    docs/decisions/2026-12-06-verdict-after-the-facts.md."""
+
 
 @dataclass(frozen=True)
 class ConversationSettings:

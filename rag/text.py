@@ -112,7 +112,7 @@ VERDICT_TERMS = frozenset(stemmed_terms(
 ))  # (reporting words, "article", "suggests", are in REPORTING_TERMS, which both users subtract as well)
 
 # Titles before a name ("Mr", "Dr"): no part of the name a check looks for.
-TITLE_TERMS = frozenset(stemmed_terms("mr mrs ms miss dr prof sir dame"))
+TITLE_TERMS = frozenset(stemmed_terms("mr mrs ms miss dr prof sir dame ceo cfo cto coo"))
 
 # Words that join the parts of a restated question ("the first article discusses X, while the
 # second details Y") without adding a fact.

@@ -208,3 +208,44 @@ def test_a_follow_up_asks_what_it_asks_not_what_it_follows():
     assert asked_kind(question) == "name"
     assert not_answered(question, ["The head librarian is Ruth Okonkwo [1]."]) is None
     assert asked_kind("How much did the library renovation cost?") == "figure"
+
+
+# ---- figure_of_the_asked_kind ----------------------------------------------------------------------
+def test_the_figure_must_be_of_the_kind_asked():
+    assert asked_kind("What salary does Brightwater Analytics pay its data engineers?", refine=True) == "money"
+    assert asked_kind("How much does a ferry ticket to Merrow Island cost?", refine=True) == "money"
+    assert asked_kind("By how much was the 2026 cod quota cut?", refine=True) == "figure"  # a change, not a price
+    assert asked_kind("How many books were borrowed from the library?", refine=True) == "count"
+    assert asked_kind("How much will the bridge cost and when does it open?", refine=True) == "figure"  # two asks
+    assert asked_kind("What salary does Brightwater Analytics pay its data engineers?") == "figure"  # unrefined
+    money = ("money", "count")
+    salary = "What salary does Brightwater Analytics pay its data engineers?"
+    assert not_answered(salary, ["Brightwater Analytics promised 85 jobs in Port Alder [1]."], money, refine=True)
+    assert not_answered(salary, ["Data engineers earn 52,000 pounds a year [1]."], money, refine=True) is None
+    assert not_answered("How much does Daewoo plan to spend on imports?", ["It will spend 200 mln dlrs [1]."], money,
+                        refine=True) is None
+    books = "How many books were borrowed from the Port Alder Public Library in its first month after reopening?"
+    reason = not_answered(books, ["1,150 visitors came through the doors on the first day [1]."], money, refine=True)
+    assert reason and is_answer_not_in_passages(reason) and "a count of books" in reason
+    assert not_answered(books, ["Readers borrowed 9,400 books in October [1]."], money, refine=True) is None
+    # a figure that counts nothing else, a spelled-out count, and "people" counted as anyone
+    killed = "How many workers were injured in the fighting?"
+    assert not_answered(killed, ["Seven workers were injured [1]."], money, refine=True) is None
+    assert not_answered(killed, ["12 were injured in the fighting [1]."], money, refine=True) is None
+    assert not_answered("How many people were killed?", ["12 civilians were killed [1]."], money, refine=True) is None
+
+
+def test_a_figure_of_another_kind_is_withdrawn_by_attribute():
+    """Sample question q24 (unanswerable): the draft gave the promised jobs as the salary."""
+    text = ("Software company Brightwater Analytics opened an office on Quay Street on Tuesday, promising 85 jobs in "
+            "Port Alder over the next three years.")
+    passage = Passage(chunk_id="b-0", doc_id="b", title="Brightwater Analytics opens Port Alder office", date=None,
+                      url=None, path="", source=None, text=text, start=0, end=len(text), score=1.0)
+    question = "What salary does Brightwater Analytics pay its data engineers?"
+    draft = "Brightwater Analytics pays its data engineers 85 jobs in Port Alder over the next three years [1]."
+    # the draft's words are all in the passage: only the kind of its figure is wrong
+    before = attribute(draft, [passage], question=question, disabled_rules=frozenset({"figure_of_the_asked_kind"}))
+    assert before.citations, "without the rule the draft was kept: the test no longer tests the rule"
+    result = attribute(draft, [passage], question=question)
+    assert result.citations == ()
+    assert result.checks[0].rule == "figure_of_the_asked_kind" and "amount of money" in result.checks[0].reason

@@ -70,3 +70,40 @@ def test_an_unknown_variant_is_a_settings_error(sample_index, field):
 
     with pytest.raises(SettingsError, match=field):
         _prepared(sample_index, **{field: "nonsense"})
+
+
+def test_verdict_last_changes_the_yes_no_hint_and_the_answer_shows_the_verdict_first(sample_index):
+    from rag import Assistant, Settings
+    from rag.errors import SettingsError
+    from rag.pipeline import AnswerPipeline
+    from rag.prompts import VERDICT_HINT, VERDICT_LAST_HINT
+
+    question = "Did the council approve the Alder Harbour Bridge replacement?"
+    first = AnswerPipeline(sample_index, Settings(index_dir=sample_index.path)).prepare(question)
+    last = AnswerPipeline(sample_index, Settings(index_dir=sample_index.path, verdict_position="last")).prepare(question)
+    assert first.messages[-1]["content"].endswith(VERDICT_HINT)
+    assert last.messages[-1]["content"].endswith(VERDICT_LAST_HINT) and last.evidence == first.evidence
+    with pytest.raises(SettingsError, match="verdict_position"):
+        AnswerPipeline(sample_index, Settings(index_dir=sample_index.path, verdict_position="middle")).prepare(question)
+
+    class FactsThenVerdict:
+        id = "facts-then-verdict"
+
+        def count_tokens(self, text):
+            return len(text.split())
+
+        def stream(self, messages, max_tokens=256):
+            yield "Port Alder Town Council voted 9 to 2 on Monday to replace the Alder Harbour Bridge [1]. Yes."
+
+    answer = Assistant(Settings(index_dir=sample_index.path, verdict_position="last"), index=sample_index,
+                       generator=FactsThenVerdict()).ask(question)
+    assert not answer.abstained and answer.text.startswith("Yes")
+
+
+def test_verdict_to_front_moves_only_a_closing_verdict():
+    from rag.questions import verdict_to_front
+
+    assert verdict_to_front("The Verge said X [1]. TechCrunch said Y [2]. Yes, both did.") == \
+        "Yes, both did.\nThe Verge said X [1]. TechCrunch said Y [2]."
+    assert verdict_to_front("Yes. The Verge said X [1].") == "Yes. The Verge said X [1]."  # already first
+    assert verdict_to_front("The Verge said X [1].") == "The Verge said X [1]."  # no verdict

@@ -21,7 +21,8 @@ from typing import Sequence
 from ..sources import named_sources
 from ..text import TITLE_TERMS, key_terms, stemmed_terms
 
-__all__ = ["segments", "name_runs", "question_parts", "is_bare_value", "figure_held_by_another", "answer_held_by_another", "negation_denied", "speakers", "unnamed_speakers"]
+__all__ = ["segments", "name_runs", "question_parts", "is_bare_value", "figure_held_by_another", "figure_of_another_item",
+           "name_held_by_another", "names_swapped", "answer_held_by_another", "negation_denied", "speakers", "unnamed_speakers"]
 
 # Where one clause or list item of a news sentence ends and the next begins.
 _BOUNDARY = re.compile(r"\s*[,;:()—–]\s*|\s+-\s+|\s+(?:and|while|whereas|but|before|after|of which|as well as|then)\s+", re.I)
@@ -39,6 +40,8 @@ _REPORTED = re.compile(rf"{_REPORTING}\b", re.I)
 _SPEAKER_BEFORE = re.compile(r"\baccording\s+to\s*$", re.I)
 # "not only ... but also" asserts both parts; "No. 1" is a rank.
 _NEGATOR = re.compile(r"\b(?:not(?!\s+only\b)|never|no longer|neither|nor|cannot|no(?!\.\s*\d))\b|n['’]t\b", re.I)
+# A segment that describes the name before it: "Priya Raman, the new chief executive of Solvik Foods,".
+_APPOSITION = re.compile(r"(?:the|a|an|its|his|her|their)\s", re.I)
 # A name joined by "and", "of", "&" is an organisation or a publication ("Life and Style"), not a person.
 _JOINED = re.compile(r"\s(?:and|of|&)\s", re.I)
 
@@ -127,6 +130,160 @@ def figure_held_by_another(claim: str, sentence: str) -> str | None:
     return None
 
 
+def figure_of_another_item(claim: str, sentence: str) -> str | None:
+    """Rule *a figure belongs to its own list item*, for items that name nobody ("412 nesting pairs of
+    puffins, 97 pairs of razorbills and 58 pairs of guillemots"): the figure of ``claim`` that
+    ``sentence`` gives to another item than the claim does, or None.
+
+    The claim's figure stands in a segment of the sentence (:func:`segments`) that holds a word the
+    claim lacks ("razorbills"), while a word the claim gives the figure (an unnamed word of its
+    segment in the claim: "puffins") stands, in the sentence, only in the segment of another figure: the claim moved the figure to the neighbouring
+    item. A segment whose words the claim all repeats ("Labour 6" for "Labour took 6 seats") is the
+    claim's own item, however elliptical.
+
+    Rejects "The survey counted 97 nesting pairs of puffins" against "The survey counted 412 nesting
+    pairs of puffins on Skerry Island, 97 pairs of razorbills and 58 pairs of guillemots" (returns
+    "97"); accepts "... counted 412 nesting pairs of puffins" and "Labour took 6 seats in the district
+    vote" against "..., the Green List won 14 seats, the Civic Alliance 9 and Labour 6"."""
+    claim_terms = stemmed_terms(claim) - _UNITS
+    dates = {_figure(m.group(0)) for d in _DATE_FIGURE.finditer(claim) for m in _FIGURE.finditer(d.group(0))}
+    wanted = {_figure(m.group(0)) for m in _FIGURE.finditer(claim)} - dates
+    if not wanted:
+        return None
+    spans = segments(sentence)
+    terms = [{t for t in stemmed_terms(sentence[s:e]) if not t[0].isdigit()} for s, e in spans]
+    words = [t - _UNITS for t in terms]
+    figures = [{_figure(m.group(0)) for m in _FIGURE.finditer(sentence[s:e])}
+               - {_figure(m.group(0)) for d in _DATE_FIGURE.finditer(sentence[s:e]) for m in _FIGURE.finditer(d.group(0))}
+               for s, e in spans]
+    claim_spans = [claim[s:e] for s, e in segments(claim)]
+    for figure in wanted:
+        own = [i for i, held in enumerate(figures) if figure in held]
+        if not own:
+            continue
+        mine = set().union(*(words[i] for i in own))
+        counted = set().union(*(terms[i] for i in own))
+        # the other items of the same list: segments with another figure counting what this one counts
+        others = [i for i, held in enumerate(figures) if held and figure not in held and terms[i] & counted]
+        elsewhere = set().union(*(words[i] for i in others)) if others else set()
+        # the words the claim gives this figure: those of its own segments in the claim
+        # (its unnamed words: which name holds a figure is figure_held_by_another's question)
+        given = set().union(*(stemmed_terms(re.sub(r"\b[A-Z][\w'’-]*", " ", part)) for part in claim_spans
+                              if figure in {_figure(m.group(0)) for m in _FIGURE.finditer(part)})) - _UNITS
+        moved = (given & elsewhere) - mine
+        if moved and all(words[i] - claim_terms for i in own):
+            return figure
+    return None
+
+
+def name_held_by_another(claim: str, sentence: str) -> str | None:
+    """Rule *a name belongs to the name it stands with*: a name of ``claim`` that ``sentence`` joins to
+    another name than the claim does, or None ("Henrik Dahl of Marlow Bank"; "Priya Raman, the new
+    chief executive of Solvik Foods").
+
+    A name the sentence writes "X of Y" belongs to X; a name in an apposition (a segment,
+    :func:`segments`, that opens "the", "a", "its" ... and names nobody else) belongs to the names of
+    the segment before it. When every place the sentence gives
+    the claim's name belongs so to names the claim does not repeat, while the claim pairs it with
+    another name of the sentence, standing elsewhere, the claim joins what the sentence keeps apart.
+    Other names in the name's own segment are read as its qualifiers ("Microsoft's Satya Nadella")
+    and decide nothing.
+
+    Rejects "Henrik Dahl is the chief executive of Solvik Foods" and "Priya Raman worked for Marlow
+    Bank" against "Priya Raman, the new chief executive of Solvik Foods, spoke at the conference
+    alongside Henrik Dahl of Marlow Bank" (returns "Solvik Foods", "Marlow Bank"); accepts "Priya
+    Raman is the chief executive of Solvik Foods"."""
+    claim_runs = [(claim[s:e], terms) for s, e, terms in name_runs(claim)]
+    if len(claim_runs) < 2:
+        return None
+    claim_terms = frozenset().union(*(terms for _, terms in claim_runs))
+    runs = name_runs(sentence)
+    spans = segments(sentence)
+
+    def segment_of(at: int) -> int | None:
+        return next((i for i, (s, e) in enumerate(spans) if s <= at < e), None)
+
+    for text, terms in claim_runs:
+        places = [(start, end, held) for start, end, held in runs if terms <= held]
+        if not places:
+            continue
+        others = [start for start, _, held in runs if held & claim_terms and not held & terms]
+        holders: list[frozenset[str]] = []
+        for start, end, held in places:
+            owner = _owner_of(sentence, start, end, held, terms, runs, spans, segment_of)
+            if owner is None or owner & claim_terms:
+                holders = []
+                break
+            holders.append(owner)
+        if not holders:
+            continue
+        own_segments = {segment_of(start) for start, _, _ in places}
+        if any(segment_of(start) not in own_segments for start in others):
+            return text
+    return None
+
+
+# What keeps two names' order from saying who did what to whom: a passive ("was sued by"), or a
+# relation that reads both ways ("drew with", "played against", "X and Y merged").
+_ORDER_FREE = re.compile(r"\b(?:by|was|were|been|being|and|with|against|versus|vs|between|both)\b", re.I)
+
+
+def names_swapped(claim: str, sentence: str) -> str | None:
+    """Rule *who did it to whom*: the two names of ``claim`` that ``sentence`` states in the other order
+    around the same words, or None.
+
+    Within one segment (:func:`segments`) of each, the claim has name A, then words, then name B;
+    the sentence has B, then words sharing a content word with the claim's ("sued"), then A. Neither
+    may read both ways: a passive ("was sued by") or a symmetric relation ("drew with", "X and Y") says
+    nothing about the order.
+
+    Rejects "Kiln Batteries sued its former supplier Vestra Motors" against "Vestra Motors sued its
+    former supplier Kiln Batteries" (returns "Kiln Batteries ... Vestra Motors"); accepts "Kiln
+    Batteries was sued by Vestra Motors"."""
+    def pairs(text: str):
+        runs = name_runs(text)
+        for s, e in segments(text):
+            inside = [(start, end, terms) for start, end, terms in runs if s <= start < e]
+            for i, (a_start, a_end, a_terms) in enumerate(inside):
+                for b_start, b_end, b_terms in inside[i + 1:]:
+                    between = text[a_end:b_start]
+                    if not _ORDER_FREE.search(between):
+                        yield a_terms, b_terms, key_terms(between), text[a_start:a_end], text[b_start:b_end]
+
+    sentence_pairs = list(pairs(sentence))
+    for a_terms, b_terms, words, a_text, b_text in pairs(claim):
+        verb = stemmed_terms(" ".join(words))
+        if not verb:
+            continue
+        for first, second, other_words, _, _ in sentence_pairs:
+            if first & b_terms and second & a_terms and not first & a_terms and verb & stemmed_terms(" ".join(other_words)):
+                return f"{a_text} ... {b_text}"
+    return None
+
+
+def _owner_of(sentence, start, end, held, terms, runs, spans, segment_of) -> frozenset[str] | None:
+    """The name that the name at ``start:end`` (whose run holds ``held``; the claim's name is
+    ``terms``) belongs to in ``sentence``, or None when it stands on its own."""
+    text = sentence[start:end]
+    head, joined, tail = text.rpartition(" of ")
+    # "Henrik Dahl of Marlow Bank": Marlow Bank is his. Only when the claim's name is all that follows
+    # "of": in "Federal Bureau of Investigation Director William Webster" the "of" is the bureau's own.
+    if (joined and stemmed_terms(tail) <= terms and not stemmed_terms(head) & terms
+            and stemmed_terms(head) - _DATE_WORDS - TITLE_TERMS):
+        return frozenset(stemmed_terms(head))
+    index = segment_of(start)
+    if index is None:
+        return None
+    s, e = spans[index]
+    if any(s <= other < e and other != start for other, _, _ in runs):
+        return None  # another name beside it qualifies it, or it the other
+    if index == 0 or not _APPOSITION.match(sentence[s:e]):
+        return None  # only an apposition ("X, the chief executive of Y,") describes the name before it
+    s, e = spans[index - 1]
+    before = [held for other, other_end, held in runs if s <= other < e and not _is_speaker(sentence, other, other_end)]
+    return frozenset().union(*before) if before else None
+
+
 _UNITS = frozenset(stemmed_terms(
     "percent per cent pct million billion trillion thousand mln bln dollars dlrs dlr pounds euros yen francs marks "
     "cents pence tonnes tons barrels shares points goals runs seats votes km miles metres kg"))
@@ -204,12 +361,12 @@ def answer_held_by_another(answer: frozenset[str], subject: frozenset[str], sent
         if i < 0:
             break
         s, e = spans[i]
+        if i != best and any(s <= start < e and terms & answer for start, _, terms in names):
+            return None  # "X, who claimed she took ...": the clause before names the answer itself
         holders = [(start, end, terms) for start, end, terms in names
                    if s <= start < e and not terms & subject and not terms & answer]
         if holders:
             return sentence[holders[0][0]:holders[0][1]]
-        if any(s <= start < e and terms & answer for start, _, terms in names):
-            return None
     return None
 
 

@@ -216,17 +216,46 @@ _DATE_WORDS = frozenset(stemmed_terms(
     "tonight morning afternoon evening night week weekend month year quarter ago earlier later last next recently "
     "soon decade century spring summer autumn fall winter"))
 
+# A figure that must be an amount of money: the question asks what something costs or pays, not
+# by how much something changed ("By how much was the price cut?" asks a share or a difference).
+_MONEY_ASKED = re.compile(r"\b(?:salary|salaries|wages?|pay|paid|pays|prices?|costs?|fees?|fares?|budget(?:ed)?|"
+                          r"spend|spent|invest(?:ed)?|charged?|worth|earn(?:ed|s)?)\b", re.I)
+_CHANGE_ASKED = re.compile(r"\b(?:percent|percentage|share|rate|rise|rose|fall|fell|increase[ds]?|decrease[ds]?|"
+                           r"cut|growth|grow|change[ds]?|drop(?:ped)?|by\s+how\s+much)\b", re.I)
+_CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|dlrs?|pounds?|stg|sterling|euros?|yen|francs?|marks|cents?|pence|"
+                       r"rupees?|yuan|renminbi|crowns?|kronor|kroner|krona|pesos?|rand|lire|lira|riyals?|dinars?|"
+                       r"usd|gbp|eur)\b", re.I)
+# "How many books were borrowed": the words that name what is counted end where the clause's verb or
+# a preposition begins.
+_COUNTED = re.compile(r"\bhow\s+many\s+((?:(?!(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|"
+                      r"of|at|in|on|from|for|to|by|with|per|a|an|the)\b)[A-Za-z][\w'’-]*\s*){1,4})", re.I)
+_COUNT = re.compile(r"\d(?:[\d.,]*\d)?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+                    r"hundreds|thousands)\b", re.I)
+_COUNTED_NOUN = re.compile(r"(?:" + _COUNT.pattern + r")\s+(?:(?:million|billion|thousand|hundred|mln|bln)\s+)?"
+                           r"([a-z][a-z'’-]+)", re.I)
+_NOT_A_NOUN = frozenset(("were", "was", "are", "is", "have", "has", "had", "will", "would", "and", "or", "of", "in", "on",
+                         "at", "to", "for", "from", "by", "with", "per", "percent", "pct", "more", "less", "than", "people",
+                         "new", "other", "more", "extra", "additional", "full", "part", "who", "that", "which"))
+# "How many people ...?" is answered by a count of civilians, workers or residents alike.
+_ANYONE = frozenset(stemmed_terms("people person persons individuals times"))
+
+_QUESTION_WORD = re.compile(r"\b(?:how|what|when|where|who|whom|which|why)\b", re.I)
+
 NOT_IN_PASSAGES = "passages found, answer not in them"
 """How a reason given by :func:`not_answered` begins (:func:`is_answer_not_in_passages`)."""
 
-_WANTED = {"figure": "a figure", "name": "a name", "date": "a date or time", "version": "a version"}
+_WANTED = {"figure": "a figure", "money": "an amount of money", "name": "a name",
+           "date": "a date or time", "version": "a version"}
 
 
-def asked_kind(question: str) -> str | None:
-    """What kind of token the answer to ``question`` must carry: "figure" ("How many ...?", "How much
-    ...?", "What is the price of ...?"), "date" ("When ...?", "On what date ...?"), "version" ("Which
+def asked_kind(question: str, refine: bool = False) -> str | None:
+    """What kind of token the answer to ``question`` must carry: "money" (an amount of money: "What
+    salary ...?", "How much does ... cost?", not "By how much was the price cut?"), "count" ("How many
+    books ...?": a figure counting books, :func:`_counts_what_is_asked`), "figure" (any other "How
+    much ...?", "What is the share of ...?"), "date" ("When ...?", "On what date ...?"), "version" ("Which
     version ...?"), "name" (a who/which question asking for someone or something it does not name,
-    :func:`rag.questions.asks_for_a_name`), or None (anything else, and every yes/no question)."""
+    :func:`rag.questions.asks_for_a_name`), or None (anything else, and every yes/no question).
+    Without ``refine`` "money" and "count" are "figure"."""
     question = asked_part(question).strip()  # a follow-up asks what it asks, not what it follows
     if not question or is_verdict_question(question):
         return None
@@ -235,6 +264,12 @@ def asked_kind(question: str) -> str | None:
     if _DATE.search(question):
         return "date"
     if _FIGURE.search(question):
+        if not refine or len(_QUESTION_WORD.findall(question)) > 1:
+            return "figure"  # "How much will it cost and when does it open?": a part is an answer
+        if _MONEY_ASKED.search(question) and not _CHANGE_ASKED.search(question):
+            return "money"
+        if _COUNTED.search(question):
+            return "count"
         return "figure"
     if asks_for_a_name(question):
         return "name"
@@ -246,6 +281,11 @@ def _carries(kind: str, sentence: str, question: str) -> bool:
     sentence = _MARKER.sub("", sentence)
     question_terms = stemmed_terms(question)
     new_numbers = _numbers(sentence) - _numbers(question)
+    if kind == "money":
+        return bool(new_numbers) and bool(_CURRENCY.search(sentence))
+    if kind == "count":
+        spelled = (stemmed_terms(sentence) & _NUMBER_WORDS) - question_terms
+        return bool(new_numbers or spelled) and _counts_what_is_asked(sentence, question)
     if kind in ("figure", "version"):
         return bool(new_numbers) or (kind == "figure" and bool((stemmed_terms(sentence) & _NUMBER_WORDS) - question_terms))
     if kind == "date":
@@ -256,7 +296,27 @@ def _carries(kind: str, sentence: str, question: str) -> bool:
     return True
 
 
-def not_answered(question: str, kept: Sequence[str]) -> str | None:
+def _counted(question: str) -> str:
+    """What "How many X ...?" counts: "books" of "How many books were borrowed ...?"."""
+    match = _COUNTED.search(question)
+    return match.group(1).strip() if match else ""
+
+
+def _counts_what_is_asked(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` counts what "How many X ...?" asks about: it names X, or one of its figures
+    counts nothing it names ("12 were killed"). "1,150 visitors came through the doors" does not
+    count the books of "How many books were borrowed ...?"."""
+    counted = stemmed_terms(_counted(question))
+    if not counted or counted & _ANYONE or counted & stemmed_terms(sentence):
+        return True
+    nouns = [m.group(1).lower() for m in _COUNTED_NOUN.finditer(sentence)]
+    numbers = _COUNT.findall(sentence)
+    # a figure with no counted word of its own after it counts, for all we can read, what was asked
+    return len(nouns) < len(numbers) or any(noun in _NOT_A_NOUN or noun.endswith("ed") for noun in nouns)
+
+
+def not_answered(question: str, kept: Sequence[str], kinds: Iterable[str] = ("figure", "name", "date", "version"),
+                 refine: bool = False) -> str | None:
     """Rule *an answer must answer*: None when one of the ``kept`` sentences (those verification kept)
     carries what ``question`` asks for (:func:`asked_kind`); otherwise the reason the answer is
     withdrawn, beginning with :data:`NOT_IN_PASSAGES` and saying what was found instead.
@@ -269,14 +329,19 @@ def not_answered(question: str, kept: Sequence[str]) -> str | None:
     Measured effect: no recorded answer of MultiHop dev/test, Reuters dev/test, the sample questions
     or the conversations changes (their kept sentences carry what was asked); it acts on the hand
     cases of tests/test_claim_content.py.
+
+    ``kinds`` are the kinds of :func:`asked_kind` checked, read with ``refine`` (rule
+    ``figure_of_the_asked_kind`` checks "money" and "count": "1,150 visitors came through the doors"
+    is no count of the books of "How many books were borrowed ...?").
     """
-    kind = asked_kind(question)
-    if kind is None or not kept or any(_carries(kind, sentence, question) for sentence in kept):
+    kind = asked_kind(question, refine)
+    if kind not in kinds or not kept or any(_carries(kind, sentence, question) for sentence in kept):
         return None
     found = " ".join(_MARKER.sub("", sentence) for sentence in kept)
     if len(found) > 160:
         found = found[:157].rstrip() + "..."
-    return f"{NOT_IN_PASSAGES}: the question asks for {_WANTED[kind]}, and the supported answer gives none (\"{found}\")"
+    wanted = f"a count of {_counted(question)}" if kind == "count" else _WANTED[kind]
+    return f"{NOT_IN_PASSAGES}: the question asks for {wanted}, and the supported answer gives none (\"{found}\")"
 
 
 def is_answer_not_in_passages(reason: str) -> bool:

@@ -33,7 +33,8 @@ import numpy as np
 from ..sources import named_sources
 from ..text import REPORTING_TERMS, VERDICT_TERMS, stemmed_terms
 from .claims import NUMBER, YEAR, Candidate, Claim, numbers
-from .attachment import answer_held_by_another, figure_held_by_another, is_bare_value, question_parts, negation_denied, unnamed_speakers
+from .attachment import (answer_held_by_another, figure_held_by_another, figure_of_another_item, is_bare_value,
+                         name_held_by_another, names_swapped, negation_denied, question_parts, unnamed_speakers)
 from .content import framing_terms, not_answered, question_names, unsupported_names
 from .state import Verification
 from .support import bearing, best_by_passage, body_missing_numbers, claim_support, cover, found, from_named
@@ -207,6 +208,44 @@ def figure_with_its_name(v: Verification, claim: Claim, cand: Candidate) -> floa
     0.780 -> 0.778, recall 0.832 -> 0.829; no answer of the five sets changes; the hand-written pairs'
     subsidiary figure, parent's investment and neighbouring count are caught only with it."""
     return 0.0 if figure_held_by_another(claim.body, cand.text) else 1.0
+
+
+def figure_with_its_item(v: Verification, claim: Claim, cand: Candidate) -> float:
+    """Rejects a passage sentence that gives the claim's figure to another item of a list whose items
+    name nobody: the figure's own item holds a word the claim lacks, and a word the claim gives the
+    figure stands only with another figure (:func:`rag.verification.attachment.figure_of_another_item`).
+
+    Example: "The survey counted 97 nesting pairs of puffins" is not supported by "The survey counted
+    412 nesting pairs of puffins on Skerry Island, 97 pairs of razorbills and 58 pairs of guillemots".
+
+    Effect: measured in docs/VERIFIER.md ("The relation rules of 2026-12-06, second round")."""
+    return 0.0 if figure_of_another_item(claim.body, cand.text) else 1.0
+
+
+def name_with_its_name(v: Verification, claim: Claim, cand: Candidate) -> float:
+    """Rejects a passage sentence that joins one of the claim's names to another name than the claim
+    does: "X of Y" makes Y X's, an apposition ("X, the chief executive of Y,") makes Y X's
+    (:func:`rag.verification.attachment.name_held_by_another`).
+
+    Example: "Priya Raman worked for Marlow Bank" and "Henrik Dahl is the chief executive of Solvik
+    Foods" are not supported by "Priya Raman, the new chief executive of Solvik Foods, spoke at the
+    conference alongside Henrik Dahl of Marlow Bank" (#22: an invented relation between two names of
+    one passage).
+
+    Effect: measured in docs/VERIFIER.md ("The relation rules of 2026-12-06, second round")."""
+    return 0.0 if name_held_by_another(claim.body, cand.text) else 1.0
+
+
+def names_in_their_order(v: Verification, claim: Claim, cand: Candidate) -> float:
+    """Rejects a passage sentence that states the claim's two names the other way round around the
+    same words: who did it to whom (:func:`rag.verification.attachment.names_swapped`). A passive or a
+    symmetric relation ("drew with") is not read.
+
+    Example: "Kiln Batteries sued its former supplier Vestra Motors" is not supported by "Vestra Motors
+    sued its former supplier Kiln Batteries".
+
+    Effect: measured in docs/VERIFIER.md ("The relation rules of 2026-12-06, second round")."""
+    return 0.0 if names_swapped(claim.body, cand.text) else 1.0
 
 
 def name_with_its_role(v: Verification, claim: Claim, cand: Candidate) -> float:
@@ -543,16 +582,38 @@ def answer_carries_what_is_asked(v: Verification) -> None:
     their kept sentences carry what was asked; it acts on the hand cases of
     tests/test_claim_content.py (docs/decisions/2026-12-06-claim-content-rules.md); kept as issue
     #22 item 3 asks (docs/decisions/2026-12-06-verifier-rule-pruning.md)."""
+    _withdraw_unless_answered(v, "answer_carries_what_is_asked", ("figure", "name", "date", "version"), refine=False)
+
+
+def figure_of_the_asked_kind(v: Verification) -> None:
+    """Leaves the whole answer out when the question asks for an amount of money ("What salary ...?",
+    "How much does ... cost?") or a count of something named ("How many books ...?") and none of the
+    kept sentences gives one: a figure of another kind, supported word for word, is still no answer
+    (:func:`rag.verification.content.not_answered` with ``refine``; "money" wants a currency by the
+    figure, "count" a sentence that names what is counted or a figure that counts nothing else). The
+    outcome is "passages found, answer not in them", saying what was found instead.
+
+    Example: "1,150 visitors came through the doors on the first day of the library's reopening [1]."
+    for "How many books were borrowed from the library in its first month after reopening?"; "The
+    company pays its data engineers 85 jobs [1]." for "What salary does the company pay its data
+    engineers?".
+
+    Effect: measured in docs/VERIFIER.md ("The relation rules of 2026-12-06, second round")."""
+    if any(c.verdict == "kept" for c in v.claims):
+        _withdraw_unless_answered(v, "figure_of_the_asked_kind", ("money", "count"), refine=True)
+
+
+def _withdraw_unless_answered(v: Verification, rule: str, kinds: tuple[str, ...], refine: bool) -> None:
     kept = [c for c in v.claims if c.verdict == "kept"]
-    reason = not_answered(v.question, [c.body for c in kept]) if kept and v.question else None
+    reason = not_answered(v.question, [c.body for c in kept], kinds, refine) if kept and v.question else None
     if reason:
         for claim in v.claims:
-            claim.verdict, claim.rule, claim.reason = "left out", "answer_carries_what_is_asked", reason
+            claim.verdict, claim.rule, claim.reason = "left out", rule, reason
         v.citations.clear()
         v.cited.clear()
 
 
-NOT_IN_PASSAGES_RULES = frozenset({"answer_carries_what_is_asked"})
+NOT_IN_PASSAGES_RULES = frozenset({"answer_carries_what_is_asked", "figure_of_the_asked_kind"})
 """Rules whose leaving out the whole answer means "passages found, answer not in them"
 (``Answer.outcome`` ``answer_not_in_passages``), not an unconfirmed draft."""
 
@@ -586,6 +647,9 @@ RULES: tuple[Rule, ...] = (
     Rule("name_stated", "pair", name_stated),
     Rule("bare_answer_about_the_question", "pair", bare_answer_about_the_question),
     Rule("figure_with_its_name", "pair", figure_with_its_name),
+    Rule("figure_with_its_item", "pair", figure_with_its_item),
+    Rule("name_with_its_name", "pair", name_with_its_name),
+    Rule("names_in_their_order", "pair", names_in_their_order),
     Rule("name_with_its_role", "pair", name_with_its_role),
     Rule("negation_agrees", "pair", negation_agrees),
     Rule("speaker_named", "pair", speaker_named),
@@ -603,6 +667,7 @@ RULES: tuple[Rule, ...] = (
     Rule("restated_question_alone", "conclude", restated_question_alone),
     Rule("conclusion_rests_on_facts", "conclude", conclusion_rests_on_facts),
     Rule("answer_carries_what_is_asked", "conclude", answer_carries_what_is_asked),
+    Rule("figure_of_the_asked_kind", "conclude", figure_of_the_asked_kind),
 )
 """The verifier, in order. ``VerifierSettings.disabled_rules`` names rules to skip."""
 
