@@ -176,6 +176,10 @@ def test_the_role_belongs_to_the_name_of_its_clause():
     ellison = ("The standout testimony came from Alameda Research's former CEO Caroline Ellison, who claimed she took "
                "$14 billion from customers to repay debts to lenders.")
     assert answer_held_by_another(_terms("Caroline Ellison"), _terms("took billion customers repay debts"), ellison) is None
+    # an apposition and a place between the answer and its predicate only describe the answer (RGB en_fact 79)
+    teacher = ("Juliana Urtubey, a preschool teacher in Winfield, Kan., has been named the 2020 National Teacher of "
+               "the Year.")
+    assert answer_held_by_another(_terms("Juliana Urtubey"), _terms("named 2020 National Teacher Year"), teacher) is None
 
 
 def test_a_wrong_name_for_the_asked_role_is_left_out_by_attribute():

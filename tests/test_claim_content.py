@@ -228,6 +228,7 @@ def test_the_figure_must_be_of_the_kind_asked():
     reason = not_answered(books, ["1,150 visitors came through the doors on the first day [1]."], money, refine=True)
     assert reason and is_answer_not_in_passages(reason) and "a count of books" in reason
     assert not_answered(books, ["Readers borrowed 9,400 books in October [1]."], money, refine=True) is None
+    assert not_answered(books, ["1,150 visitors came on the first day, in October 2025 [1]."], money, refine=True)
     # a figure that counts nothing else, a spelled-out count, and "people" counted as anyone
     killed = "How many workers were injured in the fighting?"
     assert not_answered(killed, ["Seven workers were injured [1]."], money, refine=True) is None

@@ -203,21 +203,42 @@ def name_held_by_another(claim: str, sentence: str) -> str | None:
     def segment_of(at: int) -> int | None:
         return next((i for i, (s, e) in enumerate(spans) if s <= at < e), None)
 
+    def owner_of(start: int, end: int, terms: frozenset[str]) -> frozenset[str] | None:
+        """The name that the sentence's name at ``start:end`` (holding the claim's name ``terms``)
+        belongs to, or None when it stands on its own."""
+        head, joined, tail = sentence[start:end].rpartition(" of ")
+        # "Henrik Dahl of Marlow Bank": Marlow Bank is his. Only when the claim's name is all that
+        # follows "of": in "Federal Bureau of Investigation Director William Webster" it is the bureau's.
+        if (joined and stemmed_terms(tail) <= terms and not stemmed_terms(head) & terms
+                and stemmed_terms(head) - _DATE_WORDS - TITLE_TERMS):
+            return frozenset(stemmed_terms(head))
+        index = segment_of(start)
+        if index is None:
+            return None
+        s, e = spans[index]
+        if any(s <= other < e and other != start for other, _, _ in runs):
+            return None  # another name beside it qualifies it, or it the other
+        if index == 0 or not _APPOSITION.match(sentence[s:e]):
+            return None  # only an apposition ("X, the chief executive of Y,") describes the name before it
+        s, e = spans[index - 1]
+        before = [held for other, other_end, held in runs if s <= other < e and not _is_speaker(sentence, other, other_end)]
+        return frozenset().union(*before) if before else None
+
     for text, terms in claim_runs:
-        places = [(start, end, held) for start, end, held in runs if terms <= held]
+        places = [(start, end) for start, end, held in runs if terms <= held]
         if not places:
             continue
         others = [start for start, _, held in runs if held & claim_terms and not held & terms]
         holders: list[frozenset[str]] = []
-        for start, end, held in places:
-            owner = _owner_of(sentence, start, end, held, terms, runs, spans, segment_of)
+        for start, end in places:
+            owner = owner_of(start, end, terms)
             if owner is None or owner & claim_terms:
                 holders = []
                 break
             holders.append(owner)
         if not holders:
             continue
-        own_segments = {segment_of(start) for start, _, _ in places}
+        own_segments = {segment_of(start) for start, _ in places}
         if any(segment_of(start) not in own_segments for start in others):
             return text
     return None
@@ -259,29 +280,6 @@ def names_swapped(claim: str, sentence: str) -> str | None:
             if first & b_terms and second & a_terms and not first & a_terms and verb & stemmed_terms(" ".join(other_words)):
                 return f"{a_text} ... {b_text}"
     return None
-
-
-def _owner_of(sentence, start, end, held, terms, runs, spans, segment_of) -> frozenset[str] | None:
-    """The name that the name at ``start:end`` (whose run holds ``held``; the claim's name is
-    ``terms``) belongs to in ``sentence``, or None when it stands on its own."""
-    text = sentence[start:end]
-    head, joined, tail = text.rpartition(" of ")
-    # "Henrik Dahl of Marlow Bank": Marlow Bank is his. Only when the claim's name is all that follows
-    # "of": in "Federal Bureau of Investigation Director William Webster" the "of" is the bureau's own.
-    if (joined and stemmed_terms(tail) <= terms and not stemmed_terms(head) & terms
-            and stemmed_terms(head) - _DATE_WORDS - TITLE_TERMS):
-        return frozenset(stemmed_terms(head))
-    index = segment_of(start)
-    if index is None:
-        return None
-    s, e = spans[index]
-    if any(s <= other < e and other != start for other, _, _ in runs):
-        return None  # another name beside it qualifies it, or it the other
-    if index == 0 or not _APPOSITION.match(sentence[s:e]):
-        return None  # only an apposition ("X, the chief executive of Y,") describes the name before it
-    s, e = spans[index - 1]
-    before = [held for other, other_end, held in runs if s <= other < e and not _is_speaker(sentence, other, other_end)]
-    return frozenset().union(*before) if before else None
 
 
 _UNITS = frozenset(stemmed_terms(
@@ -339,7 +337,10 @@ def answer_held_by_another(answer: frozenset[str], subject: frozenset[str], sent
 
     The subject belongs to the names of the segment (:func:`segments`) that holds most of its words,
     other than the subject's own, or, when that segment names nobody else, to those of the segment
-    just before it ("Priya Raman, the new chief executive of Solvik Foods"). When the answer's own
+    just before it ("Priya Raman, the new chief executive of Solvik Foods"), passing over the segments
+    that only describe a name (an apposition, a place: "Juliana Urtubey, a preschool teacher in
+    Winfield, Kan., has been named ..."); a clause before it that names the answer makes the subject
+    the answer's. When the answer's own
     segment holds none of the subject's words and the subject belongs to other names, the claim gives
     the role to the wrong name.
 
@@ -357,17 +358,28 @@ def answer_held_by_another(answer: frozenset[str], subject: frozenset[str], sent
     best = max(range(len(spans)), key=lambda i: len(words[i] & subject))
     if not words[best] & subject:
         return None
-    for i in (best, best - 1):
-        if i < 0:
-            break
+    for i in range(best, -1, -1):
         s, e = spans[i]
         if i != best and any(s <= start < e and terms & answer for start, _, terms in names):
             return None  # "X, who claimed she took ...": the clause before names the answer itself
         holders = [(start, end, terms) for start, end, terms in names
                    if s <= start < e and not terms & subject and not terms & answer]
+        if i != best and i > 0 and _describes(sentence, s, e, names):
+            continue  # "X, a preschool teacher in Winfield, Kan., has been named ...": back to X
         if holders:
             return sentence[holders[0][0]:holders[0][1]]
+        if i != best:
+            return None
     return None
+
+
+def _describes(sentence: str, s: int, e: int, names) -> bool:
+    """Whether the segment ``s:e`` only describes the name before it: an apposition ("a preschool
+    teacher in Winfield") or a place that qualifies it ("Kan."), a segment that is one name alone."""
+    if _APPOSITION.match(sentence[s:e]):
+        return True
+    inside = [(start, end) for start, end, _ in names if s <= start < e]
+    return len(inside) == 1 and not sentence[s:inside[0][0]].strip() and not sentence[inside[0][1]:e].strip(" .")
 
 
 def _negations(text: str, scope: int) -> tuple[list[set[str]], set[str]]:

@@ -233,12 +233,15 @@ _COUNT = re.compile(r"\d(?:[\d.,]*\d)?|\b(?:two|three|four|five|six|seven|eight|
                     r"hundreds|thousands)\b", re.I)
 _COUNTED_NOUN = re.compile(r"(?:" + _COUNT.pattern + r")\s+(?:(?:million|billion|thousand|hundred|mln|bln)\s+)?"
                            r"([a-z][a-z'’-]+)", re.I)
+# Words after a figure that are not what it counts ("12 were injured", "85 new jobs" reads on to "jobs"
+# only through the question's own word, so "new" must not count as another thing counted).
 _NOT_A_NOUN = frozenset(("were", "was", "are", "is", "have", "has", "had", "will", "would", "and", "or", "of", "in", "on",
                          "at", "to", "for", "from", "by", "with", "per", "percent", "pct", "more", "less", "than", "people",
-                         "new", "other", "more", "extra", "additional", "full", "part", "who", "that", "which"))
+                         "new", "other", "extra", "additional", "full", "part", "who", "that", "which"))
 # "How many people ...?" is answered by a count of civilians, workers or residents alike.
 _ANYONE = frozenset(stemmed_terms("people person persons individuals times"))
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _QUESTION_WORD = re.compile(r"\b(?:how|what|when|where|who|whom|which|why)\b", re.I)
 
 NOT_IN_PASSAGES = "passages found, answer not in them"
@@ -310,7 +313,7 @@ def _counts_what_is_asked(sentence: str, question: str) -> bool:
     if not counted or counted & _ANYONE or counted & stemmed_terms(sentence):
         return True
     nouns = [m.group(1).lower() for m in _COUNTED_NOUN.finditer(sentence)]
-    numbers = _COUNT.findall(sentence)
+    numbers = [n for n in _COUNT.findall(sentence) if not _YEAR.fullmatch(n)]  # a year counts nothing
     # a figure with no counted word of its own after it counts, for all we can read, what was asked
     return len(nouns) < len(numbers) or any(noun in _NOT_A_NOUN or noun.endswith("ed") for noun in nouns)
 

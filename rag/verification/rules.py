@@ -218,7 +218,9 @@ def figure_with_its_item(v: Verification, claim: Claim, cand: Candidate) -> floa
     Example: "The survey counted 97 nesting pairs of puffins" is not supported by "The survey counted
     412 nesting pairs of puffins on Skerry Island, 97 pairs of razorbills and 58 pairs of guillemots".
 
-    Effect: measured in docs/VERIFIER.md ("The relation rules of 2026-12-06, second round")."""
+    Effect: removed (raw drafts of five sets, docs/VERIFIER.md), RGB en_fact (first 100) answered wrong
+    34 -> 35; no change on MultiHop dev, Reuters dev, sample, conversations; catches the neighbouring
+    counts of the hand-written pairs."""
     return 0.0 if figure_of_another_item(claim.body, cand.text) else 1.0
 
 
@@ -232,7 +234,8 @@ def name_with_its_name(v: Verification, claim: Claim, cand: Candidate) -> float:
     conference alongside Henrik Dahl of Marlow Bank" (#22: an invented relation between two names of
     one passage).
 
-    Effect: measured in docs/VERIFIER.md ("The relation rules of 2026-12-06, second round")."""
+    Effect: removed (raw drafts of five sets, docs/VERIFIER.md), no change on any of them; catches the
+    two invented relations of the hand-written pairs. Kept as the guard #22 names."""
     return 0.0 if name_held_by_another(claim.body, cand.text) else 1.0
 
 
@@ -244,7 +247,8 @@ def names_in_their_order(v: Verification, claim: Claim, cand: Candidate) -> floa
     Example: "Kiln Batteries sued its former supplier Vestra Motors" is not supported by "Vestra Motors
     sued its former supplier Kiln Batteries".
 
-    Effect: measured in docs/VERIFIER.md ("The relation rules of 2026-12-06, second round")."""
+    Effect: removed (raw drafts of five sets, docs/VERIFIER.md), no change on any of them; catches the
+    name swap of the hand-written pairs. Kept as the direction guard #22 asks for."""
     return 0.0 if names_swapped(claim.body, cand.text) else 1.0
 
 
@@ -259,8 +263,9 @@ def name_with_its_role(v: Verification, claim: Claim, cand: Candidate) -> float:
     "Kremlin spokesman Dmitry Peskov said the talks would continue, after Foreign Minister Sergei
     Lavrov met his Turkish counterpart".
 
-    Effect: removed (raw drafts of five sets, docs/VERIFIER.md), RGB en_fact answered wrong 12 -> 13;
-    no change on the other four sets."""
+    Effect: removed (raw drafts of five sets, docs/VERIFIER.md), RGB en_fact (first 100) right 45 -> 46,
+    wrong unchanged (it catches no wrong answer there; on the first 30 as recorded before, wrong 12 ->
+    13); no change on the other four sets. Kept as the guard for #22's Kremlin spokesman case."""
     relation = claim.relation
     if (relation is None or not relation.names or len(relation.subject) > v.settings.name_subject_max
             or not v.asks_for_a_name):
@@ -598,7 +603,8 @@ def figure_of_the_asked_kind(v: Verification) -> None:
     company pays its data engineers 85 jobs [1]." for "What salary does the company pay its data
     engineers?".
 
-    Effect: measured in docs/VERIFIER.md ("The relation rules of 2026-12-06, second round")."""
+    Effect: removed (raw drafts of five sets, docs/VERIFIER.md), sample questions right 23 -> 21
+    (unanswerable abstained 6/6 -> 4/6); no change on MultiHop dev, Reuters dev, conversations, RGB."""
     if any(c.verdict == "kept" for c in v.claims):
         _withdraw_unless_answered(v, "figure_of_the_asked_kind", ("money", "count"), refine=True)
 
