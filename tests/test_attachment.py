@@ -303,3 +303,26 @@ def test_words_about_the_prompt_are_not_part_of_the_claim():
                       text="Osei, standing for the Harbour First group, won 52.4 percent of the vote against 41.8 percent.")
     kept = attribute("52.4% from passage [1]", [passage], question=question)
     assert kept.citations and "52.4 percent" in kept.citations[0].quote
+
+
+# ---- the trace names the relation rule ---------------------------------------------------------------
+@pytest.mark.parametrize("claim, premise, rule, reason", [
+    ("The survey counted 97 nesting pairs of puffins on Skerry Island [1].", PUFFINS, "figure_with_its_item",
+     "gives that figure to another item of its list"),
+    ("Priya Raman worked for Marlow Bank before joining Solvik Foods [1].", RAMAN, "name_with_its_name",
+     "joins that name to another name"),
+    ("Kiln Batteries sued its former supplier Vestra Motors over a breach of contract [1].", VESTRA,
+     "names_in_their_order", "states the names the other way round"),
+    ("Halvorsen Group reported quarterly revenue of 1.1 billion dollars [1].", HALVORSEN, "figure_with_its_name",
+     "gives that figure to another name"),
+])
+def test_a_sentence_left_out_by_a_relation_rule_says_which_and_quotes_the_sentence(claim, premise, rule, reason):
+    """#22 item 5: "why left out" names the rule that rejected the sentence that would have supported the
+    claim, quotes that sentence, and gives the word overlap the rule overrode."""
+    check = attribute(claim, [_passage(premise)]).checks[0]
+    assert (check.verdict, check.rule) == ("left out", rule)
+    assert check.reason == f"the closest passage sentence {reason}"
+    assert check.citations[0].quote == premise and check.scores["overlap"] > 0.5 and check.scores["lexical"] == 0.0
+    plain = attribute("The bridge was designed by elves [1].", [_passage(premise)]).checks[0]
+    assert (plain.rule, plain.reason) == ("unsupported", "no passage says this")
+

@@ -53,7 +53,10 @@ def test_the_kremlin_spokesman_quoted_in_the_coverage_is_answered():
     assert kept.unsupported == () and "Kremlin spokesman Dmitry Peskov said" in kept.citations[0].quote
     assert kept.text == "The Kremlin spokesman quoted in the coverage is Dmitry Peskov [1]."
     before = attribute(PESKOV, [KREMLIN, COVERAGE], question=SPOKESMAN, disabled_rules=frozenset({"question_framing"}))
-    assert before.citations == () and before.reasons == ("no passage says this",)
+    # the trace names the rule that rejected the sentence that says it (it said "no passage says this")
+    assert before.citations == ()
+    assert before.reasons == ("the closest passage sentence is about someone or something else",)
+    assert before.checks[0].rule == "name_about_subject" and "Dmitry Peskov" in before.checks[0].citations[0].quote
 
 
 def test_a_name_in_a_sentence_about_something_else_is_still_not_supported():

@@ -209,6 +209,11 @@ class Claim:
     """The index's publications it says reported it (rule ``publication_named``)."""
     allowed: np.ndarray | None = None
     """Which candidates may stand behind it (from the publications it names)."""
+    overlap: np.ndarray | None = None
+    """Word-overlap share with each candidate before the pair rules (what the trace of a left-out claim
+    reads: the sentence that would have supported it, had a relation rule not rejected it)."""
+    rejected_by: dict[int, str] = field(default_factory=dict)
+    """Candidate index -> the pair rule that rejected that sentence for this claim (a factor of 0)."""
     lexical_any: np.ndarray | None = None
     """Word-overlap support by each candidate after the pair rules, any publication allowed."""
     semantic: np.ndarray | None = None

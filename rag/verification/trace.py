@@ -9,7 +9,22 @@ import numpy as np
 from ..types import SentenceCheck
 from .claims import Candidate, claim_body, numbers
 
-__all__ = ["sentence_checks", "why_left_out"]
+__all__ = ["sentence_checks", "why_left_out", "RELATION_REASONS", "rejected_closest"]
+
+RELATION_REASONS = {
+    "number_about_subject": "gives that figure about something else",
+    "name_about_subject": "is about someone or something else",
+    "bare_answer_about_the_question": "is not about what the question asks",
+    "figure_with_its_name": "gives that figure to another name",
+    "figure_with_its_item": "gives that figure to another item of its list",
+    "name_with_its_name": "joins that name to another name",
+    "names_in_their_order": "states the names the other way round",
+    "name_with_its_role": "gives the role asked about to another name",
+    "negation_agrees": "says the opposite",
+    "speaker_named": "does not name the person the sentence says spoke",
+}
+"""What a pair rule that rejected the closest passage sentence tells the reader (the trace of a left-out
+sentence: "the closest passage sentence gives that figure to another name")."""
 
 
 def why_left_out(claim: str, conclusion: bool, named: Sequence[str], given: frozenset[str],
@@ -65,9 +80,10 @@ def sentence_checks(v) -> tuple[SentenceCheck, ...]:
                 reason += "; it restates a multi-part question, so the sentences holding its parts are cited too"
         else:
             verdict, reason = "left out", claim.reason or ""
-            ranked = np.argsort(-_closeness(claim))[: CLOSEST] if v.candidates else []
-            js = [int(j) for j in ranked if _closeness(claim)[j] > 0]
-            cited = tuple(v.candidates[j].citation(0, float(_closeness(claim)[j])) for j in js)
+            closeness = _closeness(v, claim)
+            ranked = np.argsort(-closeness)[: CLOSEST] if closeness.size else []
+            js = [int(j) for j in ranked if closeness[j] > 0]
+            cited = tuple(v.candidates[j].citation(0, float(closeness[j])) for j in js)
         reason += _judge_note(v, claim)
         out.append(SentenceCheck(sentence=claim.text, verdict=verdict, rule=claim.rule, reason=reason,
                                scores=_scores(v, claim, js[:1]), citations=cited))
@@ -84,11 +100,26 @@ def _judge_note(v, claim) -> str:
     return ""
 
 
-def _closeness(claim) -> np.ndarray:
-    """A left-out sentence's support by each candidate before the rules that reject one (any publication)."""
-    if claim.blend is None:
+def rejected_closest(v, claim) -> tuple[str, str] | None:
+    """(rule, reason) when the passage sentence closest to left-out ``claim`` (by support before any
+    rule) would have supported it but a relation rule rejected it (:data:`RELATION_REASONS`): the
+    trace then names that rule instead of "no passage says this"."""
+    closeness = _closeness(v, claim)
+    if not closeness.size or not claim.fact:
+        return None
+    j = int(np.argmax(closeness))
+    rule = claim.rejected_by.get(j)
+    if rule not in RELATION_REASONS or closeness[j] < v.settings.add_threshold:
+        return None
+    return rule, f"the closest passage sentence {RELATION_REASONS[rule]}"
+
+
+def _closeness(v, claim) -> np.ndarray:
+    """A left-out sentence's support by each candidate before any rule rejects one (any publication):
+    the word overlap before the pair rules, blended with the embedding cosine as the support is."""
+    if claim.overlap is None or claim.semantic is None:
         return np.zeros(0)
-    return claim.blend
+    return v.settings.blend(claim.overlap, claim.semantic) if v.embed is not None else claim.overlap
 
 
 def _scores(v, claim, js) -> dict[str, float]:
@@ -96,6 +127,8 @@ def _scores(v, claim, js) -> dict[str, float]:
     if js and claim.lexical_any is not None:
         j = js[0]
         scores["lexical"] = float(claim.lexical_any[j])
+        if j in claim.rejected_by and claim.overlap is not None:
+            scores["overlap"] = float(claim.overlap[j])  # the word overlap a relation rule overrode
         if v.embed is not None:
             scores["semantic"] = float(claim.semantic[j])
         if v.entailment is not None and (claim.index, j) in v.entailment:

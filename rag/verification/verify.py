@@ -15,7 +15,7 @@ from .rules import NO_PASSAGE, rules_of
 from .settings import VerifierSettings
 from .state import Embed, Entails, Verification
 from .support import best_by_passage, body_word_share, claim_support, from_named, is_conclusion
-from .trace import sentence_checks, why_left_out
+from .trace import rejected_closest, sentence_checks, why_left_out
 
 __all__ = ["Attribution", "attribute", "best_quotes"]
 
@@ -91,16 +91,20 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         if reason:
             return _left_out_whole(v, reason, rule.name)
 
-    pair_rules = [rule.check for rule in rules_of("pair", disabled)]
+    pair_rules = rules_of("pair", disabled)
     for claim in v.claims:
-        row = []
-        for cand in v.candidates:
+        row, overlap = [], []
+        for j, cand in enumerate(v.candidates):
             score = body_word_share(claim.body, cand.text, qterms, cand.frame)
-            for check in pair_rules:
+            overlap.append(score)
+            for rule in pair_rules:
                 if not score:
                     break
-                score *= check(v, claim, cand)
+                score *= rule.check(v, claim, cand)
+                if not score:
+                    claim.rejected_by[j] = rule.name
             row.append(score)
+        claim.overlap = np.array(overlap, dtype=float)
         claim.lexical_any = np.array(row, dtype=float)
     semantic = None
     if embed is not None:
@@ -148,8 +152,12 @@ def _result(v: Verification) -> Attribution:
     given = v.given_numbers | v.question_terms
     for claim in left:
         if claim.reason is None:
-            claim.reason = why_left_out(claim.text, claim.conclusion, claim.named, given, v.candidates,
-                                        _elsewhere(v, claim), NO_PASSAGE)
+            rejected = rejected_closest(v, claim) if claim.rule == "unsupported" and not claim.conclusion else None
+            if rejected:
+                claim.rule, claim.reason = rejected
+            else:
+                claim.reason = why_left_out(claim.text, claim.conclusion, claim.named, given, v.candidates,
+                                            _elsewhere(v, claim), NO_PASSAGE)
     return Attribution(out.strip(), tuple(v.citations), float(np.mean(v.supports)) if v.supports else 0.0,
                        sentence_checks(v))
 
