@@ -87,16 +87,16 @@ def test_a_figure_with_its_own_name_stands(claim, sentence):
     ("The survey counted 412 nesting pairs of puffins on Skerry Island.", PUFFINS, None),
     ("There were 97 pairs of razorbills.", PUFFINS, None),
     ("Labour took 6 seats in the district vote.", VOTE, None),  # an elliptical item is the claim's own
-    # MultiHop dev answers kept before the rule: a figure beside a date, or beside another figure counting
-    # something else ("4 per cent" and "17 state attorneys general"), is no list item
-    ("Google spent $26.3 billion in 2021 to multiple browsers.",
-     "When Google's search head Prabhakar Raghavan testified in court on October 28, he revealed that the tech giant "
-     "had paid $26.3 billion in 2021 to multiple browsers, phones and platforms.", None),
-    ("Amazon experienced a 4 percent stock drop after the Federal Trade Commission and 17 state attorneys general filed "
-     "an antitrust lawsuit against it.", "Amazon tumbled 4 per cent after the Federal Trade Commission and 17 state "
-     "attorneys general filed an antitrust lawsuit against it.", None),
-    ("Paro's ranking slip to 11th was reported on November 30, 2023.", "After previously being ranked number one in the "
-     "division with the WBO, Paro is now 11th in line for a shot at the championship.", None),
+    # the shapes of MultiHop dev answers the rule's first version rejected (entities invented here): a figure
+    # beside a date, beside another figure counting something else, or beside "number one"
+    ("Norvik spent $12.4 billion in 2021 on default placement.",
+     "When Norvik's search chief Ada Mensah testified in court on October 28, she revealed that the company "
+     "had paid $12.4 billion in 2021 on default placement, phones and platforms.", None),
+    ("Calloway experienced a 4 percent stock drop after the trade regulator and 17 state prosecutors filed "
+     "a lawsuit against it.", "Calloway tumbled 4 per cent after the trade regulator and 17 state "
+     "prosecutors filed a lawsuit against it.", None),
+    ("Dario's ranking slip to 11th was reported on November 30, 2023.", "After previously being ranked number one in the "
+     "division with the WBA, Dario is now 11th in line for a shot at the title.", None),
 ])
 def test_a_figure_moved_to_the_neighbouring_item(claim, sentence, wrong):
     assert figure_of_another_item(claim, sentence) == wrong
@@ -122,11 +122,11 @@ def test_a_name_belongs_to_the_name_it_stands_with(claim, wrong):
 
 
 def test_an_of_inside_a_name_gives_the_name_to_nobody():
-    """Reuters test r24 (found on the held-out half; docs/decisions/2026-12-06-relations-second-round.md):
-    the "of" of "Federal Bureau of Investigation" is the bureau's own, not "X of William Webster"."""
-    sentence = ("WASHINGTON, March 3 - President Reagan nominated Federal Bureau of Investigation Director William "
-                "Webster to be director of the Central Intelligence Agency (CIA), in succession to ailing William Casey.")
-    assert name_held_by_another("President Reagan nominated William Webster to head the CIA.", sentence) is None
+    """The shape of Reuters test r24 (found on the held-out half, docs/decisions/2026-12-06-relations-second-round.md;
+    names invented here): the "of" of "Federal Bureau of Investigation" is the bureau's own, not "X of Mara Linden"."""
+    sentence = ("WASHINGTON, March 3 - President Alvarez nominated Federal Bureau of Investigation Director Mara "
+                "Linden to be director of the Central Intelligence Agency (CIA), in succession to ailing Tom Reyes.")
+    assert name_held_by_another("President Alvarez nominated Mara Linden to head the CIA.", sentence) is None
 
 
 def test_a_qualifying_name_beside_a_name_decides_nothing():
@@ -173,13 +173,14 @@ def test_the_role_belongs_to_the_name_of_its_clause():
     assert answer_held_by_another(_terms("Henrik Dahl"), chief, RAMAN) == "Priya Raman"
     assert answer_held_by_another(_terms("Priya Raman"), chief, RAMAN) is None
     # a relative clause after the answer's own clause is the answer's ("former CEO" is a title, no name)
-    ellison = ("The standout testimony came from Alameda Research's former CEO Caroline Ellison, who claimed she took "
-               "$14 billion from customers to repay debts to lenders.")
-    assert answer_held_by_another(_terms("Caroline Ellison"), _terms("took billion customers repay debts"), ellison) is None
-    # an apposition and a place between the answer and its predicate only describe the answer (RGB en_fact 79)
-    teacher = ("Juliana Urtubey, a preschool teacher in Winfield, Kan., has been named the 2020 National Teacher of "
+    testimony = ("The standout testimony came from Brackwater Capital's former CEO Lena Ostrova, who claimed she took "
+                 "$14 billion from customers to repay debts to lenders.")
+    assert answer_held_by_another(_terms("Lena Ostrova"), _terms("took billion customers repay debts"), testimony) is None
+    # an apposition and a place between the answer and its predicate only describe the answer (the shape of
+    # RGB en_fact 79, names invented here)
+    teacher = ("Ines Calder, a preschool teacher in Winfield, Kan., has been named the 2020 National Teacher of "
                "the Year.")
-    assert answer_held_by_another(_terms("Juliana Urtubey"), _terms("named 2020 National Teacher Year"), teacher) is None
+    assert answer_held_by_another(_terms("Ines Calder"), _terms("named 2020 National Teacher Year"), teacher) is None
 
 
 def test_a_wrong_name_for_the_asked_role_is_left_out_by_attribute():
