@@ -65,13 +65,14 @@ def test_a_figure_moved_to_another_name_is_caught(claim, sentence, wrong):
     ("Nordlane contributed 1.1 billion dollars.", HALVORSEN),
     ("Castell Holdings will invest 300 million euros in the plant.", BRIGHTMOOR),
     ("Labour took 6 seats in the district vote.", VOTE),
-    # the speaker's own words hold what the speaker talks about (a Reuters dev answer withdrawn before this case)
-    ("Daewoo Motor plans to spend 200 million dollars on imports of U.S. goods in 1987.",
-     "WASHINGTON, Feb 26 - Daewoo Motor Corp, the Korea-based joint venture between Daewoo Group and General Motors "
-     "Corp <GM>, said it will boost its 1987 imports of U.S. goods to 200 mln dlrs from 104 mln dlrs in 1986."),
+    # the speaker's own words hold what the speaker talks about (the shape of a Reuters dev answer withdrawn
+    # before this case; names invented here)
+    ("Hanbit Motor plans to spend 200 million dollars on imports of U.S. goods in 1987.",
+     "WASHINGTON, Feb 26 - Hanbit Motor Corp, the Korea-based joint venture between Hanbit Group and Ardent Motors "
+     "Corp <ARD>, said it will boost its 1987 imports of U.S. goods to 200 mln dlrs from 104 mln dlrs in 1986."),
     # a dateline's day is a date, not a figure the city holds
-    ("Raymond Montoya was removed as ILC Technology's vice president of finance on March 2, 1987.",
-     "SUNNYVALE, Calif., March 2 - ILC Technology Inc said Raymond Montoya, vice president of finance, has been removed."),
+    ("Raymond Okafor was removed as Lumitron's vice president of finance on March 2, 1987.",
+     "SUNNYVALE, Calif., March 2 - Lumitron Inc said Raymond Okafor, vice president of finance, has been removed."),
     # a speaker named in the claim does not make the figure theirs or another's
     ("Tim Cook said revenue was 90 billion dollars.", "Tim Cook said Apple's revenue rose to 90 billion dollars."),
 ])
