@@ -56,6 +56,16 @@ def _figure(text: str) -> str:
     return str(_SPELLED.index(text) + 1) if text in _SPELLED else text
 
 
+def _figures(text: str) -> set[str]:
+    """The figures of ``text``, normalised (:func:`_figure`: "1,150" -> "1150", "seven" -> "7")."""
+    return {_figure(m.group(0)) for m in _FIGURE.finditer(text)}
+
+
+def _dated(text: str) -> set[str]:
+    """The figures of ``text`` that stand in a date (a day of the month, a year): no figure a name holds."""
+    return {figure for d in _DATE_FIGURE.finditer(text) for figure in _figures(d.group(0))}
+
+
 def segments(sentence: str) -> list[tuple[int, int]]:
     """The clauses and list items of ``sentence`` as (start, end) offsets: split at commas,
     semicolons, colons, brackets and the words that join clauses ("and", "while", "of which",
@@ -68,6 +78,11 @@ def segments(sentence: str) -> list[tuple[int, int]]:
     if start < len(sentence):
         spans.append((start, len(sentence)))
     return spans
+
+
+def _segment_at(spans: Sequence[tuple[int, int]], at: int) -> int | None:
+    """The index of the segment of ``spans`` (:func:`segments`) that holds offset ``at``."""
+    return next((i for i, (s, e) in enumerate(spans) if s <= at < e), None)
 
 
 def name_runs(text: str) -> list[tuple[int, int, frozenset[str]]]:
@@ -118,9 +133,7 @@ def figure_held_by_another(claim: str, sentence: str) -> str | None:
     if not used:
         return None
     spans = segments(sentence)
-    dates = {_figure(m.group(0)) for d in _DATE_FIGURE.finditer(claim) for m in _FIGURE.finditer(d.group(0))}
-    wanted = {_figure(m.group(0)) for m in _FIGURE.finditer(claim)} - dates
-    for figure in wanted:
+    for figure in _figures(claim) - _dated(claim):
         places = [m for m in _FIGURE.finditer(sentence) if _figure(m.group(0)) == figure]
         if not places:
             continue
@@ -146,16 +159,13 @@ def figure_of_another_item(claim: str, sentence: str) -> str | None:
     "97"); accepts "... counted 412 nesting pairs of puffins" and "Labour took 6 seats in the district
     vote" against "..., the Green List won 14 seats, the Civic Alliance 9 and Labour 6"."""
     claim_terms = stemmed_terms(claim) - _UNITS
-    dates = {_figure(m.group(0)) for d in _DATE_FIGURE.finditer(claim) for m in _FIGURE.finditer(d.group(0))}
-    wanted = {_figure(m.group(0)) for m in _FIGURE.finditer(claim)} - dates
+    wanted = _figures(claim) - _dated(claim)
     if not wanted:
         return None
     spans = segments(sentence)
     terms = [{t for t in stemmed_terms(sentence[s:e]) if not t[0].isdigit()} for s, e in spans]
     words = [t - _UNITS for t in terms]
-    figures = [{_figure(m.group(0)) for m in _FIGURE.finditer(sentence[s:e])}
-               - {_figure(m.group(0)) for d in _DATE_FIGURE.finditer(sentence[s:e]) for m in _FIGURE.finditer(d.group(0))}
-               for s, e in spans]
+    figures = [_figures(sentence[s:e]) - _dated(sentence[s:e]) for s, e in spans]
     claim_spans = [claim[s:e] for s, e in segments(claim)]
     for figure in wanted:
         own = [i for i, held in enumerate(figures) if figure in held]
@@ -169,7 +179,7 @@ def figure_of_another_item(claim: str, sentence: str) -> str | None:
         # the words the claim gives this figure: those of its own segments in the claim
         # (its unnamed words: which name holds a figure is figure_held_by_another's question)
         given = set().union(*(stemmed_terms(re.sub(r"\b[A-Z][\w'’-]*", " ", part)) for part in claim_spans
-                              if figure in {_figure(m.group(0)) for m in _FIGURE.finditer(part)})) - _UNITS
+                              if figure in _figures(part))) - _UNITS
         moved = (given & elsewhere) - mine
         if moved and all(words[i] - claim_terms for i in own):
             return figure
@@ -200,9 +210,6 @@ def name_held_by_another(claim: str, sentence: str) -> str | None:
     runs = name_runs(sentence)
     spans = segments(sentence)
 
-    def segment_of(at: int) -> int | None:
-        return next((i for i, (s, e) in enumerate(spans) if s <= at < e), None)
-
     def owner_of(start: int, end: int, terms: frozenset[str]) -> frozenset[str] | None:
         """The name that the sentence's name at ``start:end`` (holding the claim's name ``terms``)
         belongs to, or None when it stands on its own."""
@@ -212,7 +219,7 @@ def name_held_by_another(claim: str, sentence: str) -> str | None:
         if (joined and stemmed_terms(tail) <= terms and not stemmed_terms(head) & terms
                 and stemmed_terms(head) - _DATE_WORDS - TITLE_TERMS):
             return frozenset(stemmed_terms(head))
-        index = segment_of(start)
+        index = _segment_at(spans, start)
         if index is None:
             return None
         s, e = spans[index]
@@ -238,8 +245,8 @@ def name_held_by_another(claim: str, sentence: str) -> str | None:
             holders.append(owner)
         if not holders:
             continue
-        own_segments = {segment_of(start) for start, _ in places}
-        if any(segment_of(start) not in own_segments for start in others):
+        own_segments = {_segment_at(spans, start) for start, _ in places}
+        if any(_segment_at(spans, start) not in own_segments for start in others):
             return text
     return None
 
@@ -311,13 +318,13 @@ def question_parts(question: str, ignore: frozenset[str] = frozenset()) -> list[
             for s, e in segments(question)]
 
 
-def _holders(at: int, spans: list[tuple[int, int]], names, sentence: str) -> list[frozenset[str]]:
+def _holders(at: int, spans: Sequence[tuple[int, int]], names, sentence: str) -> list[frozenset[str]]:
     """The names a figure at offset ``at`` belongs to: those of its segment, else, when that segment
     names nobody, of the segment before it ("Castell Holdings, would invest 300 million"). A segment
     that opens with a reporting verb ("..., said it will boost imports of U.S. goods to 200 mln dlrs")
     is what the sentence's speaker said: the names in it are what the speaker talks about, so it
     assigns the figure to nobody."""
-    index = next((i for i, (s, e) in enumerate(spans) if s <= at < e), None)
+    index = _segment_at(spans, at)
     if index is None or _REPORTED.match(sentence[spans[index][0]:]):
         return []
     for i in (index, index - 1):
@@ -362,10 +369,10 @@ def answer_held_by_another(answer: frozenset[str], subject: frozenset[str], sent
         s, e = spans[i]
         if i != best and any(s <= start < e and terms & answer for start, _, terms in names):
             return None  # "X, who claimed she took ...": the clause before names the answer itself
-        holders = [(start, end, terms) for start, end, terms in names
-                   if s <= start < e and not terms & subject and not terms & answer]
         if i != best and i > 0 and _describes(sentence, s, e, names):
             continue  # "X, a preschool teacher in Winfield, Kan., has been named ...": back to X
+        holders = [(start, end, terms) for start, end, terms in names
+                   if s <= start < e and not terms & subject and not terms & answer]
         if holders:
             return sentence[holders[0][0]:holders[0][1]]
         if i != best:

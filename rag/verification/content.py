@@ -26,6 +26,7 @@ from typing import Iterable, Sequence
 from ..questions import asked_part, asks_for_a_name, is_verdict_question
 from ..sources import named_sources
 from ..text import TITLE_TERMS, stemmed_terms
+from .claims import YEAR
 
 __all__ = ["framing_terms", "question_names", "claim_names", "unsupported_names", "publication_terms", "asked_kind", "not_answered",
            "NOT_IN_PASSAGES", "is_answer_not_in_passages"]
@@ -241,7 +242,6 @@ _NOT_A_NOUN = frozenset(("were", "was", "are", "is", "have", "has", "had", "will
 # "How many people ...?" is answered by a count of civilians, workers or residents alike.
 _ANYONE = frozenset(stemmed_terms("people person persons individuals times"))
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _QUESTION_WORD = re.compile(r"\b(?:how|what|when|where|who|whom|which|why)\b", re.I)
 
 NOT_IN_PASSAGES = "passages found, answer not in them"
@@ -313,7 +313,7 @@ def _counts_what_is_asked(sentence: str, question: str) -> bool:
     if not counted or counted & _ANYONE or counted & stemmed_terms(sentence):
         return True
     nouns = [m.group(1).lower() for m in _COUNTED_NOUN.finditer(sentence)]
-    numbers = [n for n in _COUNT.findall(sentence) if not _YEAR.fullmatch(n)]  # a year counts nothing
+    numbers = [n for n in _COUNT.findall(sentence) if not YEAR.fullmatch(n)]  # a year counts nothing
     # a figure with no counted word of its own after it counts, for all we can read, what was asked
     return len(nouns) < len(numbers) or any(noun in _NOT_A_NOUN or noun.endswith("ed") for noun in nouns)
 
