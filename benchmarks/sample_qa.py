@@ -49,7 +49,8 @@ def main() -> int:
         offsets_ok = all(quote_is_exact(c, file_texts) for c in getattr(a, "citations", ()))
         rows.append({"id": q["id"], "answerable": q["answerable"], "ok": ok, "abstained": a.abstained,
                      "offsets_ok": offsets_ok, "answer": a.text, "wall": wall, "timings": a.timings,
-                     "outcome": a.outcome, "left_out": [c.sentence for c in a.left_out]})
+                     "outcome": getattr(a, "outcome", None),  # the plain baseline has no verification
+                     "left_out": [c.sentence for c in getattr(a, "left_out", ())]})
         print(f"{q['id']} {'OK ' if ok else 'BAD'} abst={a.abstained!s:5} {wall:5.1f}s ttft={a.timings.get('first_token', 0):4.1f}s | {a.text[:140]}", flush=True)
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]

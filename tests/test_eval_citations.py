@@ -107,3 +107,43 @@ def test_quote_is_exact_reads_the_file_at_the_offsets(tmp_path):
     missing = SimpleNamespace(path=str(tmp_path / "gone.txt"), start=0, end=3, quote="The")
     cache: dict[str, str] = {}
     assert quote_is_exact(good, cache) and not quote_is_exact(shifted, cache) and not quote_is_exact(missing, cache)
+
+
+def test_rgb_suite_scores_the_product_and_the_plain_baseline_on_the_same_passages(tmp_path, monkeypatch):
+    """``rag eval rgb --prompt plain``: the baseline answers over the question's own five passages, is
+    scored by the same judge, and has no conflict check; the product's answer is verified."""
+    import re
+
+    from fakes import HashEmbedder
+
+    from rag import Assistant, Settings
+    from rag.evaluation.rgb import evaluate_rgb
+    from rag.prompts import PLAIN_PROMPT
+
+    class Answers:
+        """The plain prompt's first passage, as the answer; the product prompt's passage [1], cited."""
+
+        id = "answers"
+
+        def stream(self, messages, max_tokens=256):
+            content = messages[-1]["content"]
+            if content.startswith(PLAIN_PROMPT.split("\n", 1)[0]):
+                yield content.split("\n\n", 1)[1].split("\n\n", 1)[0].strip()
+            else:
+                yield re.search(r"^\[1\] [^\n]*\n([^\n]+)", content, re.M).group(1).strip() + " [1]"
+
+    monkeypatch.setenv("RAG_EVAL_CACHE", str(tmp_path / "cache"))
+    row = dict(ROW, positive=["The final was held in Tampa in February."] * 3,
+               positive_wrong=["The final was held in Glendale in February."] * 3)
+    settings = Settings(index_dir=tmp_path / "index", min_relevance=0.0, min_coverage=0.0)
+    runs = {prompt: evaluate_rgb(lambda index: Assistant(settings, index=index, generator=Answers()), HashEmbedder(),
+                                 [row], index_dir=tmp_path / "index", prompt=prompt)
+            for prompt in ("product", "plain")}
+    plain, product = runs["plain"]["records"][0], runs["product"]["records"][0]
+    assert runs["plain"]["prompt"] == "plain" and plain["drawn"] == product["drawn"]
+    assert plain["both_shown"] and product["both_shown"]  # the same five passages were shown to both
+    assert plain["conflicts"] == 0 and not plain["abstained"]
+    assert plain["accuracy"] != plain["planted"]  # one of the two stories, judged by the same strings
+    assert plain["answer"].startswith("The final was held in")
+    with pytest.raises(ValueError, match="product or plain"):
+        evaluate_rgb(lambda index: None, HashEmbedder(), [row], index_dir=tmp_path / "index", prompt="stuff")

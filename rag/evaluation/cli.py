@@ -3,7 +3,7 @@
     rag eval retrieval --beir ../shared/data/beir-scifact [--split test] [--mode all] [--json]
     rag eval multihop --queries ../shared/data/multihop-rag/queries.test.json \\
                       --corpus ../shared/data/multihop-rag/excerpts [--answers --per-type 10]
-    rag eval rgb --data ../shared/data/rgb/en_fact.json [--model small] [--correct-rate 0.4]
+    rag eval rgb --data ../shared/data/rgb/en_fact.json [--model small] [--correct-rate 0.4] [--prompt plain]
     rag eval reuters --data ../shared/data/reuters21578 --split dev [--prompt plain] [--model small]
 
 Progress goes to stderr, the table (or ``--json``) to stdout, and a results
@@ -99,6 +99,9 @@ def add_eval_parser(sub) -> None:
     g.add_argument("--correct-rate", type=float, default=0.4,
                    help="share of the 5 passages that carry the true answer; the rest are planted (default 0.4)")
     g.add_argument("--noise-rate", type=float, default=0.0, help="share of passages without the answer (default 0)")
+    g.add_argument("--prompt", default="product", choices=["product", "plain"],
+                   help="product: the product's verified answer; plain: the plain-prompt baseline over the same "
+                        "evidence, unverified (no conflict check)")
     g.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
     g.add_argument("--index-dir", metavar="DIR", help="where to build/reuse the passages' index")
     g.add_argument("--results-dir", metavar="DIR", help="where to write the results file (default benchmarks/results)")
@@ -371,18 +374,19 @@ def _run_rgb(args: argparse.Namespace) -> int:
          f"noise rate {args.noise_rate:g})")
     embedder = _embedder(args.embedder)
     result = evaluate_rgb(assistant_for, embedder, rows, noise_rate=args.noise_rate,
-                          correct_rate=args.correct_rate, index_dir=args.index_dir, log=_log)
+                          correct_rate=args.correct_rate, index_dir=args.index_dir, prompt=args.prompt, log=_log)
     model_id = holder["assistant"].model_id
     record = {"suite": "rgb", "data": str(args.data), "arguments": _arguments(args),
               "config": {"k": settings.retrieval.k, "context_tokens": settings.context.context_tokens},
               "models": {"llm": model_id, "embedder": embedder.id}, **result}
-    path = write_results(record, f"rgb-en_fact-{settings.llm.model}", args.results_dir)
+    path = write_results(record, f"rgb-en_fact-{settings.llm.model}" + ("-plain" if args.prompt == "plain" else ""),
+                         args.results_dir)
     if args.json:
         print(json.dumps(record | {"results_file": str(path)}, indent=2, default=str))
         return 0
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     both = result["when_both_shown"]
-    print(f"RGB en_fact, {result['questions']} questions, {model_id}, 5 passages each "
+    print(f"RGB en_fact, {result['questions']} questions, {model_id}, {args.prompt} prompt, 5 passages each "
           f"(correct rate {args.correct_rate:g}, noise rate {args.noise_rate:g}):")
     print(_table(["questions", "n", "accuracy", "planted answer", "conflict noted", "abstained"],
                  [["all", str(result["questions"]), fmt(result["accuracy"]), fmt(result["planted"]),

@@ -49,6 +49,7 @@ from index.loaders import load_file
 from ..errors import RagError
 from .beir import cache_root, open_cached_index
 from .metrics import latency_summary
+from .plain import plain_answer
 
 __all__ = ["load_rgb", "draw_passages", "write_corpus", "evaluate_rgb"]
 
@@ -119,9 +120,13 @@ def _contains(text: str, answer) -> bool:
 
 
 def evaluate_rgb(assistant_for: Callable[[object], object], embedder: Embedder, rows: list[dict], *,
-                 noise_rate: float = 0.0, correct_rate: float = 0.4, index_dir=None,
+                 noise_rate: float = 0.0, correct_rate: float = 0.4, index_dir=None, prompt: str = "product",
                  log: Callable[[str], None] = lambda _: None) -> dict:
-    """Index the drawn passages and ask every question over its own five; ``assistant_for(index)`` builds the Assistant."""
+    """Index the drawn passages and ask every question over its own five; ``assistant_for(index)`` builds the Assistant.
+    ``prompt``: ``product`` (the verified answer) or ``plain`` (the plain-prompt baseline over the same evidence,
+    :func:`rag.evaluation.plain.plain_answer`: unverified, so the conflict check never runs on it)."""
+    if prompt not in ("product", "plain"):
+        raise ValueError(f"prompt must be product or plain, not {prompt!r}")
     path, kinds = write_corpus(rows, noise_rate, correct_rate)
 
     def documents() -> Iterator[Document]:
@@ -133,17 +138,23 @@ def evaluate_rgb(assistant_for: Callable[[object], object], embedder: Embedder, 
     for i, row in enumerate(rows, 1):
         doc_kinds = kinds[str(row["id"])]
         t0 = time.perf_counter()
-        stream = assistant.stream(row["query"], filters=SearchFilter(doc_ids=tuple(doc_kinds)))
-        answer = stream.answer
+        only_its_own = SearchFilter(doc_ids=tuple(doc_kinds))
+        if prompt == "plain":
+            answer = plain_answer(assistant, row["query"], filters=only_its_own)
+            evidence, conflicts = answer.passages, 0
+        else:
+            stream = assistant.stream(row["query"], filters=only_its_own)
+            answer = stream.answer
+            evidence, conflicts = (stream.evidence.passages if stream.evidence else ()), answer.conflicts
         times.append(time.perf_counter() - t0)
-        shown = {doc_kinds.get(p.doc_id) for p in (stream.evidence.passages if stream.evidence else ())}
+        shown = {doc_kinds.get(p.doc_id) for p in evidence}
         text = answer.text if not answer.abstained else ""
         record = {
             "id": row["id"], "query": row["query"], "answer_gold": row["answer"], "fake": row["fakeanswer"],
             "answer": answer.text, "abstained": answer.abstained,
             "accuracy": _contains(text, row["answer"]), "planted": _contains(text, row["fakeanswer"]),
-            "conflict_noted": bool(text) and (answer.conflicts > 0 or bool(_CONFLICT.search(text))),
-            "both_shown": {"true", "planted"} <= shown, "conflicts": answer.conflicts,
+            "conflict_noted": bool(text) and (conflicts > 0 or bool(_CONFLICT.search(text))),
+            "both_shown": {"true", "planted"} <= shown, "conflicts": conflicts,
             "drawn": sorted(doc_kinds.values()), "seconds": round(times[-1], 2),
         }
         records.append(record)
@@ -159,6 +170,7 @@ def evaluate_rgb(assistant_for: Callable[[object], object], embedder: Embedder, 
         "questions": len(records),
         "noise_rate": noise_rate,
         "correct_rate": correct_rate,
+        "prompt": prompt,
         "corpus_file": str(path),
         "index": info,
         "accuracy": share(records, "accuracy"),
