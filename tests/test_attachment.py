@@ -96,8 +96,8 @@ def test_a_figure_with_its_own_name_stands(claim, sentence):
     ("Calloway experienced a 4 percent stock drop after the trade regulator and 17 state prosecutors filed "
      "a lawsuit against it.", "Calloway tumbled 4 per cent after the trade regulator and 17 state "
      "prosecutors filed a lawsuit against it.", None),
-    ("Dario's ranking slip to 11th was reported on November 30, 2023.", "After previously being ranked number one in the "
-     "division with the WBA, Dario is now 11th in line for a shot at the title.", None),
+    ("Dario's ranking slip to 11th was reported on November 30, 2023.", "Ranked number one in the division by the "
+     "boxing council until this year, Dario is now 11th in line for a shot at the title.", None),
 ])
 def test_a_figure_moved_to_the_neighbouring_item(claim, sentence, wrong):
     assert figure_of_another_item(claim, sentence) == wrong
@@ -174,9 +174,10 @@ def test_the_role_belongs_to_the_name_of_its_clause():
     assert answer_held_by_another(_terms("Henrik Dahl"), chief, RAMAN) == "Priya Raman"
     assert answer_held_by_another(_terms("Priya Raman"), chief, RAMAN) is None
     # a relative clause after the answer's own clause is the answer's ("former CEO" is a title, no name)
-    testimony = ("The standout testimony came from Brackwater Capital's former CEO Lena Ostrova, who claimed she took "
-                 "$14 billion from customers to repay debts to lenders.")
-    assert answer_held_by_another(_terms("Lena Ostrova"), _terms("took billion customers repay debts"), testimony) is None
+    testimony = ("The key testimony came from Brackwater Capital's former CEO Lena Ostrova, who said she moved "
+                 "$9 billion of client deposits to pay off creditors.")
+    assert answer_held_by_another(_terms("Lena Ostrova"), _terms("moved billion client deposits pay creditors"),
+                                  testimony) is None
     # an apposition and a place between the answer and its predicate only describe the answer (the shape of
     # RGB en_fact 79, names invented here)
     teacher = ("Ines Calder, a preschool teacher in Winfield, Kan., has been named the 2020 National Teacher of "
@@ -205,8 +206,8 @@ def test_a_wrong_name_for_the_asked_role_is_left_out_by_attribute():
     ("The airline has paid a dividend since it was listed in 2011.",
      "The airline has never paid a dividend since it was listed in 2011.", True),
     ("The regulator approved the merger.", "The regulator, which did not comment on timing, approved the merger.", False),
-    ("It released a lite version of the model.", "But it didn't release the full model, Gemini Ultra, only a lite version.",
-     False),
+    ("It released a lite version of the model.", "But it did not release the full model, Lumen Max, only a lite "
+     "version.", False),
     ("Meta is not only facing scrutiny but also a fine.", "Meta is facing scrutiny and a fine.", False),
     ("The prosecution said he committed fraud.",
      "The prosecution said he committed fraud, while the defence said he never meant to commit fraud.", False),

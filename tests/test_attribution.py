@@ -408,14 +408,14 @@ def test_a_verdict_with_the_question_restated_rests_on_the_sentences_that_state_
 
 
 def test_a_name_no_sentence_near_the_quote_mentions_halves_the_support():
-    """"Huang was compared to Warren Buffett" is not supported by "Bankman-Fried was compared to Warren Buffett"."""
+    """"Okafor was compared to a famous investor" is not supported by "Lindqvist was compared to ..."."""
     trial = _article("t", "The trial so far",
-                     "Bankman-Fried was even compared to Warren Buffett and called the white knight of crypto.")
+                     "Lindqvist was even compared to Marcus Ashdown and called the rescuer of the harbour bank.")
     question = "Who said the exchange planned a board of experts?"
-    wrong = attribute("The person compared to Warren Buffett and called the white knight of crypto is Huang [1].",
+    wrong = attribute("The person compared to Marcus Ashdown and called the rescuer of the harbour bank is Okafor [1].",
                       [trial], question=question)
     assert wrong.citations == ()
-    right = attribute("The person compared to Warren Buffett and called the white knight of crypto is Bankman-Fried [1].",
+    right = attribute("The person compared to Marcus Ashdown and called the rescuer of the harbour bank is Lindqvist [1].",
                       [trial], question=question)
     assert right.citations and not right.unsupported
 
@@ -539,29 +539,29 @@ def test_rag_cite_says_who_reported_it_and_names_the_publication_it_lacks(sample
 
 
 # ---- who / which: an answer must name someone or something -----------------------------------------
-DOC_TRIAL = ("Header\n20231015\nhttps://t.example/z\nEpic Games argues that Google restrains competition in "
-             "Android app distribution. Google touted the superior architecture of its Gemini model.\n")
-TRIAL = _passage(DOC_TRIAL, "t-0", "Epic Games takes Google to court")
-WHICH = "Which company is portrayed as an antagonist in a legal trial by Epic Games and touts its Gemini model?"
+DOC_TRIAL = ("Header\n20231015\nhttps://t.example/z\nQuarry Works argues that Orbitek restrains competition in "
+             "handset app distribution. Orbitek touted the superior architecture of its Lumen model.\n")
+TRIAL = _passage(DOC_TRIAL, "t-0", "Quarry Works takes Orbitek to court")
+WHICH = "Which company is cast as the villain of a court case by Quarry Works and touts its Lumen model?"
 
 
 def test_an_answer_to_which_that_names_only_what_the_question_names_is_no_answer():
     # The restatement adds nothing a passage could state (answers_who_or_which, which rejected it
     # whole, was removed: docs/decisions/2026-12-06-verifier-rule-pruning.md).
-    result = attribute("Epic Games is portrayed as an antagonist in a legal trial by Epic Games [1].", [TRIAL],
+    result = attribute("Quarry Works is cast as the villain of a court case by Quarry Works [1].", [TRIAL],
                        question=WHICH)
     assert result.citations == () and result.unsupported == (
-        "Epic Games is portrayed as an antagonist in a legal trial by Epic Games.",)
+        "Quarry Works is cast as the villain of a court case by Quarry Works.",)
     assert result.reasons == ("no passage says this",)
     # Naming someone the question does not is an answer, checked as any other.
-    named = attribute("Google touted the superior architecture of its Gemini model [1].", [TRIAL], question=WHICH)
-    assert named.unsupported == () and named.citations[0].quote.startswith("Google touted")
+    named = attribute("Orbitek touted the superior architecture of its Lumen model [1].", [TRIAL], question=WHICH)
+    assert named.unsupported == () and named.citations[0].quote.startswith("Orbitek touted")
 
 
 def test_the_names_rule_keeps_to_questions_that_open_with_who_or_which():
     # "Between A and B, which ...?" asks to choose one of the options it names.
-    choice = "Between Epic Games and Google, which argues that the other restrains competition in app distribution?"
-    result = attribute("Epic Games argues that Google restrains competition in Android app distribution [1].", [TRIAL],
+    choice = "Between Quarry Works and Orbitek, which argues that the other restrains competition in app distribution?"
+    result = attribute("Quarry Works argues that Orbitek restrains competition in handset app distribution [1].", [TRIAL],
                        question=choice)
     assert result.unsupported == () and result.citations
     # A number the question lacks is an answer too ("Which year ...?").

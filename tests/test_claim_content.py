@@ -15,8 +15,9 @@ SEED = ("Putin says West taking Russias red lines too lightly\n20211118\nhttps:/
         "borders. But the Kremlin has spoken repeatedly of a possible summit between Putin and US President Joe Biden. "
         "\"This was all in the framework of preparation for ... high-level contact,\" Kremlin spokesman Dmitry Peskov said.\n")
 # As in the issue's index: the one other passage with a question word is about something else, and has it in its title.
-SWIFT = ("Is the Coverage on Taylor Swift and Travis Kelce's Romance Nothing but Hype?\n20231025\nhttps://s.example/b\n"
-         "From Colin Kaepernick taking a knee during the national anthem to the Deflategate scandal.\n")
+# (Invented: the issue's index had a sports article of this shape, "Is the Coverage on ... Nothing but Hype?")
+SWIFT = ("Is the Coverage of the Harbour Regatta Rivalry Nothing but Hype?\n20231025\nhttps://s.example/b\n"
+         "From the capsized favourite of 1998 to the protest over the finish line at Gull Point.\n")
 
 
 def _passage(doc: str, chunk_id: str) -> Passage:
@@ -48,7 +49,7 @@ def test_framing_terms_are_question_words_no_passage_uses_with_the_subject():
 
 def test_the_kremlin_spokesman_quoted_in_the_coverage_is_answered():
     """#22: the draft was left out as "no passage says this" because another passage ("Is the Coverage
-    on Taylor Swift ...") made the question's "coverage" the rarest, deciding subject word."""
+    of ...") made the question's "coverage" the rarest, deciding subject word."""
     kept = attribute(PESKOV, [KREMLIN, COVERAGE], question=SPOKESMAN)
     assert kept.unsupported == () and "Kremlin spokesman Dmitry Peskov said" in kept.citations[0].quote
     assert kept.text == "The Kremlin spokesman quoted in the coverage is Dmitry Peskov [1]."
