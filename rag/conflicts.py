@@ -8,7 +8,8 @@ pounds" vs "6 million pounds", "52 percent" vs "48 percent"). They also
 conflict when they are the same sentence but for a swapped name or number (at
 least 75% of their words aligned, and every difference a name or a number
 replaced by another: "won by Annie Ernaux" vs "won by Jon Fosse"), which is how
-a copied report with one fact changed looks.
+a copied report with one fact changed looks. A swapped value that is part of a date is quoted
+as the whole date ("December 21, 2007", not the differing "21, 2007").
 
 Only conflicts that touch the answer are reported: those of a sentence it
 cites, and swapped-name pairs between two other passages when one side states
@@ -30,6 +31,7 @@ import numpy as np
 
 from index import split_sentences
 
+from .dates import calendar_dates
 from .text import key_terms
 from .types import Citation, Passage
 
@@ -227,6 +229,19 @@ def _numbered(side: Citation, citations: list[Citation]) -> Citation:
     return same
 
 
+def _whole_date(value: str, sentence: str) -> str:
+    """``value`` as ``sentence`` writes it, widened to the whole date it is part of: the words of two
+    swapped dates that differ ("21, 2007" against "1, 2017" in "released on December 21, 2007") are not
+    a value a reader can check; the note quotes "December 21, 2007" and "December 1, 2017"."""
+    found = re.search(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in value.split()) + r"(?!\w)", sentence)
+    if found is None:
+        return value
+    for start, end in calendar_dates(sentence):
+        if start <= found.start() and found.end() <= end:
+            return sentence[start:end]
+    return value
+
+
 def describe(conflicts: Sequence[Conflict], citations: list[Citation], note: str) -> tuple[str, list[Citation]]:
     """A sentence naming each disagreement with both sides cited; new citations are appended."""
     parts = []
@@ -236,7 +251,8 @@ def describe(conflicts: Sequence[Conflict], citations: list[Citation], note: str
         if conflict.unit:
             said = _phrase(conflict.cited.quote, conflict.cited_value, conflict.unit)
             other_said = _phrase(conflict.other.quote, conflict.other_value, conflict.unit)
-        else:  # a swapped name: the values are the words themselves
-            said, other_said = conflict.cited_value, conflict.other_value
+        else:  # a swapped name: the values are the words themselves (a date's whole date)
+            said = _whole_date(conflict.cited_value, conflict.cited.quote)
+            other_said = _whole_date(conflict.other_value, conflict.other.quote)
         parts.append(f"{said} [{cited.n}] versus {other_said} [{other.n}]")
     return f"{note} " + "; ".join(parts) + ".", citations

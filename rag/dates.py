@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 from index.documents import is_iso_day
 
-__all__ = ["Period", "parse_iso_day", "period_from_question", "resolve_relative_period"]
+__all__ = ["Period", "calendar_dates", "parse_iso_day", "period_from_question", "resolve_relative_period"]
 
 
 
@@ -116,6 +116,25 @@ _QUALIFIER = re.compile(
     re.I,
 )
 _EVENT_YEAR = re.compile(r"(?:founded|born|established|formed|incorporated|created|built|died)\s+(?:in\s+)?$", re.I)
+
+
+_CALENDAR = ("iso", "mdy", "dmy", "month")
+
+
+def calendar_dates(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text`` that write a calendar date ("December 1, 2017", "1 December 2017",
+    "2017-12-01", "December 2017"), longest reading first, not overlapping. "May"/"Mar" count only
+    capitalised, as in :func:`period_from_question`."""
+    spans: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        if kind not in _CALENDAR:
+            continue
+        for found in pattern.finditer(text):
+            if kind != "iso" and _month_ok(found.group("m")) is None:
+                continue
+            if not any(a < found.end() and found.start() < b for a, b in spans):
+                spans.append(found.span())
+    return sorted(spans)
 
 
 def _month_ok(token: str | None) -> int | None:

@@ -286,6 +286,25 @@ def test_a_copied_report_with_a_swapped_name_is_a_conflict():
     assert swapped(STORM_A, "Storm Brenna caused an estimated 4.2 million pounds of damage in Port Alder, the council said.") is None
 
 
+def test_a_swapped_date_is_quoted_whole_in_the_note():
+    """Two reports of one release that differ in the day and the year: the words that differ ("21, 2007"
+    against "1, 2017") are no value a reader can check, so the note quotes each side's whole date."""
+    from rag.conflicts import describe, find_conflicts
+
+    cited = _plain_passage("The Harbour Lights box set was released on December 21, 2007 in Port Alder.", "c")
+    other = _plain_passage("The Harbour Lights box set was released on December 1, 2017 in Port Alder.", "o")
+    result = attribute("The box set was released on December 21, 2007 [1].", [cited, other],
+                       question="When was the Harbour Lights box set released?")
+    conflicts = find_conflicts(list(result.citations), [cited, other])
+    assert [(c.cited_value, c.other_value) for c in conflicts] == [("21, 2007", "1, 2017")]
+    note, _ = describe(conflicts, list(result.citations), "The sources disagree:")
+    assert note == "The sources disagree: December 21, 2007 [1] versus December 1, 2017 [2]."
+    # only the year differs: still the whole date; a swapped name is quoted as it is
+    later = _plain_passage("The Harbour Lights box set was released on December 21, 2017 in Port Alder.", "l")
+    conflicts = find_conflicts(list(result.citations), [cited, later])
+    assert describe(conflicts, list(result.citations), "X:")[0] == "X: December 21, 2007 [1] versus December 21, 2017 [2]."
+
+
 def test_two_other_passages_disagreeing_about_the_answers_value_are_a_conflict():
     """The cited sentence has no twin among the passages, but two other results are one sentence with the
     answer's name swapped: the passages disagree about what the answer states (RGB's planted facts look so)."""

@@ -75,3 +75,10 @@ def test_relative_periods_resolve_against_the_article_date():
     q, period = resolve_relative_period("What happened the following year?", date(2025, 12, 3))
     assert period == ("2026-01-01", "2026-12-31")
     assert resolve_relative_period("Who won the election?", date(2025, 1, 1)) is None
+
+
+def test_calendar_dates_are_found_whole():
+    from rag.dates import calendar_dates
+
+    text = "Released on December 1, 2017, re-released 29 May 2020 (2020-05-29); may 2021 bring more, in March 2022."
+    assert [text[a:b] for a, b in calendar_dates(text)] == ["December 1, 2017", "29 May 2020", "2020-05-29", "March 2022"]
