@@ -35,15 +35,23 @@ _UNIT_SPELLINGS = ((re.compile(r"(?<=\d)\s*%"), " percent"), (re.compile(r"\bper
 _UNIT_WORDS = {"mln": "million", "bln": "billion", "dlr": "dollar", "dlrs": "dollars",
                "pct": "percent"}
 
+# One word for each way news writes an initialism: "U.S.", "U. S." and "US" (likewise "U.K.", "U.N.")
+# are one word, "us". Without it "Emma Raducanu won the women's singles U. S. Open" had a third of its
+# words in "Emma Raducanu won the 2021 US Open women's singles title" (RGB en_fact, left out).
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s(?=[A-Z]\.)")
+_INITIALISM = re.compile(r"^(?:[a-z]\.)+[a-z]\.?$")
+
 
 def key_terms(text: str) -> list[str]:
     """Content words of a question, lower-cased, without stopwords (for coverage checks); units as
-    words (:data:`_UNIT_WORDS`)."""
+    words (:data:`_UNIT_WORDS`), initialisms as one word ("U.S.", "U. S." and "US" are "us")."""
     for pattern, spelling in _UNIT_SPELLINGS:
         text = pattern.sub(spelling, text)
+    text = _SPACED_INITIALS.sub(r"\1.", text)  # "U. S. Open" -> "U.S. Open"
     words = []
     for token in _WORD.findall(text):
-        word = _POSSESSIVE.sub("", token.lower()).strip("'’.")
+        word = _POSSESSIVE.sub("", token.lower()).strip("'’")
+        word = word.replace(".", "") if _INITIALISM.match(word) else word.strip(".")  # "u.s." -> "us"
         word = _UNIT_WORDS.get(word, word)
         words.append(word)
         if "-" in word:  # "320-metre" also counts as "320" and "metre"

@@ -681,3 +681,19 @@ def test_units_as_news_abbreviates_them_are_the_same_words():
     assert result.unsupported == () and "2.0 mln dlrs" in result.citations[0].quote
     assert stemmed_terms("up 5%") == stemmed_terms("up 5 percent") == stemmed_terms("up 5 per cent")
     assert stemmed_terms("3 pct") == stemmed_terms("3 percent") and "million" in stemmed_terms("4 bln or 2 mln")
+
+
+def test_initialisms_as_news_writes_them_are_one_word():
+    """"U.S.", "U. S." and "US" are one word: "won the women's singles U. S. Open" is stated by a sentence
+    that writes "US Open" (the shape of an RGB en_fact answer that was left out; names invented)."""
+    from rag.text import key_terms
+
+    final = _plain_passage("Mira Okafor won the 2031 US Open women's singles title by defeating Lena Brandt.", "f")
+    result = attribute("Mira Okafor won the women's singles U. S. Open in 2031.", [final],
+                       question="Who won the women's singles U.S. Open in 2031?")
+    assert result.unsupported == () and result.citations[0].quote.startswith("Mira Okafor won")
+    assert key_terms("U.S. Open") == key_terms("U. S. Open") == key_terms("US Open") == ["us", "open"]
+    assert key_terms("the U.K. and the U.N.") == ["uk", "un"]
+    # a single initial stays a letter; abbreviations and decimals keep their own forms
+    assert key_terms("John F. Kennedy") == ["john", "f", "kennedy"]
+    assert key_terms("St. Louis rose 3.5 pct") == ["st", "louis", "rose", "3.5", "percent"]

@@ -150,9 +150,13 @@ def candidates(passages: Sequence[Passage], context_sentences: int) -> list[Cand
     return out
 
 
+# A capitalised word, or an initialism with its dots ("U. S.", "U.K."), which key_terms reads as one word ("us").
+_CAPITALISED = re.compile(r"\b[A-Z]\.(?:\s?[A-Z]\.)+|\b[A-Z][\w'’-]*")
+
+
 def names_of(body: str, question_terms: frozenset[str]) -> set[str]:
     """The names a claim body states that the question does not: its capitalised words' terms."""
-    capitalised = " ".join(re.findall(r"\b[A-Z][\w'’-]*", body))
+    capitalised = " ".join(re.findall(_CAPITALISED, body))
     return stemmed_terms(capitalised) - question_terms - REPORTING_TERMS - VERDICT_TERMS
 
 
