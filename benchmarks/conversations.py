@@ -2,11 +2,16 @@
 
     .venv/bin/python -m benchmarks.conversations --model default [--index DIR] [--json OUT]
     (without --json the run is written to benchmarks/results/conversations-<model>-<UTC>.json)
-        [--context-tokens N] [--ids c01,c05]
+        [--context-tokens N] [--ids c01,c05] [--plain]
 
 Final-turn accuracy: the last turn's answer contains every expected string
 (case-insensitive). Also reports all-turn accuracy, the share of follow-up
 turns that needed an LLM rewrite, and the rewrite's added latency.
+
+``--plain`` also answers every turn with the plain-prompt baseline (``rag.evaluation.plain``: the
+product's evidence, a plain prompt, no verification). The plain prompt has no conversation, so it is
+given the product's standalone rewrite of the turn: the baseline is "a plain RAG prompt with this
+product's rewriting", scored by the same judge.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_common import ROOT, benchmark_assistant, write_results
+from rag.evaluation.plain import plain_answer
 
 
 def _ok(answer, expected) -> bool:
@@ -33,6 +39,8 @@ def main() -> int:
     parser.add_argument("--json")
     parser.add_argument("--context-tokens", type=int, help="evidence budget (default: the product's)")
     parser.add_argument("--ids", help="only these conversations, comma-separated (for looking at failures)")
+    parser.add_argument("--plain", action="store_true",
+                        help="also answer each turn's standalone question with the plain-prompt baseline")
     parser.add_argument("--set", default="tests/data/sample_conversations.json",
                         help="conversation file (tests/data/sample_conversations_heldout.json: the held-out set, written "
                              "after the rewrite and verifier changes of 2026-11-28 and never tuned on)")
@@ -66,6 +74,9 @@ def main() -> int:
             answer_times.append(answer.timings.get("total", 0.0) + answer.timings.get("rewrite", 0.0))
             turns.append({"question": turn["question"], "standalone": answer.standalone_question, "answer": answer.text,
                           "ok": _ok(answer, turn["expected"]) if turn["expected"] else None})
+            if args.plain:
+                plain = plain_answer(assistant, answer.standalone_question)
+                turns[-1].update(plain=plain.text, plain_ok=_ok(plain, turn["expected"]) if turn["expected"] else None)
             print(f"{conv['id']}.{i + 1} {'OK ' if turns[-1]['ok'] else '-- ' if turns[-1]['ok'] is None else 'BAD'} "
                   f"[{answer.standalone_question}] {answer.text[:110]}", flush=True)
         rows.append({"id": conv["id"], "turns": turns, "final_ok": turns[-1]["ok"]})
@@ -84,11 +95,15 @@ def main() -> int:
         "median_answer_s": statistics.median(answer_times) if answer_times else None,
         "wall_s": time.perf_counter() - started,
     }
+    if args.plain:
+        summary.update(plain_final_turn_accuracy=sum(bool(r["turns"][-1]["plain_ok"]) for r in rows) / len(rows),
+                       plain_all_turn_accuracy=sum(t["plain_ok"] for t in scored) / len(scored),
+                       note="median times include nothing of the plain answers, which are generated between turns")
     print(json.dumps(summary, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))
     else:  # always keep the run: benchmarks/results/conversations-<model>-<UTC>.json, with machine and commit
-        name = f"conversations-{args.model}" + ("-heldout" if "heldout" in args.set else "")
+        name = f"conversations-{args.model}" + ("-heldout" if "heldout" in args.set else "") + ("-plain" if args.plain else "")
         print(f"results: {write_results(name, {'summary': summary, 'rows': rows, 'set': args.set})}")
     return 0
 
