@@ -464,7 +464,7 @@ def two_sources(v: Verification, claim: Claim) -> None:
                 continue  # too little found, or one sentence says all the other does: not a two-source claim
             if min(len(claim_terms & stemmed_terms(v.candidates[x].text)) for x in (j, k)) < s.pair_words:
                 continue  # each sentence must state part of the claim itself, not just come from a site it names
-            support = joint if v.embed is None else s.blend(joint, max(claim.semantic[j], claim.semantic[k]))
+            support = v.support(joint, max(claim.semantic[j], claim.semantic[k]))
             if support >= s.add_threshold and (best is None or support > best[1]):
                 best = ((j, k), float(support))
     if best is not None:

@@ -82,6 +82,11 @@ class Verification:
         if self.entails is not None and self.entailment is None:
             self.entailment = {}
 
+    def support(self, lexical, semantic):
+        """A claim's support from its word overlap and embedding cosine (:meth:`VerifierSettings.blend`);
+        without an embedder, the word overlap alone."""
+        return lexical if self.embed is None else self.settings.blend(lexical, semantic)
+
     def entailment_of(self, claim: Claim, js: Sequence[int]) -> dict[int, float] | None:
         """P(candidate j states ``claim``) for each of ``js``, reading those not read yet in one call (only
         the pairs a rule needs are ever read: the LLM judge takes about a second a pair). None without a

@@ -119,7 +119,7 @@ def _closeness(v, claim) -> np.ndarray:
     the word overlap before the pair rules, blended with the embedding cosine as the support is."""
     if claim.overlap is None or claim.semantic is None:
         return np.zeros(0)
-    return v.settings.blend(claim.overlap, claim.semantic) if v.embed is not None else claim.overlap
+    return v.support(claim.overlap, claim.semantic)
 
 
 def _scores(v, claim, js) -> dict[str, float]:

@@ -113,7 +113,7 @@ def attribute(answer: str, passages: Sequence[Passage], embed: Embed | None = No
         semantic = np.clip(claim_vecs @ cand_vecs.T, 0.0, 1.0)
     for claim in v.claims:
         claim.semantic = semantic[claim.index] if semantic is not None else np.zeros_like(claim.lexical_any)
-        claim.blend = settings.blend(claim.lexical_any, claim.semantic) if embed is not None else claim.lexical_any
+        claim.blend = v.support(claim.lexical_any, claim.semantic)
         claim.allowed = np.ones(len(v.candidates), dtype=bool)
         claim.support_any = claim.blend
         for rule in rules_of("support", disabled):
