@@ -13,7 +13,7 @@ import re
 from typing import Sequence
 
 __all__ = ["key_terms", "stemmed_terms", "term_rarity", "REPORTING_TERMS", "VERDICT_TERMS", "CONNECTIVE_TERMS",
-           "ORDINAL_FRAME", "TITLE_TERMS", "spelled_date"]
+           "ORDINAL_FRAME", "TITLE_TERMS", "CURRENCY_WORDS", "spelled_date"]
 
 _STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it
@@ -125,6 +125,11 @@ TITLE_TERMS = frozenset(stemmed_terms("mr mrs ms miss dr prof sir dame ceo cfo c
 # Words that join the parts of a restated question ("the first article discusses X, while the
 # second details Y") without adding a fact.
 CONNECTIVE_TERMS = frozenset(stemmed_terms("while whereas"))
+
+# The words news writes currencies with (a regular-expression alternation, case-insensitive): what
+# makes a figure an amount of money ("12.5 billion dlrs", "50,000 stg").
+CURRENCY_WORDS = (r"(?:dollars?|dlrs?|pounds?|stg|sterling|euros?|yen|francs?|marks|cents?|pence|rupees?|yuan|renminbi|"
+                  r"crowns?|kronor|kroner|krona|pesos?|rand|lire|lira|riyals?|dinars?|usd|gbp|eur)")
 
 # "The first article ..., while the second ...": which article, not what it says.
 ORDINAL_FRAME = re.compile(r"\b(?:the\s+)?(?:first|second|third|former|latter|other|one|both)\s+"
