@@ -227,7 +227,8 @@ _CHANGE_ASKED = re.compile(r"\b(?:percent|percentage|share|rate|rise|rose|fall|f
 _CURRENCY = re.compile(rf"[$£€¥]|\b{CURRENCY_WORDS}\b", re.I)
 # An amount of money with its scale words: "$1.65 billion", "12.5 billion dollars", "50,000 dlrs".
 _SCALE = r"(?:\s+(?:million|billion|trillion|thousand|mln|bln))?"
-_MONEY = re.compile(rf"[$£€¥]\s?\d[\d.,]*{_SCALE}|\b\d[\d.,]*{_SCALE}\s+(?:[A-Z][\w.]*\s+)?{CURRENCY_WORDS}\b", re.I)
+_MONEY = re.compile(rf"[$£€¥]\s?\d[\d.,]*{_SCALE}|\b\d[\d.,]*{_SCALE}\s+(?:(?-i:[A-Z])[\w.]*\s+)?{CURRENCY_WORDS}\b",
+                    re.I)  # a capitalised word may name the currency's country: "11 mln Canadian dlrs"
 # "How many books were borrowed": the words that name what is counted end where the clause's verb or
 # a preposition begins.
 _COUNTED = re.compile(r"\bhow\s+many\s+((?:(?!(?:is|are|was|were|did|do|does|has|have|had|will|would|can|could|"
